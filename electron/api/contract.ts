@@ -74,6 +74,68 @@ export interface ConsoleConnectInfo {
   internalAccessPath?: string;
 }
 
+/** Where a console tab should connect. */
+export type ConsoleTarget =
+  /** A pasted Nova console URL (`http://proxy:6083/?token=…`); `cloud` pins which cloud resolves it. */
+  | { kind: 'url'; url: string; cloud?: string }
+  /** A server picked in the sidebar: the main process fetches a fresh console URL, then resolves it. */
+  | { kind: 'server'; cloud: string; server: string }
+  /** A direct address (`rdp://host:port`, `host:port`). */
+  | { kind: 'address'; host: string; port: number };
+
+/**
+ * What the page needs to start one RDP session through the gateway. The token is single-use and bound by the main
+ * process to `destination` and `preConnectionBlob`: the page cannot point the gateway anywhere else.
+ */
+export interface SessionGrant {
+  sessionId: string;
+  /** Tab title: the server's name, or `host:port` for a direct address. */
+  title: string;
+  /** ws://127.0.0.1:PORT/… of the RDCleanPath gateway. */
+  gatewayUrl: string;
+  /** Sent by the client as RDCleanPath proxy_auth. */
+  token: string;
+  /** `host:port`, sent by the client as RDCleanPath destination (checked against the token). */
+  destination: string;
+  /** Hyper-V VM id (Nova's internal_access_path), sent as the pre-connection blob. */
+  preConnectionBlob?: string;
+  /** Hyper-V's console order (PCB, TLS, CredSSP, X.224) instead of the standard one. */
+  vmconnect: boolean;
+  /** Credentials known for this destination (remembered, or the cloud's console credentials). */
+  credentials?: Credentials;
+  /** The Nova server, when the target came from a cloud (lets Reconnect fetch a fresh console URL). */
+  server?: { cloud: string; id: string; name: string; status: string };
+}
+
+export interface Credentials {
+  username: string;
+  password: string;
+  domain?: string;
+}
+
+/** A server certificate the gateway saw, shown in the trust prompt and in settings. */
+export interface CertificateInfo {
+  /** host:port the certificate is pinned for. */
+  endpoint: string;
+  /** SHA-256 of the DER certificate, upper-case hex pairs joined by ':'. */
+  fingerprint: string;
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+}
+
+export interface TrustPrompt {
+  promptId: string;
+  sessionId: string;
+  reason: 'first-use' | 'changed';
+  certificate: CertificateInfo;
+  /** The pinned certificate a changed one replaces. */
+  previous?: CertificateInfo;
+}
+
+export type TrustDecision = 'trust-once' | 'trust-always' | 'reject';
+
 /** Every request: its argument and its result. */
 export interface ConsoleRequests {
   'app.info': { args: void; result: { version: string; mode: 'electron' | 'browser' } };
@@ -81,11 +143,25 @@ export interface ConsoleRequests {
   'servers.list': { args: ListServersArgs; result: ServerPage };
   'console.url': { args: { cloud: string; server: string }; result: { cloud: string; serverId: string; url: string } };
   'console.resolve': { args: { url: string; cloud?: string }; result: ConsoleConnectInfo };
+  /** Resolve a target and mint a gateway session for it. */
+  'session.open': { args: ConsoleTarget; result: SessionGrant };
+  /** Forget a session's grant (the tab closed). */
+  'session.close': { args: { sessionId: string }; result: void };
+  /** Answer a trust prompt (event `trust.prompt`). */
+  'trust.decide': { args: { promptId: string; decision: TrustDecision }; result: void };
+  'trust.list': { args: void; result: CertificateInfo[] };
+  'trust.revoke': { args: { endpoint: string }; result: void };
+  /** Remember (or forget, with `credentials: null`) credentials for a destination `host:port`. */
+  'credentials.save': { args: { endpoint: string; credentials: Credentials | null }; result: void };
 }
 
 /** Every event the services may push to the page. */
 export interface ConsoleEvents {
   'clouds.changed': CloudSummary[];
+  /** The gateway met a certificate that is not pinned (or changed): the session waits for `trust.decide`. */
+  'trust.prompt': TrustPrompt;
+  /** What the gateway knows about a session (the page learns the rest from the RDP client). */
+  'session.status': { sessionId: string; state: 'connecting' | 'connected' | 'closed'; reason?: string };
 }
 
 export type RequestName = keyof ConsoleRequests;
@@ -109,6 +185,12 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'servers.list',
   'console.url',
   'console.resolve',
+  'session.open',
+  'session.close',
+  'trust.decide',
+  'trust.list',
+  'trust.revoke',
+  'credentials.save',
 ] as const;
 
 /** Electron IPC channel names: one per request, namespaced so nothing else can be invoked. */

@@ -1,6 +1,7 @@
 import { AppError, toApiError } from './app-error.ts';
 import {
   REQUEST_NAMES,
+  type ConsoleTarget,
   type Args,
   type ConsoleEvents,
   type EventName,
@@ -8,7 +9,7 @@ import {
   type RequestName,
   type Result,
 } from './contract.ts';
-import type { ConsoleService } from './services.ts';
+import type { ConsoleService, CredentialService, SessionService, TrustService } from './services.ts';
 
 /** One function per request of the contract; the compiler rejects a table that misses one. */
 export type HandlerTable = { [K in RequestName]: (args: Args<K>) => Promise<Result<K>> };
@@ -19,11 +20,19 @@ export interface Services {
   version: string;
   mode: 'electron' | 'browser';
   consoles: ConsoleService;
+  /** Absent until the gateway runs (the CLI and some tests have none): requests then answer 'internal'. */
+  sessions?: SessionService;
+  trust?: TrustService;
+  credentials?: CredentialService;
 }
 
 /** The single table of handlers that both transports register. */
 export function createHandlers(services: Services): HandlerTable {
   const { consoles } = services;
+  const need = <T>(service: T | undefined, what: string): T => {
+    if (!service) throw new AppError('internal', `${what} is not available in this mode`);
+    return service;
+  };
   return {
     'app.info': async () => ({ version: services.version, mode: services.mode }),
     'clouds.list': async () => consoles.listClouds(),
@@ -35,6 +44,27 @@ export function createHandlers(services: Services): HandlerTable {
     'console.resolve': async (args) => {
       const a = requireObject(args);
       return consoles.resolve(requireString(a.url, 'url'), a.cloud === undefined ? undefined : requireString(a.cloud, 'cloud'));
+    },
+    'session.open': async (args) => need(services.sessions, 'The RDP gateway').open(requireTarget(args)),
+    'session.close': async (args) => need(services.sessions, 'The RDP gateway').close(requireString(requireObject(args).sessionId, 'sessionId')),
+    'trust.decide': async (args) => {
+      const a = requireObject(args);
+      if (!['trust-once', 'trust-always', 'reject'].includes(a.decision as string)) {
+        throw new AppError('bad-request', '"decision" must be trust-once, trust-always or reject');
+      }
+      return need(services.trust, 'Certificate trust').decide(requireString(a.promptId, 'promptId'), a.decision);
+    },
+    'trust.list': async () => need(services.trust, 'Certificate trust').list(),
+    'trust.revoke': async (args) => need(services.trust, 'Certificate trust').revoke(requireString(requireObject(args).endpoint, 'endpoint')),
+    'credentials.save': async (args) => {
+      const a = requireObject(args);
+      const c = a.credentials;
+      if (c !== null) {
+        requireObject(c);
+        requireString(c.username, 'username');
+        if (typeof c.password !== 'string') throw new AppError('bad-request', '"password" must be a string');
+      }
+      return need(services.credentials, 'Credential storage').save(requireString(a.endpoint, 'endpoint'), c);
     },
   };
 }
@@ -58,6 +88,21 @@ export async function dispatch(table: HandlerTable, name: unknown, args: unknown
 function requireObject<T>(value: T): NonNullable<T> {
   if (value === null || typeof value !== 'object') throw new AppError('bad-request', 'Expected an object argument');
   return value as NonNullable<T>;
+}
+
+function requireTarget(value: unknown): ConsoleTarget {
+  const t = requireObject(value as ConsoleTarget);
+  switch (t.kind) {
+    case 'url':
+      return { kind: 'url', url: requireString(t.url, 'url'), cloud: t.cloud === undefined ? undefined : requireString(t.cloud, 'cloud') };
+    case 'server':
+      return { kind: 'server', cloud: requireString(t.cloud, 'cloud'), server: requireString(t.server, 'server') };
+    case 'address':
+      if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535) throw new AppError('bad-request', '"port" must be 1–65535');
+      return { kind: 'address', host: requireString(t.host, 'host'), port: t.port };
+    default:
+      throw new AppError('bad-request', '"kind" must be url, server or address');
+  }
 }
 
 function requireString(value: unknown, field: string): string {

@@ -1,4 +1,14 @@
-import type { CloudSummary, ConsoleConnectInfo, ListServersArgs, ServerPage } from './contract.ts';
+import type {
+  CertificateInfo,
+  CloudSummary,
+  ConsoleConnectInfo,
+  ConsoleTarget,
+  Credentials,
+  ListServersArgs,
+  ServerPage,
+  SessionGrant,
+  TrustDecision,
+} from './contract.ts';
 
 /**
  * What the handlers need from the OpenStack side. electron/openstack implements it over real clouds; tests may
@@ -9,4 +19,23 @@ export interface ConsoleService {
   listServers(args: ListServersArgs): Promise<ServerPage>;
   consoleUrl(cloud: string, server: string): Promise<{ cloud: string; serverId: string; url: string }>;
   resolve(url: string, cloud?: string): Promise<ConsoleConnectInfo>;
+}
+
+/** Gateway sessions (electron/rdp): resolves a target through ConsoleService, then mints a one-time grant. */
+export interface SessionService {
+  open(target: ConsoleTarget): Promise<SessionGrant>;
+  close(sessionId: string): Promise<void>;
+}
+
+/** Pinned certificates (trust on first use) and the answers to pending trust prompts. */
+export interface TrustService {
+  decide(promptId: string, decision: TrustDecision): Promise<void>;
+  list(): Promise<CertificateInfo[]>;
+  revoke(endpoint: string): Promise<void>;
+}
+
+/** Remembered credentials per `host:port` (OS keychain in Electron, memory in browser mode). */
+export interface CredentialService {
+  get(endpoint: string): Promise<Credentials | undefined>;
+  save(endpoint: string, credentials: Credentials | null): Promise<void>;
 }
