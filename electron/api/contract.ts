@@ -136,6 +136,19 @@ export interface TrustPrompt {
 
 export type TrustDecision = 'trust-once' | 'trust-always' | 'reject';
 
+/** The app's own settings (kept in its data folder). Passwords are write-only: the page never reads them back. */
+export interface AppSettings {
+  hideDemoCloud: boolean;
+  /** Console (RDP) credentials per cloud name, used for every console of that cloud unless remembered per host. */
+  consoleCredentials: Record<string, { username: string; domain?: string; hasPassword: boolean }>;
+}
+
+export interface SettingsPatch {
+  hideDemoCloud?: boolean;
+  /** Set (or clear, with `credentials: null`) one cloud's console credentials. */
+  consoleCredentials?: { cloud: string; credentials: Credentials | null };
+}
+
 /** Every request: its argument and its result. */
 export interface ConsoleRequests {
   'app.info': { args: void; result: { version: string; mode: 'electron' | 'browser' } };
@@ -153,6 +166,8 @@ export interface ConsoleRequests {
   'trust.revoke': { args: { endpoint: string }; result: void };
   /** Remember (or forget, with `credentials: null`) credentials for a destination `host:port`. */
   'credentials.save': { args: { endpoint: string; credentials: Credentials | null }; result: void };
+  'settings.get': { args: void; result: AppSettings };
+  'settings.update': { args: SettingsPatch; result: AppSettings };
 }
 
 /** Every event the services may push to the page. */
@@ -191,6 +206,8 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'trust.list',
   'trust.revoke',
   'credentials.save',
+  'settings.get',
+  'settings.update',
 ] as const;
 
 /** Electron IPC channel names: one per request, namespaced so nothing else can be invoked. */

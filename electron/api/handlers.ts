@@ -8,8 +8,9 @@ import {
   type Reply,
   type RequestName,
   type Result,
+  type SettingsPatch,
 } from './contract.ts';
-import type { ConsoleService, CredentialService, SessionService, TrustService } from './services.ts';
+import type { ConsoleService, CredentialService, SessionService, SettingsService, TrustService } from './services.ts';
 
 /** One function per request of the contract; the compiler rejects a table that misses one. */
 export type HandlerTable = { [K in RequestName]: (args: Args<K>) => Promise<Result<K>> };
@@ -24,6 +25,7 @@ export interface Services {
   sessions?: SessionService;
   trust?: TrustService;
   credentials?: CredentialService;
+  settings?: SettingsService;
 }
 
 /** The single table of handlers that both transports register. */
@@ -65,6 +67,26 @@ export function createHandlers(services: Services): HandlerTable {
         if (typeof c.password !== 'string') throw new AppError('bad-request', '"password" must be a string');
       }
       return need(services.credentials, 'Credential storage').save(requireString(a.endpoint, 'endpoint'), c);
+    },
+    'settings.get': async () => need(services.settings, 'Settings').get(),
+    'settings.update': async (args) => {
+      const a = requireObject(args);
+      const patch: SettingsPatch = {};
+      if (a.hideDemoCloud !== undefined) {
+        if (typeof a.hideDemoCloud !== 'boolean') throw new AppError('bad-request', '"hideDemoCloud" must be true or false');
+        patch.hideDemoCloud = a.hideDemoCloud;
+      }
+      if (a.consoleCredentials !== undefined) {
+        const cc = requireObject(a.consoleCredentials);
+        const c = cc.credentials;
+        if (c !== null) {
+          requireObject(c);
+          requireString(c.username, 'username');
+          if (typeof c.password !== 'string') throw new AppError('bad-request', '"password" must be a string');
+        }
+        patch.consoleCredentials = { cloud: requireString(cc.cloud, 'cloud'), credentials: c };
+      }
+      return need(services.settings, 'Settings').update(patch);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type {
+  AppSettings,
   CertificateInfo,
   CloudSummary,
   ConsoleConnectInfo,
@@ -7,6 +8,7 @@ import type {
   ListServersArgs,
   ServerPage,
   SessionGrant,
+  SettingsPatch,
   TrustDecision,
 } from './contract.ts';
 
@@ -38,4 +40,10 @@ export interface TrustService {
 export interface CredentialService {
   get(endpoint: string): Promise<Credentials | undefined>;
   save(endpoint: string, credentials: Credentials | null): Promise<void>;
+}
+
+/** The app's settings in its data folder (electron/app). */
+export interface SettingsService {
+  get(): Promise<AppSettings>;
+  update(patch: SettingsPatch): Promise<AppSettings>;
 }
