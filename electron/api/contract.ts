@@ -80,8 +80,8 @@ export type ConsoleTarget =
   | { kind: 'url'; url: string; cloud?: string }
   /** A server picked in the sidebar: the main process fetches a fresh console URL, then resolves it. */
   | { kind: 'server'; cloud: string; server: string }
-  /** A direct address (`rdp://host:port`, `host:port`). */
-  | { kind: 'address'; host: string; port: number };
+  /** A direct address (`rdp://host:port`, `host:port`); an `.rdp` file may add a pre-connection blob. */
+  | { kind: 'address'; host: string; port: number; preConnectionBlob?: string };
 
 /**
  * What the page needs to start one RDP session through the gateway. The token is single-use and bound by the main
@@ -177,6 +177,8 @@ export interface ConsoleEvents {
   'trust.prompt': TrustPrompt;
   /** What the gateway knows about a session (the page learns the rest from the RDP client). */
   'session.status': { sessionId: string; state: 'connecting' | 'connected' | 'closed'; reason?: string };
+  /** Open a console the OS handed the app (a `nova-console://` link or an `.rdp` file), as if it had been pasted. */
+  'app.open': { target: ConsoleTarget; label: string; username?: string; domain?: string };
 }
 
 export type RequestName = keyof ConsoleRequests;

@@ -121,7 +121,12 @@ function requireTarget(value: unknown): ConsoleTarget {
       return { kind: 'server', cloud: requireString(t.cloud, 'cloud'), server: requireString(t.server, 'server') };
     case 'address':
       if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535) throw new AppError('bad-request', '"port" must be 1–65535');
-      return { kind: 'address', host: requireString(t.host, 'host'), port: t.port };
+      return {
+        kind: 'address',
+        host: requireString(t.host, 'host'),
+        port: t.port,
+        ...(t.preConnectionBlob === undefined ? {} : { preConnectionBlob: requireString(t.preConnectionBlob, 'preConnectionBlob') }),
+      };
     default:
       throw new AppError('bad-request', '"kind" must be url, server or address');
   }
