@@ -1,0 +1,167 @@
+// The compute API under /compute as devstack lays it out: the version documents, the microversioned v2.1 API
+// behind Keystone tokens, and the seed's legacy /v2 and /v3 roots (seed-routes.ts).
+import { randomUUID } from 'node:crypto';
+import { header, sendJson, type Exchange, type Headers } from './http.ts';
+import { NovaError, keystoneErrorBody, KEYSTONE_UNAUTHORIZED, msg, novaFaultBody } from './errors.ts';
+import { negotiateVersion, versionHeaders, type ApiVersion } from './microversions.ts';
+import { versionDocument, versionList } from './compute-versions.ts';
+import { listServers, showServer, findServer, type RequestScope } from './servers.ts';
+import { validationMessage } from './schema.ts';
+import { CONSOLE_ACTIONS, remoteConsoleSchema } from './remote-consoles.ts';
+import type { Identity, AuthContext } from './keystone.ts';
+import type { ConsoleBroker } from './consoles.ts';
+import type { DemoServer } from './demo-data.ts';
+import type { SeedRoutes } from './seed-routes.ts';
+
+export interface ComputeDeps {
+  identity: Identity;
+  broker: ConsoleBroker;
+  servers: DemoServer[];
+  seed: SeedRoutes;
+}
+
+/** Both request-id headers Nova sends on every API response. */
+export function requestIdHeaders(): Headers {
+  const id = `req-${randomUUID()}`;
+  return { 'x-openstack-request-id': id, 'x-compute-request-id': id };
+}
+
+/** keystonemiddleware's answer to a missing, unknown or expired token, in front of every compute API route. */
+export function authenticate(ex: Exchange, identity: Identity): AuthContext | undefined {
+  const caller = identity.validate(header(ex.req, 'X-Auth-Token'));
+  if (!caller) {
+    sendJson(ex.res, 401, keystoneErrorBody(401, KEYSTONE_UNAUTHORIZED), { 'WWW-Authenticate': identity.wwwAuthenticate });
+  }
+  return caller;
+}
+
+const PROJECT_ID = /^[0-9a-f]{32}$/;
+
+/** Nova 2023.1 accepts JSON only; no Content-Type (or text/plain) is taken as JSON. */
+function jsonBody(ex: Exchange): unknown {
+  const type = header(ex.req, 'Content-Type');
+  if (type !== undefined && !/^(application\/json|text\/plain)\s*(;|$)/i.test(type)) throw new NovaError(415, msg.unsupportedContentType);
+  if (ex.body.length === 0) return null;
+  try {
+    return JSON.parse(ex.body.toString('utf8'));
+  } catch {
+    throw new NovaError(400, msg.malformedBody);
+  }
+}
+
+function validate(schema: Parameters<typeof validationMessage>[0], body: unknown): void {
+  const problem = validationMessage(schema, body);
+  if (problem) throw new NovaError(400, problem);
+}
+
+export class Compute {
+  constructor(private readonly deps: ComputeDeps) {}
+
+  async handle(ex: Exchange, rest: string[]): Promise<void> {
+    const computeUrl = `${ex.origin}/compute`;
+    const root = rest[0];
+    if (root === undefined) {
+      if (ex.method !== 'GET') return this.fail(ex, new NovaError(405, 'The method specified is not allowed for this resource.'));
+      return sendJson(ex.res, 200, versionList(computeUrl));
+    }
+    if ((root === 'v2.1' || root === 'v2') && rest.length === 1 && ex.method === 'GET') {
+      return sendJson(ex.res, 200, versionDocument(computeUrl, root === 'v2.1' ? 'v2.1' : 'v2.0'));
+    }
+    if (root === 'v2' || root === 'v3') return this.deps.seed.handle(ex, root, rest.slice(1));
+    if (root !== 'v2.1') return this.fail(ex, new NovaError(404, msg.notFoundResource));
+
+    const caller = authenticate(ex, this.deps.identity);
+    if (!caller) return;
+    let version: ApiVersion;
+    try {
+      version = negotiateVersion((name) => header(ex.req, name));
+    } catch (err) {
+      return this.fail(ex, err);
+    }
+    const headers = { ...versionHeaders(version), ...requestIdHeaders() };
+    try {
+      let path = rest.slice(1);
+      const scope: RequestScope = { caller, version, computeUrl };
+      if (path.length > 1 && PROJECT_ID.test(path[0])) {
+        if (path[0] !== caller.projectId) {
+          throw new NovaError(400, `Malformed request URL: URL's project_id '${path[0]}' doesn't match Context's project_id '${caller.projectId}'`);
+        }
+        scope.pathProjectId = path[0];
+        path = path.slice(1);
+      }
+      const [status, body] = this.route(ex, scope, path);
+      sendJson(ex.res, status, body, headers);
+    } catch (err) {
+      this.fail(ex, err, headers);
+    }
+  }
+
+  private fail(ex: Exchange, err: unknown, headers: Headers = {}): void {
+    if (!(err instanceof NovaError)) throw err;
+    sendJson(ex.res, err.status, novaFaultBody(err.status, err.message), { ...headers, ...err.headers });
+  }
+
+  private route(ex: Exchange, scope: RequestScope, path: string[]): [number, unknown] {
+    const { method } = ex;
+    const servers = this.deps.servers;
+    const [first, second, third] = path;
+    if (first === 'servers') {
+      if (path.length === 1 && method === 'GET') return [200, listServers(scope, servers, ex.url.searchParams, false)];
+      if (path.length === 2 && second === 'detail' && method === 'GET') return [200, listServers(scope, servers, ex.url.searchParams, true)];
+      if (path.length === 2 && method === 'GET') return [200, showServer(scope, servers, second)];
+      if (path.length === 3 && third === 'action' && method === 'POST') return [200, this.action(ex, scope, second)];
+      if (path.length === 3 && third === 'remote-consoles' && method === 'POST') return [200, this.remoteConsole(ex, scope, second)];
+    }
+    if (first === 'os-console-auth-tokens' && path.length === 2 && method === 'GET') return [200, this.tokenInfo(scope, second)];
+    throw new NovaError(404, msg.notFoundResource);
+  }
+
+  /** POST /servers/{id}/action: only the console actions exist in the demo cloud. */
+  private action(ex: Exchange, scope: RequestScope, serverId: string): unknown {
+    const body = jsonBody(ex);
+    // Nova peeks at the single top-level key to pick the action before anything else.
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length !== 1) {
+      throw new NovaError(400, msg.malformedBody);
+    }
+    const name = Object.keys(body)[0];
+    const action = CONSOLE_ACTIONS[name];
+    if (!action) throw new NovaError(400, msg.noSuchAction(name));
+    // The per-protocol console actions were replaced by remote-consoles in 2.6.
+    if (scope.version.atLeast('2.6')) throw new NovaError(404, msg.notFoundResource);
+    validate(action.schema, body);
+    const server = findServer(scope, this.deps.servers, serverId);
+    const consoleType = (body as Record<string, { type: string }>)[name].type;
+    const { url } = this.deps.broker.create(server, action.protocol, consoleType);
+    return { console: { type: consoleType, url } };
+  }
+
+  /** POST /servers/{id}/remote-consoles (2.6+). */
+  private remoteConsole(ex: Exchange, scope: RequestScope, serverId: string): unknown {
+    if (!scope.version.atLeast('2.6')) throw new NovaError(404, msg.notFoundResource);
+    const body = jsonBody(ex);
+    validate(remoteConsoleSchema(scope.version.atLeast('2.8')), body);
+    const { protocol, type } = (body as { remote_console: { protocol: string; type: string } }).remote_console;
+    const server = findServer(scope, this.deps.servers, serverId);
+    const { url } = this.deps.broker.create(server, protocol, type);
+    return { remote_console: { protocol, type, url } };
+  }
+
+  /** GET /os-console-auth-tokens/{token}: admin only by default policy. */
+  private tokenInfo(scope: RequestScope, token: string): unknown {
+    if (!scope.caller.isAdmin) throw new NovaError(403, msg.policy('os_compute_api:os-console-auth-tokens'));
+    const found = this.deps.broker.lookup(token);
+    if (!found) throw new NovaError(404, msg.tokenNotFound);
+    // Before 2.31 only RDP tokens could be looked up; the demo cloud only issues RDP tokens, but keep the rule.
+    if (!scope.version.atLeast('2.31') && found.consoleType !== 'rdp-html5') {
+      throw new NovaError(401, msg.consoleTypeNotAccessible);
+    }
+    return {
+      console: {
+        instance_uuid: found.instanceUuid,
+        host: found.host,
+        port: found.port,
+        internal_access_path: found.internalAccessPath,
+      },
+    };
+  }
+}
