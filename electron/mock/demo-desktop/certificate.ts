@@ -1,0 +1,58 @@
+import { webcrypto } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { installReflectMetadata } from './reflect-shim.ts';
+
+export interface CertificateFiles {
+  cert: string;
+  key: string;
+}
+
+function pem(label: string, der: ArrayBuffer): string {
+  const b64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n');
+  return `-----BEGIN ${label}-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END ${label}-----\n`;
+}
+
+/**
+ * The demo servers' TLS identity: created once (RSA 2048, self-signed, ten years) and kept as cert.pem/key.pem in
+ * the data folder, so clients that pin it after a first trust prompt keep trusting it across restarts.
+ */
+export async function loadOrCreateCertificate(dataDir: string, commonName = 'Nova Console Viewer demo'): Promise<CertificateFiles> {
+  const certPath = join(dataDir, 'cert.pem');
+  const keyPath = join(dataDir, 'key.pem');
+  try {
+    const [cert, key] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
+    if (cert.includes('BEGIN CERTIFICATE') && key.includes('PRIVATE KEY')) return { cert, key };
+  } catch {
+    // not there yet: create below
+  }
+  installReflectMetadata();
+  const x509 = await import('@peculiar/x509');
+  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+  const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+  const now = Date.now();
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^[89a-f]/, '1'),
+    name: `CN=${commonName.replace(/[,=+<>#;"\\]/g, ' ')}`,
+    notBefore: new Date(now - 24 * 3600 * 1000),
+    notAfter: new Date(now + 10 * 365 * 24 * 3600 * 1000),
+    signingAlgorithm: alg,
+    keys,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([
+        { type: 'dns', value: 'localhost' },
+        { type: 'ip', value: '127.0.0.1' },
+      ]),
+    ],
+  });
+  const key = pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as never));
+  const cert = certificate.toString('pem') + '\n';
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(keyPath, key, { mode: 0o600 });
+  await writeFile(certPath, cert);
+  return { cert, key };
+}

@@ -1,0 +1,210 @@
+import { EventEmitter } from 'node:events';
+import { Framebuffer } from './framebuffer.ts';
+import { drawScene, isPoweredOff, type SceneState } from './scene.ts';
+
+export const TILE = 64;
+
+/**
+ * The current picture of a desktop at one size. Tiles carry version numbers that change only when their pixels
+ * change, so each session sends exactly the tiles that differ from what it last sent (dirty rectangles), and a
+ * slow session simply skips intermediate versions.
+ */
+export class DesktopView {
+  readonly fb: Framebuffer;
+  readonly cols: number;
+  readonly rows: number;
+  readonly versions: Uint32Array;
+  private scratch: Framebuffer;
+  private counter = 1;
+  users = 0;
+  /** Encoded tiles cached per version, so several sessions of one size encode each change once. */
+  readonly encoded = new Map<number, { version: number; data: Buffer }>();
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
+    this.fb = new Framebuffer(width, height);
+    this.scratch = new Framebuffer(width, height);
+    this.cols = Math.ceil(width / TILE);
+    this.rows = Math.ceil(height / TILE);
+    this.versions = new Uint32Array(this.cols * this.rows);
+  }
+
+  /** Draws the scene and bumps the version of every tile whose pixels changed. */
+  render(state: SceneState): void {
+    drawScene(this.scratch, state);
+    const a = this.scratch.data;
+    const b = this.fb.data;
+    const stride = this.fb.stride;
+    for (let ty = 0; ty < this.rows; ty++) {
+      const y0 = ty * TILE;
+      const y1 = Math.min(this.height, y0 + TILE);
+      for (let tx = 0; tx < this.cols; tx++) {
+        const x0 = tx * TILE * 4;
+        const x1 = Math.min(this.width, (tx + 1) * TILE) * 4;
+        let changed = false;
+        for (let y = y0; y < y1 && !changed; y++) {
+          const o = y * stride;
+          if (a.compare(b, o + x0, o + x1, o + x0, o + x1) !== 0) changed = true;
+        }
+        if (!changed) continue;
+        for (let y = y0; y < y1; y++) a.copy(b, y * stride + x0, y * stride + x0, y * stride + x1);
+        this.versions[ty * this.cols + tx] = ++this.counter;
+      }
+    }
+  }
+
+  tileRect(index: number): { x: number; y: number; w: number; h: number } {
+    const tx = index % this.cols;
+    const ty = Math.floor(index / this.cols);
+    const x = tx * TILE;
+    const y = ty * TILE;
+    return { x, y, w: Math.min(TILE, this.width - x), h: Math.min(TILE, this.height - y) };
+  }
+}
+
+export interface DemoDesktopOptions {
+  id: string;
+  name: string;
+  status?: string;
+  /** Frames per second of the animated region; 0 keeps it still (the clock still ticks each second). */
+  fps?: number;
+  animation?: 'box' | 'fullscreen';
+  now?: () => number;
+}
+
+/**
+ * One VM's desktop: state shared by every session connected to it (typed text, pointer position, clock,
+ * animation). Emits 'frame' after each redraw; sessions listen and send their dirty tiles.
+ */
+export class DemoDesktop extends EventEmitter {
+  readonly id: string;
+  name: string;
+  status: string;
+  typed = '';
+  mouse: { x: number; y: number } | null = null;
+  fps: number;
+  animation: 'box' | 'fullscreen';
+  private frame = 0;
+  private views = new Map<string, DesktopView>();
+  private timer: NodeJS.Timeout | null = null;
+  private lastSecond = -1;
+  private redrawQueued = false;
+  private readonly now: () => number;
+
+  constructor(opts: DemoDesktopOptions) {
+    super();
+    this.setMaxListeners(0);
+    this.id = opts.id;
+    this.name = opts.name;
+    this.status = opts.status ?? 'ACTIVE';
+    this.fps = Math.max(0, Math.min(120, opts.fps ?? 10));
+    this.animation = opts.animation ?? 'box';
+    this.now = opts.now ?? Date.now;
+  }
+
+  get poweredOff(): boolean {
+    return isPoweredOff(this.status);
+  }
+
+  /** A session of this size starts: share a view of that size, start ticking if it is the first. */
+  attach(width: number, height: number): DesktopView {
+    const key = `${width}x${height}`;
+    let view = this.views.get(key);
+    if (!view) {
+      view = new DesktopView(width, height);
+      this.views.set(key, view);
+      view.render(this.sceneState());
+    }
+    view.users++;
+    this.startTimer();
+    return view;
+  }
+
+  detach(view: DesktopView): void {
+    view.users--;
+    if (view.users <= 0) this.views.delete(`${view.width}x${view.height}`);
+    if (this.views.size === 0) this.stopTimer();
+  }
+
+  setStatus(status: string): void {
+    this.status = status;
+    this.requestRedraw();
+  }
+
+  typeText(text: string): void {
+    if (this.poweredOff) return;
+    this.typed = (this.typed + text).slice(-200);
+    this.requestRedraw();
+  }
+
+  backspace(): void {
+    if (this.poweredOff) return;
+    this.typed = this.typed.slice(0, -1);
+    this.requestRedraw();
+  }
+
+  movePointer(x: number, y: number): void {
+    if (this.mouse && this.mouse.x === x && this.mouse.y === y) return;
+    this.mouse = { x, y };
+    if (!this.poweredOff) this.requestRedraw();
+  }
+
+  /** Input arrives in bursts; redraw once after the burst rather than per event. */
+  requestRedraw(): void {
+    if (this.redrawQueued) return;
+    this.redrawQueued = true;
+    setImmediate(() => {
+      this.redrawQueued = false;
+      this.redraw();
+    });
+  }
+
+  close(): void {
+    this.stopTimer();
+    this.views.clear();
+    this.removeAllListeners();
+  }
+
+  private sceneState(): SceneState {
+    return {
+      name: this.name,
+      id: this.id,
+      status: this.status,
+      typed: this.typed,
+      mouse: this.mouse,
+      clockSeconds: Math.floor(this.now() / 1000),
+      frame: this.frame,
+      animation: this.animation,
+    };
+  }
+
+  private redraw(): void {
+    if (this.views.size === 0) return;
+    const state = this.sceneState();
+    for (const view of this.views.values()) view.render(state);
+    this.emit('frame');
+  }
+
+  private startTimer(): void {
+    if (this.timer) return;
+    const interval = this.fps > 0 ? Math.max(5, Math.round(1000 / this.fps)) : 1000;
+    this.timer = setInterval(() => this.tick(), interval);
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private tick(): void {
+    const second = Math.floor(this.now() / 1000);
+    const animate = this.fps > 0 && !this.poweredOff;
+    if (animate) this.frame++;
+    if (animate || second !== this.lastSecond) {
+      this.lastSecond = second;
+      this.redraw();
+    }
+  }
+}

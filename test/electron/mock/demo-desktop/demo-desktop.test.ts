@@ -1,0 +1,222 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { startDemoDesktop, loadOrCreateCertificate, type DemoDesktopServer } from '../../../../electron/mock/demo-desktop/index.ts';
+import { encodePlanar, decodePlanarForTest } from '../../../../electron/mock/demo-desktop/planar.ts';
+import { glyph } from '../../../../electron/mock/demo-desktop/font5x7.ts';
+import { bitmapRects, connectMiniClient, connectionRequest, unicodeInput, type MiniClient } from './mini-client.ts';
+import { missingTools, readScreenUntil, squash, startXfreerdp, startXvfb, typeText, XDOTOOL, type Xvfb, type XfreerdpClient } from '../../../support/xfreerdp.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'demo-desktop-'));
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('planar encoder', () => {
+  it('round-trips flat, striped and noisy tiles exactly', () => {
+    const w = 64;
+    const h = 48;
+    const fills: Array<(x: number, y: number) => number[]> = [
+      () => [10, 20, 30],
+      (x) => [x * 4, 255 - x * 4, 7],
+      (x, y) => [(x * 37 + y * 11) & 255, (x ^ y) & 255, (x * y) & 255],
+      () => [...randomBytes(3)],
+    ];
+    for (const fill of fills) {
+      const src = Buffer.alloc(w * h * 4);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          const [r, g, b] = fill(x, y);
+          src.set([b, g, r, 0xff], (y * w + x) * 4);
+        }
+      const enc = encodePlanar(src, w * 4, 0, 0, w, h);
+      assert.deepEqual(decodePlanarForTest(enc, w, h), src);
+    }
+  });
+
+  it('makes flat areas small', () => {
+    const src = Buffer.alloc(64 * 64 * 4, 0x40);
+    assert.ok(encodePlanar(src, 256, 0, 0, 64, 64).length < 64 * 3 * 8);
+  });
+});
+
+describe('font', () => {
+  it('has a distinct glyph for every printable ASCII character', () => {
+    const seen = new Set<string>();
+    for (let c = 0x21; c < 0x7f; c++) {
+      const rows = glyph(String.fromCharCode(c));
+      assert.equal(rows.length, 7);
+      assert.ok(rows.some((r) => r !== 0), `glyph ${String.fromCharCode(c)} is empty`);
+      seen.add(rows.join(','));
+    }
+    assert.equal(seen.size, 0x7f - 0x21);
+  });
+});
+
+describe('demo desktop server (protocol)', () => {
+  let server: DemoDesktopServer;
+  const logs: string[] = [];
+  before(async () => {
+    server = await startDemoDesktop({ dataDir, vm: { id: 'vm-proto', name: 'PROTO' }, fps: 0, log: (l) => logs.push(l) });
+  });
+  after(() => server.close());
+
+  it('keeps its certificate in the data folder and reuses it', async () => {
+    const again = await loadOrCreateCertificate(dataDir);
+    assert.match(again.cert, /BEGIN CERTIFICATE/);
+    const first = await loadOrCreateCertificate(dataDir);
+    assert.equal(first.cert, again.cert);
+  });
+
+  it('answers RDP_NEG_FAILURE when the client does not offer TLS', async () => {
+    const s = netConnect(server.port, '127.0.0.1');
+    s.write(connectionRequest(0));
+    const reply = await new Promise<Buffer>((res) => s.once('data', res));
+    s.destroy();
+    assert.equal(reply[11], 0x03, 'negotiation failure type');
+    assert.equal(reply.readUInt32LE(15), 1, 'SSL_REQUIRED_BY_SERVER');
+  });
+
+  for (const encoding of ['planar', 'raw'] as const) {
+    it(`sends a full ${encoding} picture that matches the desktop pixel for pixel, then only changed tiles`, async () => {
+      const srv = await startDemoDesktop({ dataDir, vm: { id: 'vm-pix', name: 'PIXELS' }, fps: 0, encoding, log: (l) => logs.push(l) });
+      let client: MiniClient | null = null;
+      try {
+        client = await connectMiniClient(srv.port, { width: 640, height: 480 });
+        const covered = new Set<string>();
+        const picture = Buffer.alloc(640 * 480 * 4);
+        const paint = (f: Buffer): boolean => {
+          for (const r of bitmapRects(f)) {
+            const pixels = r.flags & 1 ? decodePlanarForTest(r.data, r.w, r.h) : flipRows(r.data, r.w, r.h);
+            for (let y = 0; y < r.h; y++) pixels.copy(picture, ((r.y + y) * 640 + r.x) * 4, y * r.w * 4, (y + 1) * r.w * 4);
+            covered.add(`${r.x},${r.y}`);
+          }
+          return covered.size === 10 * 8;
+        };
+        await client.waitFor(paint);
+        const view = srv.desktop.attach(640, 480);
+        assert.ok(picture.equals(view.fb.data), 'client picture equals the server framebuffer');
+        srv.desktop.detach(view);
+        const before = client.frames.length;
+        client.socket.write(unicodeInput('Hi'));
+        await client.waitFor((f) => client!.frames.indexOf(f) >= before && bitmapRects(f).length > 0);
+        assert.equal(srv.desktop.typed, 'Hi');
+        const later = client.frames.slice(before).flatMap(bitmapRects);
+        assert.ok(later.length > 0 && later.length < 20, `only dirty tiles are re-sent (${later.length})`);
+      } finally {
+        client?.close();
+        await srv.close();
+      }
+    });
+  }
+});
+
+function flipRows(data: Buffer, w: number, h: number): Buffer {
+  const out = Buffer.alloc(w * h * 4);
+  for (let y = 0; y < h; y++) data.copy(out, (h - 1 - y) * w * 4, y * w * 4, (y + 1) * w * 4);
+  return out;
+}
+
+describe('demo desktop server (bad and slow clients)', () => {
+  let server: DemoDesktopServer;
+  const logs: string[] = [];
+  before(async () => {
+    server = await startDemoDesktop({ dataDir, vm: { id: 'vm-fuzz', name: 'FUZZ' }, fps: 30, log: (l) => logs.push(l) });
+  });
+  after(() => server.close());
+
+  const closed = (s: import('node:net').Socket) => new Promise<void>((res) => (s.destroyed ? res() : s.once('close', () => res())));
+
+  it('ends sessions that send random bytes, truncated TLS or malformed PDUs, and serves the next client', async () => {
+    for (let i = 0; i < 20; i++) {
+      const s = netConnect(server.port, '127.0.0.1');
+      s.on('error', () => {});
+      s.write(randomBytes(1 + (i * 37) % 300));
+      s.end();
+      await closed(s);
+    }
+    // Truncated TLS: a valid X.224 request, then half a ClientHello and a hang-up.
+    {
+      const s = netConnect(server.port, '127.0.0.1');
+      s.on('error', () => {});
+      s.write(connectionRequest(1));
+      await new Promise((res) => s.once('data', res));
+      s.write(Buffer.from('160301020001000200', 'hex'));
+      s.end();
+      await closed(s);
+    }
+    // Malformed PDUs inside TLS: a TPKT with garbage MCS, and a fast-path frame before the session is active.
+    for (const bad of [Buffer.from('0300000c02f0807f65ffffff', 'hex'), Buffer.from('0005ffffff', 'hex'), Buffer.from('0300000802f08000', 'hex')]) {
+      const s = netConnect(server.port, '127.0.0.1');
+      s.on('error', () => {});
+      s.write(connectionRequest(1));
+      await new Promise((res) => s.once('data', res));
+      const t = tlsConnect({ socket: s, rejectUnauthorized: false });
+      t.on('error', () => {});
+      await new Promise((res) => t.once('secureConnect', res));
+      t.write(bad);
+      await closed(s);
+    }
+    const client = await connectMiniClient(server.port);
+    await client.waitFor((f) => bitmapRects(f).length > 0);
+    client.close();
+    assert.ok(logs.length >= 24, `each bad session logged (${logs.length} lines)`);
+    assert.ok(logs.every((l) => !l.includes('\n') && !/at .*\.ts:\d+/.test(l)), 'one line each, no stack traces');
+  });
+
+  it('keeps serving others while a client stops reading', async () => {
+    const slow = await connectMiniClient(server.port, { width: 1024, height: 768 });
+    slow.socket.pause();
+    slow.raw.pause();
+    const other = await connectMiniClient(server.port);
+    try {
+      const start = other.frames.length;
+      // The animation runs at 30 fps: the other client keeps receiving fresh tiles.
+      for (let i = 0; i < 5; i++) await other.waitFor((f) => other.frames.indexOf(f) >= start + i * 3 && bitmapRects(f).length > 0);
+      assert.equal(server.sessions.size, 2, 'the stalled session is still open, not dropped or blocking');
+    } finally {
+      slow.close();
+      other.close();
+    }
+  });
+});
+
+describe('demo desktop with xfreerdp', { skip: missingTools() ?? false }, () => {
+  let xvfb: Xvfb;
+  let server: DemoDesktopServer;
+  let client: XfreerdpClient | null = null;
+  before(async () => {
+    xvfb = await startXvfb();
+    server = await startDemoDesktop({ dataDir, vm: { id: 'c0ffee42-aaaa', name: 'ALPHA-WEB' }, fps: 5, log: () => {} });
+  });
+  after(async () => {
+    await client?.stop();
+    await server?.close();
+    await xvfb?.stop();
+  });
+
+  it('shows the VM name and the text typed into it', async (t) => {
+    client = startXfreerdp(xvfb.display, [`/v:127.0.0.1:${server.port}`, '/cert:ignore', '/size:1024x768', '-grab-keyboard']);
+    const text = await readScreenUntil(xvfb.display, (s) => squash(s).includes('ALPHAWEB'));
+    assert.ok(squash(text).includes('ALPHAWEB'), `OCR read: ${text}\nxfreerdp: ${client.output()}`);
+    assert.ok(squash(text).includes('STATUSACTIVE'), `OCR read: ${text}`);
+    if (!(await import('node:fs')).existsSync(XDOTOOL)) {
+      t.diagnostic('xdotool not installed: typing not checked');
+      return;
+    }
+    await typeText(xvfb.display, 'Hello Demo');
+    const typed = await readScreenUntil(xvfb.display, (s) => squash(s).includes('HELLODEMO'));
+    assert.equal(server.desktop.typed, 'Hello Demo');
+    assert.ok(squash(typed).includes('TYPEDHELLODEMO'), `OCR read: ${typed}`);
+  });
+
+  it('shows a powered-off screen for a SHUTOFF server', async () => {
+    server.desktop.setStatus('SHUTOFF');
+    const text = await readScreenUntil(xvfb.display, (s) => squash(s).includes('POWEREDOFF'));
+    assert.ok(squash(text).includes('POWEREDOFF'), `OCR read: ${text}`);
+    assert.ok(squash(text).includes('ALPHAWEB'), `OCR read: ${text}`);
+  });
+});

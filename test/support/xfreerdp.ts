@@ -1,0 +1,141 @@
+// Drives the reference RDP client (FreeRDP 2's xfreerdp) under a private Xvfb display, takes screenshots with
+// ImageMagick and reads them with Tesseract. Every process started here is stopped by the returned handles.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const XFREERDP = '/usr/bin/xfreerdp';
+export const XVFB = '/usr/bin/Xvfb';
+export const IMPORT = '/usr/bin/import';
+export const CONVERT = '/usr/bin/convert';
+export const TESSERACT = '/usr/bin/tesseract';
+export const XDOTOOL = '/usr/bin/xdotool';
+
+/** Why the xfreerdp end-to-end tests cannot run here, or null when everything is installed. */
+export function missingTools(extra: string[] = []): string | null {
+  const missing = [XFREERDP, XVFB, IMPORT, CONVERT, TESSERACT, ...extra].filter((p) => !existsSync(p));
+  return missing.length ? `not installed: ${missing.join(', ')} (run scripts/install-test-deps.sh)` : null;
+}
+
+export interface Xvfb {
+  display: string;
+  stop(): Promise<void>;
+}
+
+function stopProcess(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    proc.kill('SIGTERM');
+  });
+}
+
+/** Starts Xvfb on a free display number chosen by the server itself (-displayfd). */
+export async function startXvfb(size = '1024x768x24'): Promise<Xvfb> {
+  const proc = spawn(XVFB, ['-displayfd', '3', '-screen', '0', size, '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  });
+  const display = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error('Xvfb did not report a display')), 15000);
+    (proc.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => {
+      text += d.toString();
+      const m = /(\d+)\n/.exec(text);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`:${m[1]}`);
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Xvfb exited with ${code}`));
+    });
+  });
+  return { display, stop: () => stopProcess(proc) };
+}
+
+export interface XfreerdpClient {
+  proc: ChildProcess;
+  /** Everything xfreerdp printed so far. */
+  output(): string;
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+/** Starts xfreerdp on `display` with the given arguments (add /v:, /cert:ignore, /size: … yourself). */
+export function startXfreerdp(display: string, args: string[]): XfreerdpClient {
+  const proc = spawn(XFREERDP, args, { env: { ...process.env, DISPLAY: display }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return { proc, output: () => out, exited, stop: () => stopProcess(proc) };
+}
+
+/** Screenshot of the whole display as PNG bytes written to `path`. */
+export async function screenshot(display: string, path: string): Promise<void> {
+  await run(IMPORT, ['-display', display, '-window', 'root', path]);
+}
+
+/**
+ * OCR of a PNG: grey, enlarged three times, then Tesseract; the same again at half size, because very large
+ * block letters (a desktop's title) read better small. Returns both readings joined.
+ */
+export async function ocr(pngPath: string): Promise<string> {
+  const texts: string[] = [];
+  for (const scale of ['300%', '50%']) {
+    const scaled = `${pngPath.replace(/\.png$/, '')}-${scale.replace('%', '')}.png`;
+    await run(CONVERT, [pngPath, '-colorspace', 'Gray', '-resize', scale, scaled]);
+    const { stdout } = await run(TESSERACT, [scaled, 'stdout'], { maxBuffer: 4 << 20 });
+    texts.push(stdout);
+  }
+  return texts.join('\n');
+}
+
+/**
+ * Takes screenshots until the OCR text satisfies `match` or `attempts` run out; returns the last text either way,
+ * so the test asserts on what was actually read.
+ */
+export async function readScreenUntil(
+  display: string,
+  match: (text: string) => boolean,
+  attempts = 20,
+  pauseMs = 500,
+): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'shot-'));
+  try {
+    let text = '';
+    for (let i = 0; i < attempts; i++) {
+      const png = join(dir, `s${i}.png`);
+      try {
+        await screenshot(display, png);
+        text = await ocr(png);
+        if (match(text)) return text;
+      } catch {
+        // the window may not exist yet
+      }
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+    return text;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Types text into the focused window of `display` with xdotool (X keyboard events, so xfreerdp sends scancodes). */
+export async function typeText(display: string, text: string): Promise<void> {
+  await run(XDOTOOL, ['type', '--delay', '40', text], { env: { ...process.env, DISPLAY: display } });
+}
+
+/** Normalises OCR output for comparisons: upper case, letters and digits only. */
+export function squash(text: string): string {
+  return text.toUpperCase().replace(/[^A-Z0-9]/g, '');
+}
