@@ -1,0 +1,111 @@
+import type { Server } from 'node:http';
+import type { CloudSummary } from '../api/contract.ts';
+import type { EventSink, Services } from '../api/handlers.ts';
+import type { ConsoleService } from '../api/services.ts';
+import { loadCloudConfigs, type CloudConfig, type ConfigSources } from '../openstack/clouds-config.ts';
+import { createOpenStackConsoles } from '../openstack/console-service.ts';
+import { createCredentialStore } from './credential-store.ts';
+import { startEmbeddedDemo } from './demo.ts';
+import type { SecretBox } from './secret-box.ts';
+import { createSettingsStore, type SettingsStore } from './settings-store.ts';
+
+export interface ComposeOptions {
+  mode: 'electron' | 'browser';
+  dataDir: string;
+  version?: string;
+  log: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+  /** Browser mode: the gateway shares the page's loopback server (one port); Electron gives none (own port). */
+  httpServer?: Server;
+  /** Origins allowed to open gateway sockets (browser mode: the page's own). */
+  allowedOrigins?: string[];
+  /** Electron: safeStorage, so remembered secrets may be written to disk. */
+  secretBox?: SecretBox;
+  /** Start the embedded demo cloud (default true); `servers` adds generated servers for scale work. */
+  demo?: boolean | { servers?: number };
+  /** Where clouds.yaml is looked for (tests point this at an empty folder). */
+  cloudSources?: ConfigSources;
+}
+
+/** Everything the app runs, wired together; both Electron and browser mode start exactly this. */
+export interface ComposedApp {
+  services: Services;
+  settings: SettingsStore;
+  /** Clouds from clouds.yaml and the environment, plus the demo cloud (hidden or not). */
+  clouds: CloudConfig[];
+  /** Connects the services' events to the transport once it exists. */
+  bindEvents(emit: EventSink): void;
+  close(): Promise<void>;
+}
+
+export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
+  const { log } = opts;
+  const closers: Array<() => Promise<void> | void> = [];
+  let emit: EventSink = () => undefined;
+  const events: EventSink = (event, payload) => emit(event, payload);
+
+  try {
+    const settings = createSettingsStore(opts.dataDir, opts.secretBox, log);
+    const credentials = createCredentialStore(opts.dataDir, opts.secretBox, log);
+
+    const clouds: CloudConfig[] = [];
+    try {
+      clouds.push(...loadCloudConfigs({ env: opts.env, ...opts.cloudSources }).clouds);
+    } catch (err) {
+      // A broken clouds.yaml must not keep the demo (or the direct-address tabs) from working.
+      log(`Cloud configuration not loaded: ${(err as Error).message}`);
+    }
+
+    if (opts.demo !== false) {
+      const demo = await startEmbeddedDemo({ log, extraServers: typeof opts.demo === 'object' ? opts.demo.servers : undefined });
+      closers.push(() => demo.close());
+      clouds.push(demo.cloud);
+      // The offline demo shows no prompt: its console credentials are filled in (unless the user set others).
+      if (demo.consoleCredentials) settings.presetConsoleCredentials(demo.cloud.name, demo.consoleCredentials);
+    }
+
+    const openstack = createOpenStackConsoles({ clouds });
+    closers.push(() => openstack.close());
+
+    // The demo cloud is listed unless hidden in settings; everything else passes straight through.
+    const visibleClouds = async (): Promise<CloudSummary[]> => {
+      const hide = (await settings.get()).hideDemoCloud;
+      return (await openstack.listClouds()).filter((c) => !(hide && c.isDemo));
+    };
+    const consoles: ConsoleService = {
+      listClouds: visibleClouds,
+      listServers: (args) => openstack.listServers(args),
+      consoleUrl: (cloud, server) => openstack.consoleUrl(cloud, server),
+      resolve: (url, cloud) => openstack.resolve(url, cloud),
+    };
+    let lastHide: boolean | undefined;
+    settings.onChange((s) => {
+      if (s.hideDemoCloud === lastHide) return;
+      lastHide = s.hideDemoCloud;
+      void visibleClouds().then((list) => events('clouds.changed', list));
+    });
+
+    const services: Services = {
+      version: opts.version ?? '0.0.0',
+      mode: opts.mode,
+      consoles,
+      credentials,
+      settings,
+    };
+
+    return {
+      services,
+      settings,
+      clouds,
+      bindEvents(sink) {
+        emit = sink;
+      },
+      async close() {
+        for (const c of closers.reverse()) await c();
+      },
+    };
+  } catch (err) {
+    for (const c of closers.reverse()) await c();
+    throw err;
+  }
+}

@@ -1,0 +1,103 @@
+import type { ConsoleEvents } from '../api/contract.ts';
+import { parseConsoleInput } from '../../renderer/logic/parse-target.ts';
+
+/** What the OS handed the app at launch or later: a deep link or an .rdp file, ready to send as `app.open`. */
+export type OpenRequest = ConsoleEvents['app.open'];
+
+export const DEEP_LINK_SCHEME = 'nova-console';
+
+/**
+ * `nova-console://connect?url=<encoded console URL or address>`. Anything else is refused with a sentence (links come
+ * from web pages and mail, so they are untrusted input; the main process still validates the target itself).
+ */
+export function parseDeepLink(link: string): OpenRequest {
+  let u: URL;
+  try {
+    u = new URL(link);
+  } catch {
+    throw new Error('The link is not a valid nova-console:// address.');
+  }
+  if (u.protocol !== `${DEEP_LINK_SCHEME}:`) throw new Error(`Only ${DEEP_LINK_SCHEME}:// links are handled.`);
+  const action = (u.hostname || u.pathname.replace(/^\/+/, '')).toLowerCase();
+  if (action !== 'connect') throw new Error(`Unknown link action "${action}": use ${DEEP_LINK_SCHEME}://connect?url=…`);
+  const target = u.searchParams.get('url');
+  if (!target) throw new Error(`The link names no console: use ${DEEP_LINK_SCHEME}://connect?url=<console URL or address>.`);
+  const parsed = parseConsoleInput(target);
+  if (!parsed.ok) throw new Error(parsed.message);
+  return { target: parsed.target, label: parsed.label };
+}
+
+/** The fields of an .rdp file the app honours. */
+export interface RdpFile {
+  host: string;
+  port: number;
+  username?: string;
+  domain?: string;
+  pcb?: string;
+}
+
+/**
+ * Parses an .rdp file (`name:type:value` lines, as mstsc writes them, UTF-16LE with a BOM or UTF-8). Honours `full
+ * address` (with an optional :port, or `server port`), `username` (a `DOMAIN\user` form splits), `domain`, and the
+ * pre-connection blob `pcb`; other settings are display preferences this app decides itself.
+ */
+export function parseRdpFile(data: Buffer | string): RdpFile {
+  const text = typeof data === 'string' ? data : decode(data);
+  const fields = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*([^:]+?)\s*:\s*([sib])\s*:(.*)$/i.exec(line);
+    if (m) fields.set(m[1].toLowerCase(), m[3].trim());
+  }
+  const full = fields.get('full address') || fields.get('alternate full address');
+  if (!full) throw new Error('The .rdp file has no "full address" line.');
+  let host = full;
+  let port = 3389;
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(full);
+  const plain = /^([^:]+):(\d+)$/.exec(full);
+  if (bracketed) {
+    host = bracketed[1];
+    if (bracketed[2]) port = Number(bracketed[2]);
+  } else if (plain) {
+    host = plain[1];
+    port = Number(plain[2]);
+  } else if (fields.has('server port')) {
+    port = Number(fields.get('server port'));
+  }
+  if (!host || /\s/.test(host)) throw new Error(`The .rdp file's address "${full}" is not a host name.`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`The .rdp file's port ${port} is out of range (1–65535).`);
+  let username = fields.get('username') || undefined;
+  let domain = fields.get('domain') || undefined;
+  if (username?.includes('\\')) {
+    const [d, u] = username.split('\\', 2);
+    domain ??= d || undefined;
+    username = u || undefined;
+  }
+  const pcb = fields.get('pcb') || undefined;
+  return { host, port, ...(username ? { username } : {}), ...(domain ? { domain } : {}), ...(pcb ? { pcb } : {}) };
+}
+
+export function rdpFileRequest(file: RdpFile): OpenRequest {
+  const label = file.host.includes(':') ? `[${file.host}]:${file.port}` : `${file.host}:${file.port}`;
+  return {
+    target: { kind: 'address', host: file.host, port: file.port, ...(file.pcb ? { preConnectionBlob: file.pcb } : {}) },
+    label,
+    ...(file.username ? { username: file.username } : {}),
+    ...(file.domain ? { domain: file.domain } : {}),
+  };
+}
+
+function decode(buf: Buffer): string {
+  if (buf[0] === 0xff && buf[1] === 0xfe) return buf.subarray(2).toString('utf16le');
+  if (buf[0] === 0xfe && buf[1] === 0xff) return Buffer.from(buf.subarray(2)).swap16().toString('utf16le');
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return buf.subarray(3).toString('utf8');
+  // mstsc without BOM is still UTF-16LE: every other byte of ASCII text is zero.
+  if (buf.length >= 4 && buf[1] === 0 && buf[3] === 0) return buf.toString('utf16le');
+  return buf.toString('utf8');
+}
+
+/** Picks the deep link or .rdp path out of a command line (first launch, or a second instance's argv). */
+export function launchArgs(argv: readonly string[]): { links: string[]; rdpFiles: string[] } {
+  const links = argv.filter((a) => a.toLowerCase().startsWith(`${DEEP_LINK_SCHEME}://`));
+  const rdpFiles = argv.filter((a) => !a.startsWith('-') && a.toLowerCase().endsWith('.rdp'));
+  return { links, rdpFiles };
+}

@@ -1,0 +1,157 @@
+import { app, BrowserWindow, ipcMain, Menu, protocol, safeStorage, session, type WebContents } from 'electron';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHandlers } from './api/handlers.ts';
+import { registerIpcApi, type IpcTransport } from './api/ipc-transport.ts';
+import { composeApp, type ComposedApp } from './app/compose.ts';
+import { CSP_HEADER } from './app/csp.ts';
+import { resolveDataDir } from './app/data-dir.ts';
+import { DEEP_LINK_SCHEME, launchArgs, parseDeepLink, parseRdpFile, rdpFileRequest, type OpenRequest } from './app/launch-input.ts';
+import { APP_SCHEME } from './app/permissions.ts';
+import type { SecretBox } from './app/secret-box.ts';
+import { staticFile } from './app/static-files.ts';
+import { createMainWindow, hardenContents, hardenSession } from './window.ts';
+
+/**
+ * The Electron main process: lifecycle, the one window, deep links and .rdp files. Everything else is plain Node in
+ * electron/app (composition), electron/openstack, electron/rdp and electron/mock, shared with browser mode.
+ */
+const log = (line: string) => process.stderr.write(`[nova-console] ${line}\n`);
+
+// Must happen before `ready`: the page is served from a standard, secure scheme so 'self' and module scripts work.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+const windows = new Set<BrowserWindow>();
+const trusted = new Set<number>();
+const pending: OpenRequest[] = [];
+let transport: IpcTransport | undefined;
+let composed: ComposedApp | undefined;
+let pageReady = false;
+
+if (!app.requestSingleInstanceLock()) {
+  // Another instance owns the window; it receives our argv through 'second-instance'.
+  app.quit();
+} else {
+  app.on('second-instance', (_event, argv) => {
+    void handleArgs(argv);
+    const win = [...windows][0];
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  // macOS delivers links and files as events rather than argv.
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    handleLink(url);
+  });
+  app.on('open-file', (event, path) => {
+    event.preventDefault();
+    void handleRdpFile(path);
+  });
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents));
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => {
+    transport?.dispose();
+    void composed?.close();
+  });
+  void start();
+}
+
+async function start() {
+  if (process.defaultApp) {
+    // Running unpackaged (`electron .`): register the scheme for this interpreter and script.
+    app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME, process.execPath, [app.getAppPath()]);
+  } else {
+    app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME);
+  }
+  await app.whenReady();
+  const rendererDir = join(app.getAppPath(), 'dist', 'renderer');
+  protocol.handle(APP_SCHEME, async (request) => {
+    const url = new URL(request.url);
+    const file = url.host === 'app' ? await staticFile(rendererDir, url.pathname) : undefined;
+    if (!file) return new Response('Not found', { status: 404 });
+    return new Response(new Uint8Array(file.body), {
+      headers: { 'Content-Type': file.type, 'Content-Security-Policy': CSP_HEADER, 'X-Content-Type-Options': 'nosniff' },
+    });
+  });
+  hardenSession(session.defaultSession);
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+      { role: 'editMenu' },
+      { label: 'View', submenu: [{ role: 'togglefullscreen' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }] },
+      { role: 'windowMenu' },
+    ]),
+  );
+
+  const box: SecretBox | undefined = safeStorage.isEncryptionAvailable()
+    ? {
+        encrypt: (plain) => safeStorage.encryptString(plain).toString('base64'),
+        decrypt: (sealed) => safeStorage.decryptString(Buffer.from(sealed, 'base64')),
+      }
+    : undefined;
+  if (!box) log('The OS keychain is not available: remembered passwords are kept for this run only');
+
+  composed = await composeApp({
+    mode: 'electron',
+    dataDir: resolveDataDir(process.env, app.getPath('userData')),
+    version: app.getVersion(),
+    log,
+    secretBox: box,
+  });
+  transport = registerIpcApi(
+    ipcMain,
+    createHandlers(composed.services),
+    // Only windows this process created may call the services (not a stray frame, devtools extension or webview).
+    (sender) => trusted.has(sender.id),
+    () => [...windows].filter((w) => !w.isDestroyed()).map((w) => w.webContents as WebContents),
+  );
+  composed.bindEvents(transport.emit);
+
+  const win = createMainWindow({ preload: join(app.getAppPath(), 'dist', 'electron', 'preload.cjs'), title: 'Nova Console Viewer' });
+  windows.add(win);
+  trusted.add(win.webContents.id);
+  const id = win.webContents.id;
+  win.on('closed', () => {
+    windows.delete(win);
+    trusted.delete(id);
+  });
+  win.webContents.on('did-finish-load', () => {
+    pageReady = true;
+    flush();
+  });
+  await handleArgs(process.argv);
+}
+
+function queue(req: OpenRequest) {
+  pending.push(req);
+  flush();
+}
+
+function flush() {
+  if (!pageReady || !transport) return;
+  for (const req of pending.splice(0)) transport.emit('app.open', req);
+}
+
+function handleLink(link: string) {
+  try {
+    queue(parseDeepLink(link));
+  } catch (err) {
+    log(`Ignored link: ${(err as Error).message}`);
+  }
+}
+
+async function handleRdpFile(path: string) {
+  try {
+    queue(rdpFileRequest(parseRdpFile(await readFile(path))));
+  } catch (err) {
+    log(`Ignored ${path}: ${(err as Error).message}`);
+  }
+}
+
+async function handleArgs(argv: readonly string[]) {
+  const { links, rdpFiles } = launchArgs(argv.slice(1));
+  for (const link of links) handleLink(link);
+  for (const file of rdpFiles) await handleRdpFile(file);
+}

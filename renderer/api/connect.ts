@@ -1,0 +1,31 @@
+import type { ConsoleApi } from '../../electron/api/contract.ts';
+import { createWsClient } from './ws-client.ts';
+
+declare global {
+  interface Window {
+    /** Exposed by the Electron preload; absent in browser mode. */
+    novaConsole?: ConsoleApi;
+  }
+}
+
+const SECRET_KEY = 'nova-console.secret';
+
+/**
+ * The page's one way to the services: the preload's object in Electron, else the browser-mode WebSocket. In browser
+ * mode the per-run secret arrives once in the address (`/?secret=…`); it is moved to sessionStorage and taken out of
+ * the address bar so it does not linger in history or get copied along with the URL.
+ */
+export function connectApi(onDisconnect: (reason: string) => void): ConsoleApi {
+  if (window.novaConsole) return window.novaConsole;
+  const params = new URLSearchParams(location.search);
+  const fromUrl = params.get('secret');
+  if (fromUrl) {
+    sessionStorage.setItem(SECRET_KEY, fromUrl);
+    params.delete('secret');
+    const rest = params.toString();
+    history.replaceState(null, '', location.pathname + (rest ? `?${rest}` : '') + location.hash);
+  }
+  const secret = sessionStorage.getItem(SECRET_KEY) ?? '';
+  const wsUrl = `ws://${location.host}/api?secret=${encodeURIComponent(secret)}`;
+  return createWsClient(wsUrl, { onDisconnect });
+}

@@ -1,0 +1,95 @@
+import { useMemo } from 'react';
+import type { CloudSummary } from '../../electron/api/contract.ts';
+import { filterServers } from '../logic/filter-servers.ts';
+import { emptyCloud } from '../store/servers.ts';
+import { useApp } from './context.ts';
+import { ServerTree } from './ServerTree.tsx';
+
+export function Sidebar() {
+  const clouds = useApp((s) => s.clouds);
+  const cloudsState = useApp((s) => s.cloudsState);
+  const cloudsError = useApp((s) => s.cloudsError);
+  const query = useApp((s) => s.query);
+  const setQuery = useApp((s) => s.setQuery);
+  const loadClouds = useApp((s) => s.loadClouds);
+
+  return (
+    <nav className="sidebar" aria-label="Clouds and servers">
+      <input
+        className="search"
+        type="search"
+        aria-label="Search servers"
+        placeholder="Search by name, id or IP"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+      />
+      {cloudsState === 'loading' && clouds.length === 0 && <p className="muted">Loading clouds…</p>}
+      {cloudsState === 'error' && (
+        <div className="cloud-error" role="alert">
+          <p>The cloud configuration could not be read: {cloudsError}</p>
+          <button onClick={() => void loadClouds()}>Retry</button>
+        </div>
+      )}
+      {cloudsState === 'ready' && clouds.length === 0 && (
+        <p className="muted">No clouds configured. Add one to clouds.yaml, or show the demo cloud in Settings.</p>
+      )}
+      <div className="clouds">
+        {clouds.map((c) => (
+          <CloudSection key={c.name} cloud={c} query={query} />
+        ))}
+      </div>
+    </nav>
+  );
+}
+
+function CloudSection({ cloud, query }: { cloud: CloudSummary; query: string }) {
+  const data = useApp((s) => s.servers[cloud.name]) ?? emptyCloud();
+  const loadServers = useApp((s) => s.loadServers);
+  const openServer = useApp((s) => s.openServer);
+  const visible = useMemo(() => filterServers(data.servers, query), [data.servers, query]);
+  const headingId = `cloud-${cloud.name}-heading`;
+  const count = query ? `${visible.length} of ${data.servers.length}` : `${data.servers.length}`;
+
+  return (
+    <section className="cloud" aria-labelledby={headingId}>
+      <header className="cloud-header">
+        <h2 id={headingId} title={cloud.authUrl}>
+          {cloud.label}
+        </h2>
+        <span className="count" aria-label={`${count} servers`}>
+          {count}
+          {data.more ? '…' : ''}
+        </span>
+        <button className="icon" aria-label={`Refresh ${cloud.label}`} title="Refresh" onClick={() => void loadServers(cloud.name)}>
+          ⟳
+        </button>
+      </header>
+      <label className="all-projects">
+        <input
+          type="checkbox"
+          checked={data.allProjects}
+          onChange={(e) => void loadServers(cloud.name, { allProjects: e.target.checked })}
+        />
+        All projects (admin)
+      </label>
+      {data.state === 'loading' && data.servers.length === 0 && <p className="muted">Loading servers…</p>}
+      {data.state === 'error' && (
+        <div className="cloud-error" role="alert">
+          <p>
+            {cloud.label} cannot be reached: {data.error}
+          </p>
+          <button onClick={() => void loadServers(cloud.name)}>Retry</button>
+        </div>
+      )}
+      {data.state === 'ready' && visible.length === 0 && (
+        <p className="muted">{query ? 'No server matches.' : 'No servers.'}</p>
+      )}
+      <ServerTree
+        label={cloud.label}
+        idPrefix={`cloud-${cloud.name.replace(/[^A-Za-z0-9_-]/g, '_')}`}
+        servers={visible}
+        onOpen={(s) => void openServer(cloud.name, s)}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,147 @@
+import { useEffect, useRef, useState } from 'react';
+import type { Tab } from '../store/types.ts';
+import type { DisplaySession, ScaleMode } from '../display/engine-adapter.ts';
+import { useApp, useEngine } from './context.ts';
+import { panelDomId, tabDomId } from './TabStrip.tsx';
+
+export const displayAreaId = (tabId: string) => `${tabId}-display`;
+
+/** Fullscreen for a tab's display area (toolbar button, F11). */
+export function toggleFullscreen(tabId: string): void {
+  if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
+  else void document.getElementById(displayAreaId(tabId))?.requestFullscreen().catch(() => undefined);
+}
+
+/**
+ * One console: toolbar, the remote display (a canvas the engine draws into directly) and a status line. Panels of
+ * inactive tabs stay mounted (hidden), so their sessions keep running.
+ */
+export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
+  const engine = useEngine();
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const sessionRef = useRef<DisplaySession | null>(null);
+  const [scale, setScale] = useState<ScaleMode>('fit');
+  const [layout, setLayout] = useState(engine.keyboardLayouts[0]?.id ?? 'en-US');
+  const [note, setNote] = useState<string>();
+  const setTabState = useApp((s) => s.setTabState);
+  const reconnect = useApp((s) => s.reconnect);
+  const openDialog = useApp((s) => s.openDialog);
+  const { grant, attempt } = tab;
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!grant || !canvas) return;
+    const session = engine.connect(canvas, grant, tab.credentials ?? grant.credentials, {
+      onConnected: () => setTabState(tab.id, attempt, 'connected'),
+      onDisconnected: (reason) => setTabState(tab.id, attempt, 'disconnected', reason),
+      onCredentialsNeeded: (reason) => {
+        setTabState(tab.id, attempt, 'disconnected', reason);
+        openDialog({ kind: 'credentials', tabId: tab.id });
+      },
+    });
+    session.setScaleMode(scale);
+    session.setKeyboardLayout(layout);
+    sessionRef.current = session;
+    return () => {
+      sessionRef.current = null;
+      session.close();
+    };
+    // A new grant (reconnect) is what starts a new session; scale and layout apply to the running one below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [grant?.sessionId, attempt, engine]);
+
+  useEffect(() => sessionRef.current?.setScaleMode(scale), [scale]);
+  useEffect(() => sessionRef.current?.setKeyboardLayout(layout), [layout]);
+
+  const live = tab.state === 'connected';
+  const status =
+    tab.state === 'connected' ? 'Connected' : tab.state === 'disconnected' ? `Disconnected: ${tab.reason ?? 'the session ended.'}` : 'Connecting…';
+
+  async function typeClipboard() {
+    try {
+      const text = await navigator.clipboard.readText();
+      if (text) sessionRef.current?.typeText(text);
+      else setNote('The clipboard holds no text.');
+    } catch {
+      setNote('The clipboard cannot be read here (the browser refused access).');
+    }
+  }
+
+  function screenshot() {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    canvas.toBlob((blob) => {
+      if (!blob) return;
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      a.download = `${tab.title.replace(/[^\p{L}\p{N}._-]+/gu, '_')}-${stamp}.png`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    }, 'image/png');
+  }
+
+  return (
+    <div id={panelDomId(tab.id)} role="tabpanel" aria-labelledby={tabDomId(tab.id)} className="tab-panel" hidden={!active}>
+      <div className="toolbar" role="toolbar" aria-label={`Console actions: ${tab.title}`}>
+        <button disabled={!live} onClick={() => sessionRef.current?.ctrlAltDel()}>
+          Ctrl+Alt+Del
+        </button>
+        <button disabled={!live} onClick={() => void typeClipboard()}>
+          Type clipboard
+        </button>
+        <label>
+          Scale
+          <select value={scale} onChange={(e) => setScale(e.target.value as ScaleMode)}>
+            <option value="fit">Fit window</option>
+            <option value="actual">1:1</option>
+            <option value="dynamic">Resize remote</option>
+          </select>
+        </label>
+        <label>
+          Keyboard
+          <select value={layout} onChange={(e) => setLayout(e.target.value)}>
+            {engine.keyboardLayouts.map((l) => (
+              <option key={l.id} value={l.id}>
+                {l.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button onClick={() => toggleFullscreen(tab.id)}>Fullscreen</button>
+        <button disabled={!grant} onClick={screenshot}>
+          Screenshot
+        </button>
+        <button disabled={!grant} onClick={() => openDialog({ kind: 'credentials', tabId: tab.id })}>
+          Credentials…
+        </button>
+      </div>
+      <div id={displayAreaId(tab.id)} className={`display-area scale-${scale}`}>
+        {grant ? (
+          <canvas
+            ref={canvasRef}
+            className="display"
+            tabIndex={0}
+            aria-label={`Remote display: ${tab.title}`}
+            onMouseDown={() => sessionRef.current?.focus()}
+          />
+        ) : tab.state === 'disconnected' ? (
+          <div className="no-console">
+            <h2>No console for {tab.title}</h2>
+            <p>{tab.reason}</p>
+          </div>
+        ) : null}
+      </div>
+      <div className="status-line">
+        <span className={`dot dot-${tab.state}`} aria-hidden="true" />
+        <span role="status">{status}</span>
+        {tab.state === 'disconnected' && <button onClick={() => void reconnect(tab.id)}>Reconnect</button>}
+        {note && (
+          <span className="note" role="alert">
+            {note}
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}

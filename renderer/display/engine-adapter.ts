@@ -1,0 +1,63 @@
+import type { Credentials, SessionGrant } from '../../electron/api/contract.ts';
+
+/**
+ * What the tab panel needs from an RDP engine. The engine draws straight into the canvas it is given; the UI only
+ * hears about state changes and calls toolbar actions. `createDisplayEngine()` returns the real engine where the
+ * build has one, else a stand-in that draws a notice and never claims a connection.
+ */
+export type ScaleMode = 'fit' | 'actual' | 'dynamic';
+
+export interface DisplayCallbacks {
+  onConnected(): void;
+  onDisconnected(reason: string): void;
+  /** The server wants credentials the grant did not carry (or rejected them). */
+  onCredentialsNeeded?(reason: string): void;
+}
+
+export interface DisplaySession {
+  ctrlAltDel(): void;
+  typeText(text: string): void;
+  setScaleMode(mode: ScaleMode): void;
+  setKeyboardLayout(layout: string): void;
+  /** Gives keyboard focus to the remote display. */
+  focus(): void;
+  close(): void;
+}
+
+export interface DisplayEngine {
+  readonly name: string;
+  readonly keyboardLayouts: readonly { id: string; label: string }[];
+  connect(canvas: HTMLCanvasElement, grant: SessionGrant, credentials: Credentials | undefined, callbacks: DisplayCallbacks): DisplaySession;
+}
+
+export const DEFAULT_LAYOUTS = [
+  { id: 'en-US', label: 'English (US)' },
+  { id: 'en-GB', label: 'English (UK)' },
+  { id: 'de-DE', label: 'German' },
+  { id: 'fr-FR', label: 'French' },
+  { id: 'es-ES', label: 'Spanish' },
+  { id: 'ja-JP', label: 'Japanese' },
+] as const;
+
+/** Stand-in used until an engine is built in: it paints what it would connect to and stays "Connecting…". */
+export function placeholderEngine(): DisplayEngine {
+  return {
+    name: 'placeholder',
+    keyboardLayouts: DEFAULT_LAYOUTS,
+    connect(canvas, grant) {
+      const ctx = canvas.getContext('2d');
+      if (ctx) {
+        canvas.width = 800;
+        canvas.height = 600;
+        ctx.fillStyle = '#20252b';
+        ctx.fillRect(0, 0, canvas.width, canvas.height);
+        ctx.fillStyle = '#d8dee9';
+        ctx.font = '20px sans-serif';
+        ctx.fillText(`${grant.title} (${grant.destination})`, 24, 48);
+        ctx.fillText('No RDP engine in this build.', 24, 80);
+      }
+      const noop = () => undefined;
+      return { ctrlAltDel: noop, typeText: noop, setScaleMode: noop, setKeyboardLayout: noop, focus: () => canvas.focus(), close: noop };
+    },
+  };
+}

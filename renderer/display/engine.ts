@@ -1,0 +1,6 @@
+import { placeholderEngine, type DisplayEngine } from './engine-adapter.ts';
+
+/** The engine this build uses. */
+export function createDisplayEngine(): DisplayEngine {
+  return placeholderEngine();
+}

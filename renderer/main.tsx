@@ -1,0 +1,21 @@
+import { createRoot } from 'react-dom/client';
+import { connectApi } from './api/connect.ts';
+import { App } from './components/App.tsx';
+import { EngineContext, StoreContext } from './components/context.ts';
+import { createDisplayEngine } from './display/engine.ts';
+import { bootstrap, createAppStore, subscribeEvents } from './store/index.ts';
+
+let store: ReturnType<typeof createAppStore> | undefined;
+const api = connectApi((reason) => store?.getState().setFatal(`Lost the connection to the app: ${reason}`));
+store = createAppStore(api);
+subscribeEvents(store);
+const engine = createDisplayEngine();
+
+createRoot(document.getElementById('root')!).render(
+  <StoreContext.Provider value={store}>
+    <EngineContext.Provider value={engine}>
+      <App />
+    </EngineContext.Provider>
+  </StoreContext.Provider>,
+);
+void bootstrap(store);

@@ -1,0 +1,52 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ConsoleApi } from '../../electron/api/contract.ts';
+import type { AppState } from './types.ts';
+import { cloudsSlice } from './clouds.ts';
+import { serversSlice } from './servers.ts';
+import { tabsSlice } from './tabs.ts';
+import { settingsSlice } from './settings.ts';
+import { dialogsSlice } from './dialogs.ts';
+
+export type AppStore = StoreApi<AppState>;
+
+/** One store, one slice per concern; the api is injected so tests drive it with a fake or the real WS client. */
+export function createAppStore(api: ConsoleApi): AppStore {
+  return createStore<AppState>()((...a) => ({
+    api,
+    mode: undefined,
+    fatal: undefined,
+    setFatal: (message) => a[0]({ fatal: message }),
+    ...cloudsSlice(...a),
+    ...serversSlice(...a),
+    ...tabsSlice(...a),
+    ...settingsSlice(...a),
+    ...dialogsSlice(...a),
+  }));
+}
+
+/** Wires the services' events into the store; returns a function that unhooks them. */
+export function subscribeEvents(store: AppStore): () => void {
+  const { api } = store.getState();
+  const offs = [
+    api.on('clouds.changed', (clouds) => store.getState().setClouds(clouds)),
+    api.on('app.open', ({ target, label, username, domain }) => {
+      void store.getState().openTarget(target, label, username ? { username, ...(domain ? { domain } : {}) } : undefined);
+    }),
+    api.on('trust.prompt', (prompt) => store.getState().pushTrustPrompt(prompt)),
+    api.on('session.status', ({ sessionId, state, reason }) => {
+      const tab = store.getState().tabs.find((t) => t.grant?.sessionId === sessionId);
+      if (!tab) return;
+      if (state === 'closed') store.getState().setTabState(tab.id, tab.attempt, 'disconnected', reason ?? 'The session ended.');
+      else if (state === 'connected') store.getState().setTabState(tab.id, tab.attempt, 'connected');
+    }),
+  ];
+  return () => offs.forEach((off) => off());
+}
+
+/** First load: app info, settings, clouds (and through them, servers). */
+export async function bootstrap(store: AppStore): Promise<void> {
+  const s = store.getState();
+  const info = await s.api.invoke('app.info').catch(() => undefined);
+  store.setState({ mode: info?.mode });
+  await Promise.all([s.loadClouds(), s.loadSettings().catch(() => undefined)]);
+}

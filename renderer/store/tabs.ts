@@ -1,0 +1,139 @@
+import type { StateCreator } from 'zustand/vanilla';
+import type { ConsoleTarget, SessionGrant } from '../../electron/api/contract.ts';
+import type { AppState, Tab, TabOrigin, TabsSlice } from './types.ts';
+import { errorMessage } from '../api/ws-client.ts';
+import { addressTitle } from '../logic/parse-target.ts';
+
+let tabCounter = 0;
+const newTabId = () => `tab-${++tabCounter}`;
+
+/** What to ask the main process for when (re)connecting a tab: a cloud tab always asks for a fresh console URL. */
+export function targetOf(origin: TabOrigin): ConsoleTarget {
+  switch (origin.kind) {
+    case 'server':
+      return { kind: 'server', cloud: origin.cloud, server: origin.serverId };
+    case 'url':
+      return { kind: 'url', url: origin.url, ...(origin.cloud ? { cloud: origin.cloud } : {}) };
+    case 'address':
+      return { kind: 'address', host: origin.host, port: origin.port, ...(origin.preConnectionBlob ? { preConnectionBlob: origin.preConnectionBlob } : {}) };
+  }
+}
+
+/** A grant that names its Nova server turns any tab into a cloud tab, so Reconnect can fetch a fresh URL. */
+function originAfterGrant(origin: TabOrigin, grant: SessionGrant): TabOrigin {
+  if (grant.server) return { kind: 'server', cloud: grant.server.cloud, serverId: grant.server.id, serverName: grant.server.name };
+  return origin;
+}
+
+export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) => {
+  const update = (tabId: string, fn: (t: Tab) => Partial<Tab>) =>
+    set((s) => ({ tabs: s.tabs.map((t) => (t.id === tabId ? { ...t, ...fn(t) } : t)) }));
+  const tab = (tabId: string) => get().tabs.find((t) => t.id === tabId);
+
+  /** Asks for a grant for the tab's current attempt; a stale answer (tab closed or reconnected since) is dropped. */
+  async function connect(tabId: string, attempt: number) {
+    const t = tab(tabId);
+    if (!t) return;
+    try {
+      const grant = await get().api.invoke('session.open', targetOf(t.origin));
+      const now = tab(tabId);
+      if (!now || now.attempt !== attempt) {
+        void get().api.invoke('session.close', { sessionId: grant.sessionId }).catch(() => undefined);
+        return;
+      }
+      update(tabId, (x) => ({ grant, state: 'connecting', reason: undefined, title: grant.title || x.title, origin: originAfterGrant(x.origin, grant) }));
+    } catch (err) {
+      if (tab(tabId)?.attempt === attempt) update(tabId, () => ({ state: 'disconnected', reason: errorMessage(err), grant: undefined }));
+    }
+  }
+
+  return {
+    tabs: [],
+    activeTabId: undefined,
+    inputError: undefined,
+
+    async openServer(cloud, server) {
+      const existing = get().tabs.find((t) => t.origin.kind === 'server' && t.origin.cloud === cloud && t.origin.serverId === server.id);
+      if (existing) return get().activateTab(existing.id);
+      const id = newTabId();
+      const t: Tab = { id, title: server.name, origin: { kind: 'server', cloud, serverId: server.id, serverName: server.name }, state: 'opening', attempt: 1 };
+      set((s) => ({ tabs: [...s.tabs, t], activeTabId: id }));
+      await connect(id, 1);
+    },
+
+    async openTarget(target, label, userHint) {
+      set({ inputError: undefined });
+      let grant: SessionGrant;
+      try {
+        grant = await get().api.invoke('session.open', target);
+      } catch (err) {
+        set({ inputError: errorMessage(err) });
+        return false;
+      }
+      const origin: TabOrigin =
+        target.kind === 'address' ? { kind: 'address', host: target.host, port: target.port, ...(target.preConnectionBlob ? { preConnectionBlob: target.preConnectionBlob } : {}) }
+        : target.kind === 'url' ? { kind: 'url', url: target.url, ...(target.cloud ? { cloud: target.cloud } : {}) }
+        : { kind: 'server', cloud: target.cloud, serverId: target.server, serverName: target.server };
+      const fallbackTitle = target.kind === 'address' ? addressTitle(target.host, target.port) : label;
+      const id = newTabId();
+      const t: Tab = { id, title: grant.title || fallbackTitle, origin: originAfterGrant(origin, grant), state: 'connecting', grant, attempt: 1, ...(userHint ? { userHint } : {}) };
+      set((s) => ({ tabs: [...s.tabs, t], activeTabId: id }));
+      return true;
+    },
+
+    setInputError: (message) => set({ inputError: message }),
+
+    async reconnect(tabId) {
+      const t = tab(tabId);
+      if (!t) return;
+      if (t.grant) void get().api.invoke('session.close', { sessionId: t.grant.sessionId }).catch(() => undefined);
+      const attempt = t.attempt + 1;
+      update(tabId, () => ({ attempt, state: 'opening', reason: undefined, grant: undefined }));
+      await connect(tabId, attempt);
+    },
+
+    async closeTab(tabId) {
+      const { tabs, activeTabId } = get();
+      const index = tabs.findIndex((t) => t.id === tabId);
+      if (index < 0) return;
+      const closing = tabs[index];
+      const rest = tabs.filter((t) => t.id !== tabId);
+      const nextActive = activeTabId === tabId ? (rest[Math.min(index, rest.length - 1)]?.id) : activeTabId;
+      set({ tabs: rest, activeTabId: nextActive });
+      if (closing.grant) await get().api.invoke('session.close', { sessionId: closing.grant.sessionId }).catch(() => undefined);
+    },
+
+    activateTab: (tabId) => set({ activeTabId: tabId }),
+
+    cycleTab(delta) {
+      const { tabs, activeTabId } = get();
+      if (tabs.length === 0) return;
+      const i = tabs.findIndex((t) => t.id === activeTabId);
+      set({ activeTabId: tabs[(i + delta + tabs.length) % tabs.length].id });
+    },
+
+    moveTab(tabId, delta) {
+      const i = get().tabs.findIndex((t) => t.id === tabId);
+      if (i >= 0) get().moveTabTo(tabId, i + delta);
+    },
+
+    moveTabTo(tabId, index) {
+      const tabs = [...get().tabs];
+      const from = tabs.findIndex((t) => t.id === tabId);
+      if (from < 0) return;
+      const to = Math.max(0, Math.min(tabs.length - 1, index));
+      if (to === from) return;
+      const [moved] = tabs.splice(from, 1);
+      tabs.splice(to, 0, moved);
+      set({ tabs });
+    },
+
+    setTabState(tabId, attempt, state, reason) {
+      const t = tab(tabId);
+      if (!t || t.attempt !== attempt) return;
+      update(tabId, () => ({ state, reason: state === 'disconnected' ? reason : undefined }));
+    },
+
+    setTabCredentials: (tabId, credentials) => update(tabId, () => ({ credentials })),
+  };
+};

@@ -1,0 +1,222 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ConsoleApi, ConsoleEvents, ConsoleTarget, EventName, RequestName, ServerSummary, SessionGrant } from '../../../electron/api/contract.ts';
+import { createAppStore, subscribeEvents } from '../../../renderer/store/index.ts';
+import { ApiRequestError } from '../../../renderer/api/ws-client.ts';
+
+/** A ConsoleApi whose answers the test scripts, recording every request. */
+function fakeApi(handlers: Partial<Record<RequestName, (args: any) => unknown>>) {
+  const calls: Array<{ name: RequestName; args: any }> = [];
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const api: ConsoleApi = {
+    async invoke(name: RequestName, ...args: unknown[]) {
+      calls.push({ name, args: args[0] });
+      const h = handlers[name];
+      if (!h) throw new ApiRequestError('internal', `no handler for ${name}`);
+      return (await h(args[0])) as never;
+    },
+    on(event, listener) {
+      const set = listeners.get(event) ?? new Set();
+      listeners.set(event, set);
+      set.add(listener as (p: unknown) => void);
+      return () => set.delete(listener as (p: unknown) => void);
+    },
+  } as ConsoleApi;
+  const emit = <E extends EventName>(event: E, payload: ConsoleEvents[E]) => listeners.get(event)?.forEach((l) => l(payload));
+  return { api, calls, emit };
+}
+
+const server = (i: number): ServerSummary => ({ id: `id-${i}`, name: `vm-${i}`, status: 'ACTIVE', addresses: [] });
+let grants = 0;
+const grantFor = (target: ConsoleTarget, extra: Partial<SessionGrant> = {}): SessionGrant => ({
+  sessionId: `s-${++grants}`,
+  title: target.kind === 'server' ? `vm-${target.server.slice(3)}` : target.kind === 'address' ? `${target.host}:${target.port}` : 'from-url',
+  gatewayUrl: 'ws://127.0.0.1:1/rdcleanpath',
+  token: 't',
+  destination: '127.0.0.1:2179',
+  vmconnect: true,
+  ...extra,
+});
+
+test('servers are fetched page by page with markers until the last page', async () => {
+  const all = Array.from({ length: 1200 }, (_, i) => server(i));
+  const { api, calls } = fakeApi({
+    'servers.list': ({ marker, limit }: { marker?: string; limit: number }) => {
+      const start = marker ? all.findIndex((s) => s.id === marker) + 1 : 0;
+      const page = all.slice(start, start + limit);
+      return { servers: page, ...(start + limit < all.length ? { nextMarker: page.at(-1)!.id } : {}) };
+    },
+  });
+  const store = createAppStore(api);
+  await store.getState().loadServers('c1', { allProjects: true });
+  const c = store.getState().servers.c1;
+  assert.equal(c.state, 'ready');
+  assert.equal(c.servers.length, 1200);
+  assert.equal(c.more, false);
+  assert.deepEqual(calls.map((x) => x.args.marker), [undefined, 'id-499', 'id-999']);
+  assert.ok(calls.every((x) => x.args.allProjects === true && x.args.limit === 500));
+});
+
+test('an unreachable cloud keeps its error; a refresh replaces a slower earlier fetch', async () => {
+  let fail = true;
+  let release: () => void = () => undefined;
+  const { api } = fakeApi({
+    'servers.list': async () => {
+      if (fail) throw new ApiRequestError('unreachable', "Cloud 'c1' is unreachable: connection refused");
+      await new Promise<void>((r) => (release = r));
+      return { servers: [server(1)] };
+    },
+  });
+  const store = createAppStore(api);
+  await store.getState().loadServers('c1');
+  assert.equal(store.getState().servers.c1.state, 'error');
+  assert.match(store.getState().servers.c1.error!, /unreachable/);
+  fail = false;
+  const first = store.getState().loadServers('c1');
+  const releaseFirst = release;
+  const second = store.getState().loadServers('c1');
+  const releaseSecond = release;
+  releaseSecond();
+  await second;
+  assert.equal(store.getState().servers.c1.generation, 3);
+  releaseFirst();
+  await first;
+  assert.equal(store.getState().servers.c1.servers.length, 1);
+  assert.equal(store.getState().servers.c1.state, 'ready');
+});
+
+test('a server tab opens at once; a server without a console says why; reconnect asks for a fresh console', async () => {
+  const { api, calls } = fakeApi({
+    'session.open': (t: ConsoleTarget) => {
+      if (t.kind === 'server' && t.server === 'id-7') throw new ApiRequestError('not-ready', 'Server build-7 is still building (task spawning): it has no console yet.');
+      return grantFor(t, t.kind === 'server' ? { server: { cloud: t.cloud, id: t.server, name: `vm-${t.server.slice(3)}`, status: 'ACTIVE' } } : {});
+    },
+    'session.close': () => undefined,
+  });
+  const store = createAppStore(api);
+  const s = () => store.getState();
+  const opening = s().openServer('demo', server(1));
+  assert.equal(s().tabs.length, 1, 'the tab exists before the grant arrives');
+  assert.equal(s().tabs[0].state, 'opening');
+  await opening;
+  assert.equal(s().tabs[0].state, 'connecting');
+  assert.equal(s().tabs[0].grant?.sessionId, 's-' + grants);
+
+  await s().openServer('demo', { ...server(7), name: 'build-7', status: 'BUILD' });
+  const build = s().tabs[1];
+  assert.equal(build.state, 'disconnected');
+  assert.equal(build.reason, 'Server build-7 is still building (task spawning): it has no console yet.');
+  assert.equal(build.title, 'build-7');
+
+  await s().openServer('demo', server(1));
+  assert.equal(s().tabs.length, 2, 'opening an open server focuses its tab');
+  assert.equal(s().activeTabId, s().tabs[0].id);
+
+  const before = s().tabs[0].grant!.sessionId;
+  await s().reconnect(s().tabs[0].id);
+  assert.ok(calls.some((c) => c.name === 'session.close' && c.args.sessionId === before));
+  const lastOpen = calls.filter((c) => c.name === 'session.open').at(-1)!;
+  assert.deepEqual(lastOpen.args, { kind: 'server', cloud: 'demo', server: 'id-1' });
+  assert.equal(s().tabs[0].attempt, 2);
+  assert.notEqual(s().tabs[0].grant!.sessionId, before);
+});
+
+test('a pasted target opens a tab only when the main process accepts it; a URL of a cloud server reconnects as that server', async () => {
+  const { api, calls } = fakeApi({
+    'session.open': (t: ConsoleTarget) => {
+      if (t.kind === 'url' && t.url.includes('expired')) throw new ApiRequestError('token-expired', 'The console token is expired or unknown');
+      if (t.kind === 'url') return grantFor(t, { title: 'vm-3', server: { cloud: 'demo', id: 'id-3', name: 'vm-3', status: 'ACTIVE' } });
+      return grantFor(t);
+    },
+    'session.close': () => undefined,
+  });
+  const store = createAppStore(api);
+  const s = () => store.getState();
+  assert.equal(await s().openTarget({ kind: 'url', url: 'http://x/?token=expired' }, 'x'), false);
+  assert.equal(s().tabs.length, 0);
+  assert.equal(s().inputError, 'The console token is expired or unknown');
+
+  assert.equal(await s().openTarget({ kind: 'url', url: 'http://x/?token=good' }, 'x'), true);
+  assert.equal(s().inputError, undefined);
+  assert.equal(s().tabs[0].title, 'vm-3');
+  assert.deepEqual(s().tabs[0].origin, { kind: 'server', cloud: 'demo', serverId: 'id-3', serverName: 'vm-3' });
+
+  assert.equal(await s().openTarget({ kind: 'address', host: '10.0.0.5', port: 3390 }, '10.0.0.5:3390'), true);
+  assert.equal(s().tabs[1].title, '10.0.0.5:3390');
+  await s().reconnect(s().tabs[0].id);
+  assert.deepEqual(calls.filter((c) => c.name === 'session.open').at(-1)!.args, { kind: 'server', cloud: 'demo', server: 'id-3' });
+});
+
+test('tabs: close picks a neighbour and frees the session; reorder and cycling wrap correctly', async () => {
+  const { api, calls } = fakeApi({ 'session.open': (t: ConsoleTarget) => grantFor(t), 'session.close': () => undefined });
+  const store = createAppStore(api);
+  const s = () => store.getState();
+  for (const i of [1, 2, 3]) await s().openServer('demo', server(i));
+  const [a, b, c] = s().tabs.map((t) => t.id);
+  assert.equal(s().activeTabId, c);
+  s().cycleTab(1);
+  assert.equal(s().activeTabId, a);
+  s().cycleTab(-1);
+  assert.equal(s().activeTabId, c);
+  s().moveTab(c, -1);
+  assert.deepEqual(s().tabs.map((t) => t.id), [a, c, b]);
+  s().moveTabTo(a, 5);
+  assert.deepEqual(s().tabs.map((t) => t.id), [c, b, a]);
+  s().activateTab(b);
+  const bSession = s().tabs[1].grant!.sessionId;
+  await s().closeTab(b);
+  assert.deepEqual(s().tabs.map((t) => t.id), [c, a]);
+  assert.equal(s().activeTabId, a, 'the tab that took its place becomes active');
+  assert.ok(calls.some((x) => x.name === 'session.close' && x.args.sessionId === bSession));
+});
+
+test('events: session status, trust prompts queue in order, decisions leave the queue, clouds.changed refreshes', async () => {
+  const { api, emit, calls } = fakeApi({
+    'session.open': (t: ConsoleTarget) => grantFor(t),
+    'trust.decide': () => undefined,
+    'servers.list': () => ({ servers: [] }),
+  });
+  const store = createAppStore(api);
+  subscribeEvents(store);
+  const s = () => store.getState();
+  await s().openServer('demo', server(1));
+  const sid = s().tabs[0].grant!.sessionId;
+  emit('session.status', { sessionId: sid, state: 'connected' });
+  assert.equal(s().tabs[0].state, 'connected');
+  emit('session.status', { sessionId: sid, state: 'closed', reason: 'the server closed the session' });
+  assert.equal(s().tabs[0].state, 'disconnected');
+  assert.equal(s().tabs[0].reason, 'the server closed the session');
+  emit('session.status', { sessionId: 'someone-else', state: 'connected' });
+  assert.equal(s().tabs[0].state, 'disconnected');
+
+  const cert = { endpoint: 'h:1', fingerprint: 'AA', subject: 'CN=h', issuer: 'CN=h', validFrom: 'x', validTo: 'y' };
+  emit('trust.prompt', { promptId: 'p1', sessionId: sid, reason: 'first-use', certificate: cert });
+  emit('trust.prompt', { promptId: 'p2', sessionId: sid, reason: 'changed', certificate: cert, previous: cert });
+  assert.deepEqual(s().trustPrompts.map((p) => p.promptId), ['p1', 'p2']);
+  await s().decideTrust('p1', 'trust-always');
+  assert.deepEqual(s().trustPrompts.map((p) => p.promptId), ['p2']);
+  assert.deepEqual(calls.find((c) => c.name === 'trust.decide')!.args, { promptId: 'p1', decision: 'trust-always' });
+
+  emit('clouds.changed', [{ name: 'demo', label: 'Demo cloud (offline)', authUrl: 'http://x', isDemo: true }]);
+  assert.equal(s().clouds.length, 1);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(calls.filter((c) => c.name === 'servers.list').at(-1)!.args.allProjects, true, 'the demo lists every project');
+});
+
+test('credentials dialog: remember saves for the destination, then the tab reconnects with them', async () => {
+  const { api, calls } = fakeApi({
+    'session.open': (t: ConsoleTarget) => grantFor(t),
+    'session.close': () => undefined,
+    'credentials.save': () => undefined,
+  });
+  const store = createAppStore(api);
+  const s = () => store.getState();
+  await s().openTarget({ kind: 'address', host: 'h', port: 3389 }, 'h:3389');
+  const id = s().tabs[0].id;
+  s().openDialog({ kind: 'credentials', tabId: id });
+  await s().submitCredentials(id, { username: 'u', password: 'p' }, true);
+  assert.deepEqual(calls.find((c) => c.name === 'credentials.save')!.args, { endpoint: '127.0.0.1:2179', credentials: { username: 'u', password: 'p' } });
+  assert.equal(s().dialog, undefined);
+  assert.deepEqual(s().tabs[0].credentials, { username: 'u', password: 'p' });
+  assert.equal(s().tabs[0].attempt, 2);
+});
