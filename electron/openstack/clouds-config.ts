@@ -37,6 +37,8 @@ export interface CloudConfig {
   cacert?: string;
   /** PEM text of a CA bundle (programmatic clouds). */
   caPem?: string;
+  /** openstacksdk's `compute_endpoint_override`: use this compute URL instead of the catalog's. */
+  computeEndpoint?: string;
   /** Per-request timeout (clouds.yaml `api_timeout`, seconds there). */
   timeoutMs?: number;
   /** Where the cloud came from, for messages. */
@@ -189,6 +191,7 @@ function cloudFromYaml(name: string, value: Record<string, unknown>, source: str
     verify,
     cacert: value.cacert,
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+    computeEndpoint: value.compute_endpoint_override,
     source,
     cwd,
   });
@@ -225,7 +228,17 @@ function cloudFromEnv(env: Record<string, string | undefined>, cwd: string): Clo
 function buildCloud(
   name: string,
   auth: Record<string, unknown>,
-  o: { authType: unknown; regionName: unknown; interface: unknown; verify: boolean; cacert: unknown; timeoutMs?: number; source: string; cwd: string },
+  o: {
+    authType: unknown;
+    regionName: unknown;
+    interface: unknown;
+    verify: boolean;
+    cacert: unknown;
+    timeoutMs?: number;
+    computeEndpoint?: unknown;
+    source: string;
+    cwd: string;
+  },
 ): CloudConfig {
   const where = `cloud '${name}' (${o.source})`;
   const str = (v: unknown, key: string): string | undefined => {
@@ -277,6 +290,10 @@ function buildCloud(
     throw new AppError('config', `interface '${iface}' of ${where} must be public, internal or admin`);
   }
   const cacert = str(o.cacert, 'cacert');
+  const computeEndpoint = str(o.computeEndpoint, 'compute_endpoint_override');
+  if (computeEndpoint !== undefined && !/^https?:\/\//i.test(computeEndpoint)) {
+    throw new AppError('config', `compute_endpoint_override of ${where} is not an http(s) URL`);
+  }
   return {
     name,
     authType,
@@ -286,6 +303,7 @@ function buildCloud(
     verify: o.verify,
     cacert: cacert ? resolvePath(o.cwd, cacert) : undefined,
     timeoutMs: o.timeoutMs,
+    computeEndpoint,
     source: o.source,
   };
 }

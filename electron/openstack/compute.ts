@@ -70,7 +70,7 @@ export class NovaClient {
   }
 
   private async discoverOnce(): Promise<ComputeInfo> {
-    const endpoint = (await this.session.endpoint('compute')).replace(/\/+$/, '');
+    const endpoint = (this.cloud.computeEndpoint ?? (await this.session.endpoint('compute'))).replace(/\/+$/, '');
     const candidates = [endpoint];
     const segment = versionSegment(endpoint);
     if (segment) {
@@ -124,14 +124,9 @@ export class NovaClient {
       const byId = await this.getServer(idOrName);
       if (byId) return byId;
     }
-    const matches: ServerSummary[] = [];
-    let marker: string | undefined;
-    for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
-      const res = await this.listServers({ name: `^${escapeRegex(idOrName)}$`, marker });
-      matches.push(...res.servers.filter((s) => s.name === idOrName));
-      if (!res.nextMarker || res.nextMarker === marker) break;
-      marker = res.nextMarker;
-    }
+    let matches = await this.serversNamed(idOrName, false);
+    // An admin looks beyond its own project when its project has no such server (ids already work across projects).
+    if (matches.length === 0 && (await this.isAdmin())) matches = await this.serversNamed(idOrName, true);
     if (matches.length === 0) {
       throw new AppError('not-found', `Cloud '${this.cloud.name}' has no server with the id or name '${idOrName}'`);
     }
@@ -142,6 +137,19 @@ export class NovaClient {
       );
     }
     return matches[0];
+  }
+
+  private async serversNamed(name: string, allProjects: boolean): Promise<ServerSummary[]> {
+    const matches: ServerSummary[] = [];
+    let marker: string | undefined;
+    for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
+      // Nova's name filter is a regular expression: anchor and escape it, then keep exact matches only.
+      const res = await this.listServers({ name: `^${escapeRegex(name)}$`, marker, allProjects });
+      matches.push(...res.servers.filter((s) => s.name === name));
+      if (!res.nextMarker || res.nextMarker === marker) break;
+      marker = res.nextMarker;
+    }
+    return matches;
   }
 
   /** A fresh rdp-html5 console URL for a server. */
@@ -303,13 +311,16 @@ export class NovaClient {
 
 /**
  * true when a token lookup failed because the route does not exist (so an older form may work), not because the
- * token is unknown. Nova answers a missing route with 404 "The resource could not be found." (or 405/501), but an
- * unknown token with 404 "Token not found": the message is the only difference.
+ * token is unknown. Nova answers a missing route with 404 "The resource could not be found." (or 405/501, or 400
+ * "There is no such action" for an unknown action name), but an unknown token with 404 "Token not found": the
+ * message is the only difference.
  */
 export function routeAbsent(res: HttpResponse): boolean {
   if (res.status === 405 || res.status === 501) return true;
-  if (res.status !== 404) return false;
   const env = parseErrorEnvelope(res);
+  // Nova's answer to an action it does not know (the other draft's name).
+  if (res.status === 400) return env !== undefined && /no such action/i.test(env.message);
+  if (res.status !== 404) return false;
   return !(env && /token/i.test(env.message));
 }
 

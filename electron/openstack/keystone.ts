@@ -18,7 +18,7 @@ export interface CatalogService {
 export interface KeystoneToken {
   /** Never printed. */
   id: string;
-  /** ms since the epoch. */
+  /** When to stop using the token, ms on the local clock (Keystone's lifetime minus a margin). */
   expiresAt: number;
   catalog: CatalogService[];
   roles: string[];
@@ -93,12 +93,14 @@ export class KeystoneSession {
     const expires = Date.parse(String(token.expires_at));
     if (!Number.isFinite(expires)) throw new AppError('bad-response', `${where} sent a token without a valid expires_at`);
     const issued = Date.parse(String(token.issued_at));
-    const start = Number.isFinite(issued) ? Math.min(issued, this.now()) : this.now();
+    // Measured on the local clock from Keystone's stated lifetime, so a skewed clock on either side does not make
+    // every token look expired (or immortal).
+    const lifetime = Number.isFinite(issued) ? Math.max(0, expires - issued) : Math.max(0, expires - this.now());
     // A quarter of the lifetime, at most a minute: short-lived tokens (tests, strict clouds) are still reused.
-    const margin = Math.min(MAX_MARGIN_MS, Math.max(0, (expires - start) / 4));
+    const margin = Math.min(MAX_MARGIN_MS, lifetime / 4);
     const result: KeystoneToken = {
       id: subject,
-      expiresAt: expires - margin,
+      expiresAt: this.now() + lifetime - margin,
       catalog: parseCatalog(token.catalog),
       roles: Array.isArray(token.roles) ? token.roles.map((r) => (isObject(r) ? String(r.name) : '')).filter(Boolean) : [],
       userName: isObject(token.user) && typeof token.user.name === 'string' ? token.user.name : undefined,

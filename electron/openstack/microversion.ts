@@ -41,10 +41,11 @@ export function readVersionDocument(body: Record<string, unknown>, endpoint: str
   else if (Array.isArray(body.versions)) {
     const entries = body.versions.filter(isObject);
     const segment = versionSegment(endpoint);
-    entry =
-      (segment && entries.find((e) => sameVersion(String(e.id ?? ''), segment))) ||
-      entries.find((e) => String(e.status ?? '').toUpperCase() === 'CURRENT') ||
-      entries[entries.length - 1];
+    // An endpoint that names its version must find that version listed: a root that does not list it (the
+    // Icehouse /v3 draft on a newer Nova) says nothing about it.
+    entry = segment
+      ? entries.find((e) => sameVersion(String(e.id ?? ''), segment))
+      : entries.find((e) => String(e.status ?? '').toUpperCase() === 'CURRENT') || entries[entries.length - 1];
   }
   if (!entry) return undefined;
   return {

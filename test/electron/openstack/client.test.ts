@@ -234,3 +234,26 @@ test('the catalog endpoint is chosen by interface and region', async () => {
   assert.ok((await s.listServers({ cloud: 'r1' })).servers.length > 0);
   await rejectsWith(s.listServers({ cloud: 'r3' }), 'config', /no compute endpoint for interface public in region RegionThree \(offered: internal\/RegionOne, public\/RegionTwo, public\/RegionOne\)/);
 });
+
+test('the Keystone token is reused until shortly before it expires, then renewed without a 401', async () => {
+  let clock = Date.parse('2026-01-01T00:00:00Z');
+  const now = () => clock;
+  const f = await fake({ now, tokenTtlSeconds: 100 });
+  const s = service([cloud('c', f.authUrl, 'alice')], now);
+  await s.listServers({ cloud: 'c' });
+  clock += 50_000;
+  await s.listServers({ cloud: 'c' });
+  assert.equal(f.issued.length, 1, 'still within its lifetime');
+  clock += 30_000; // 80 s of 100: inside the safety margin
+  await s.listServers({ cloud: 'c' });
+  assert.equal(f.issued.length, 2);
+  const novaAnswers = f.requests.filter((r) => r.path.includes('/servers/detail')).length;
+  assert.equal(novaAnswers, 3, 'no request was refused and retried');
+});
+
+test('an admin finds a server of another project by name', async () => {
+  const f = await fake();
+  const s = service([cloud('adm', f.authUrl, 'admin')]);
+  assert.equal((await s.consoleUrl('adm', 'web-1')).serverId, '11111111-1111-4111-8111-111111111111');
+  assert.ok(f.requests.some((r) => r.path.includes('all_tenants=1')));
+});
