@@ -180,7 +180,13 @@ function cloudFromYaml(name: string, value: Record<string, unknown>, source: str
   if (value.auth !== undefined && !isMap(value.auth)) throw new AppError('config', `'auth' of cloud '${name}' in ${source} must be a mapping`);
   for (const key of AUTH_KEYS) if (auth[key] === undefined && value[key] !== undefined) auth[key] = value[key];
 
-  const verify = value.verify === undefined ? (value.insecure === undefined ? true : !truthy(value.insecure)) : truthy(value.verify);
+  let verify = value.verify === undefined ? (value.insecure === undefined ? true : !truthy(value.insecure)) : truthy(value.verify);
+  let cacert = value.cacert;
+  // requests (under openstacksdk) also takes a CA bundle path as `verify`: never read such a path as "false".
+  if (typeof value.verify === 'string' && !isBooleanWord(value.verify)) {
+    verify = true;
+    cacert ??= value.verify;
+  }
   const timeout = value.api_timeout === undefined ? undefined : Number(value.api_timeout);
   if (timeout !== undefined && !(timeout > 0)) throw new AppError('config', `'api_timeout' of cloud '${name}' in ${source} must be a positive number of seconds`);
   const region = value.region_name ?? (Array.isArray(value.regions) ? regionOf(value.regions[0]) : undefined);
@@ -189,7 +195,7 @@ function cloudFromYaml(name: string, value: Record<string, unknown>, source: str
     regionName: region,
     interface: value.interface ?? value.endpoint_type,
     verify,
-    cacert: value.cacert,
+    cacert,
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
     computeEndpoint: value.compute_endpoint_override,
     source,
@@ -317,6 +323,10 @@ export function caBundleOf(cloud: CloudConfig): string | undefined {
   } catch (err) {
     throw new AppError('config', `cacert ${cloud.cacert} of cloud '${cloud.name}' cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+}
+
+function isBooleanWord(v: string): boolean {
+  return ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(v.trim().toLowerCase());
 }
 
 function truthy(v: unknown): boolean {

@@ -163,7 +163,7 @@ export function mapTransportError(err: unknown, shown: string, timeoutMs: number
       return new AppError('unreachable', `host name not found for ${shown}`, { cause: err });
     case 'ETIMEDOUT':
     case 'ESOCKETTIMEDOUT':
-      return new AppError('unreachable', `no answer within ${Math.round(timeoutMs / 1000)} s from ${shown}`, { cause: err });
+      return new AppError('unreachable', `no answer within ${timeoutMs < 1000 ? timeoutMs + ' ms' : Math.round(timeoutMs / 1000) + ' s'} from ${shown}`, { cause: err });
     case 'ECONNRESET':
     case 'EPIPE':
       return new AppError('unreachable', `connection reset by ${shown}`, { cause: err });

@@ -257,3 +257,22 @@ test('an admin finds a server of another project by name', async () => {
   assert.equal((await s.consoleUrl('adm', 'web-1')).serverId, '11111111-1111-4111-8111-111111111111');
   assert.ok(f.requests.some((r) => r.path.includes('all_tenants=1')));
 });
+
+test('a server that accepts but never answers times out with the URL named', async () => {
+  const sockets: import('node:net').Socket[] = [];
+  const silent = createServer((sock) => {
+    sockets.push(sock); // accept and stay silent
+  });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const port = (silent.address() as AddressInfo).port;
+  const s = createOpenStackConsoles({ clouds: [cloud('mute', `http://127.0.0.1:${port}/identity/v3`)], timeoutMs: 300 });
+  try {
+    await rejectsWith(s.listServers({ cloud: 'mute' }), 'unreachable', new RegExp(`^Cloud 'mute' is unreachable: no answer within 300 ms from http://127\\.0\\.0\\.1:${port}/identity/v3/auth/tokens$`));
+  } finally {
+    s.close();
+    await new Promise<void>((r) => {
+      silent.close(() => r());
+      for (const c of sockets) c.destroy();
+    });
+  }
+});

@@ -85,6 +85,8 @@ test('secure.yaml is merged over clouds.yaml; settings are read as openstacksdk 
   assert.equal(prod.timeoutMs, 7000);
   assert.equal(prod.authType, 'password');
   const lab = clouds.find((x) => x.name === 'lab')!;
+  const pathVerify = loadCloudConfigs({ ...c, env: { OS_CLIENT_CONFIG_FILE: join(c.cwd, 'v.yaml') } });
+  assert.equal(pathVerify.clouds.length, 2, 'v.yaml absent: falls back to ./clouds.yaml');
   assert.equal(lab.authType, 'v3applicationcredential');
   assert.equal(lab.auth.application_credential_secret, 's3');
   assert.equal(lab.verify, false);
@@ -151,4 +153,13 @@ test('clouds.yaml with a wrong shape or missing settings says which cloud', () =
   configError((c) => writeFileSync(join(c.cwd, 'clouds.yaml'), 'clouds:\n  prod:\n    auth:\n      auth_url: keystone:5000\n      username: u\n'), /auth_url of cloud 'prod'.*not an http\(s\) URL/);
   configError((c) => writeFileSync(join(c.cwd, 'clouds.yaml'), 'clouds:\n  prod:\n    auth_type: token\n    auth:\n      auth_url: http://k/v3\n'), /auth_type 'token' of cloud 'prod'/);
   configError((c) => writeFileSync(join(c.cwd, 'clouds.yaml'), 'clouds:\n  prod:\n    interface: outside\n    auth:\n      auth_url: http://k/v3\n      username: u\n'), /interface 'outside'/);
+});
+
+test('verify given as a CA bundle path keeps verification on and uses the path', () => {
+  const c = fresh();
+  writeFileSync(join(c.cwd, 'clouds.yaml'), 'clouds:\n  p:\n    verify: /etc/ssl/corp-ca.pem\n    auth:\n      auth_url: https://k/v3\n      username: u\n  q:\n    verify: "no"\n    auth:\n      auth_url: https://k/v3\n      username: u\n');
+  const [p, q] = loadCloudConfigs({ ...c, env: {} }).clouds;
+  assert.equal(p.verify, true);
+  assert.equal(p.cacert, '/etc/ssl/corp-ca.pem');
+  assert.equal(q.verify, false);
 });
