@@ -38,7 +38,7 @@ test('the demo data: a dozen servers in varied states, fixed ids, plus generated
 });
 
 test('missing or unknown token is 401 with WWW-Authenticate: Keystone uri', async () => {
-  for (const headers of [{}, { 'X-Auth-Token': 'gAAAAABnot-a-token' }]) {
+  for (const headers of [{}, { 'X-Auth-Token': 'gAAAAABnot-a-token' }] as Array<Record<string, string>>) {
     const res = await raw(`${compute}/servers`, { headers });
     assert.equal(res.status, 401);
     assert.deepEqual(res.json, { error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' } });
