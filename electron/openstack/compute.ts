@@ -358,7 +358,7 @@ function nextMarker(links: unknown, servers: ServerSummary[]): string | undefine
   }
 }
 
-function escapeRegex(s: string): string {
+export function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

@@ -1,7 +1,7 @@
 import type { CloudSummary, ConsoleConnectInfo, ListServersArgs, ServerPage } from '../api/contract.ts';
 import type { ConsoleService } from '../api/services.ts';
 import { caBundleOf, type CloudConfig } from './clouds-config.ts';
-import { NovaClient } from './compute.ts';
+import { NovaClient, escapeRegex } from './compute.ts';
 import { parseConsoleUrl } from './console-url.ts';
 import { AppError, isAppError } from './errors.ts';
 import { HttpClient } from './http.ts';
@@ -84,7 +84,8 @@ export function createOpenStackConsoles(opts: OpenStackConsolesOptions): OpenSta
         clientOf(args.cloud).nova.listServers({
           limit,
           marker: args.marker || undefined,
-          name: args.name || undefined,
+          // The page's search is plain text; Nova reads `name` as an (unanchored) regular expression.
+          name: args.name ? escapeRegex(args.name) : undefined,
           status: args.status || undefined,
           allProjects: args.allProjects,
         }),

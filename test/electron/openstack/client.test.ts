@@ -173,6 +173,9 @@ test('paging follows servers_links; filters and all projects reach Nova', async 
   }
   assert.equal(seen.length, 6);
   assert.equal(new Set(seen).size, 6);
+  // The search text is literal: "(" is not a regular expression error, "b" matches as a substring.
+  assert.deepEqual((await s.listServers({ cloud: 'c', name: 'db (' })).servers.map((x) => x.name), ['db (primary)']);
+  assert.equal((await s.listServers({ cloud: 'c', name: 'web' })).servers.length, 2);
   const building = await s.listServers({ cloud: 'c', status: 'BUILD' });
   assert.deepEqual(building.servers.map((x) => x.name), ['builder']);
   assert.equal(building.servers[0].taskState, 'spawning');
@@ -275,4 +278,15 @@ test('a server that accepts but never answers times out with the URL named', asy
       for (const c of sockets) c.destroy();
     });
   }
+});
+
+test('RDP disabled or unsupported by the hypervisor, and a policy refusal, are named', async () => {
+  let reply: { status: number; body: unknown } = { status: 400, body: { badRequest: { code: 400, message: 'Unavailable console type rdp-html5.' } } };
+  const f = await fake({ override: (req, path) => (path.endsWith('/remote-consoles') ? reply : undefined) });
+  const s = service([cloud('c', f.authUrl, 'alice')]);
+  await rejectsWith(s.consoleUrl('c', 'web-1'), 'unavailable', /^Cloud 'c' does not serve RDP consoles \(Nova: Unavailable console type rdp-html5\.\)$/);
+  reply = { status: 501, body: { notImplemented: { code: 501, message: 'Unable to get rdp console, functionality not implemented' } } };
+  await rejectsWith(s.consoleUrl('c', 'web-1'), 'unavailable', /^The hypervisor of server web-1 offers no RDP console/);
+  reply = { status: 403, body: { forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:os-remote-consoles to be performed." } } };
+  await rejectsWith(s.consoleUrl('c', 'web-1'), 'forbidden', /^Cloud 'c' does not allow this user to get a console for server web-1 \(403: Policy/);
 });
