@@ -49,6 +49,13 @@ export function parseArgs(argv: string[]): MockCloudOptions {
 }
 
 async function main(): Promise<void> {
+  // A stop request that arrives while the port is still opening is honoured once the cloud is up.
+  let stopRequested = false;
+  let stop = () => {
+    stopRequested = true;
+  };
+  process.once('SIGTERM', () => stop());
+  process.once('SIGINT', () => stop());
   let opts: MockCloudOptions;
   try {
     opts = parseArgs(process.argv.slice(2));
@@ -67,11 +74,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   process.stdout.write(JSON.stringify(cloud.info) + '\n');
-  const stop = () => {
-    cloud.close().then(() => process.exit(0));
+  const running = cloud;
+  stop = () => {
+    running.close().then(() => process.exit(0));
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  if (stopRequested) stop();
 }
 
 await main();

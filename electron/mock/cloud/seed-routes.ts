@@ -111,7 +111,7 @@ export class SeedRoutes {
       if (path[0] === 'console-auth-tokens') {
         const { name, value } = parseAction(ex);
         if (name !== names.connectInfo) throw new NovaError(400, msg.noSuchAction(name));
-        if (value !== null) throw new NovaError(400, `Invalid input for ${name}: expected null`);
+        void value; // the draft's argument is always null and carries nothing
         if (!caller.isAdmin) throw new NovaError(403, msg.policy(names.policy));
         const found = this.deps.broker.lookup(path[1]);
         if (!found) throw new NovaError(404, msg.tokenNotFound);

@@ -2,6 +2,7 @@
 // admins only (a member's all_tenants is refused by the os_compute_api:servers:*:get_all_tenants policy), name
 // (regular expression), status and ip filters, limit/marker paging with a "next" link whenever a page is full, and
 // the detail fields that change with the microversion or the caller's role.
+import { createHash } from 'node:crypto';
 import { NovaError, msg } from './errors.ts';
 import { FLAVORS, serverStatus, type DemoServer } from './demo-data.ts';
 import type { AuthContext } from './keystone.ts';
@@ -63,12 +64,9 @@ function serverLinks(scope: RequestScope, s: DemoServer) {
   ];
 }
 
-/** Nova's hostId: a per-project hash of the host name, empty while there is no host. */
+/** Nova's hostId: sha224 of project id + host name, so projects cannot correlate hosts; empty without a host. */
 function hostId(s: DemoServer): string {
-  if (!s.host) return '';
-  let h = 0x811c9dc5;
-  for (const ch of s.projectId + s.host) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-  return (h.toString(16).padStart(8, '0') + s.projectId + s.host.length.toString(16)).slice(0, 56).padEnd(56, '0');
+  return s.host ? createHash('sha224').update(s.projectId + s.host).digest('hex') : '';
 }
 
 export function detailView(scope: RequestScope, s: DemoServer): Record<string, unknown> {
