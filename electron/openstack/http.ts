@@ -152,7 +152,7 @@ export function mapTransportError(err: unknown, shown: string, timeoutMs: number
     const hint = code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID' || code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? '' : TLS_HINT;
     return new AppError('tls', `TLS failure at ${shown}: ${TLS_REASONS[code]}${hint}`, { cause: err });
   }
-  if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || /wrong version number|ssl/i.test(message)) {
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || /wrong version number|SSL routines/i.test(message)) {
     return new AppError('tls', `TLS failure at ${shown}: the server does not speak TLS there (is it http://?)`, { cause: err });
   }
   switch (code) {
