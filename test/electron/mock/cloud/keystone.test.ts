@@ -161,3 +161,16 @@ test('DELETE /auth/tokens revokes', async () => {
   const res = await raw(`${base}/compute/v2.1/servers`, { headers: { 'X-Auth-Token': t } });
   assert.equal(res.status, 401);
 });
+
+test('?nocatalog leaves the catalog out', async () => {
+  const d = user('demo');
+  const res = await raw(`${cloud.authUrl}/auth/tokens?nocatalog`, { method: 'POST', body: passwordBody(d.username, d.password) });
+  assert.equal(res.status, 201);
+  assert.equal(res.json.token.catalog, undefined);
+});
+
+test('unknown identity paths are Keystone 404s', async () => {
+  const res = await raw(`${cloud.authUrl}/users`);
+  assert.equal(res.status, 404);
+  assert.deepEqual(res.json, { error: { code: 404, message: 'The resource could not be found.', title: 'Not Found' } });
+});

@@ -190,3 +190,25 @@ test('unknown routes are 404 itemNotFound', async () => {
   assert.equal(res.status, 404);
   assert.deepEqual(res.json, { itemNotFound: { code: 404, message: 'The resource could not be found.' } });
 });
+
+test('limit is capped at 1000 (Nova\'s [api] max_limit), and scale servers page through', async () => {
+  const big = await startMockCloud({ extraServers: 1200 });
+  try {
+    const d = big.info.users.find((u) => u.username === 'demo')!;
+    const token = await login(big.authUrl, d.username, d.password, d.project_name);
+    const c = big.authUrl.replace(/\/identity\/v3$/, '/compute/v2.1');
+    const first = await raw(`${c}/servers?limit=5000`, { headers: { 'X-Auth-Token': token } });
+    assert.equal(first.json.servers.length, 1000);
+    const next = new URL(first.json.servers_links[0].href);
+    assert.equal(next.searchParams.get('limit'), '5000');
+    const second = await raw(next.href, { headers: { 'X-Auth-Token': token } });
+    assert.equal(second.json.servers.length, 1200 + 8 - 1000);
+    assert.equal(second.json.servers_links, undefined);
+    const noLimit = await raw(`${c}/servers`, { headers: { 'X-Auth-Token': token } });
+    assert.equal(noLimit.json.servers.length, 1000);
+    const scale = await raw(`${c}/servers?name=^scale-0120&status=BUILD`, { headers: { 'X-Auth-Token': token } });
+    assert.deepEqual(scale.json.servers.map((s: { name: string }) => s.name), ['scale-01200']);
+  } finally {
+    await big.close();
+  }
+});
