@@ -16,6 +16,8 @@ export interface RenderStats {
   rects: number;
   padded: number;
   undecodable: number;
+  /** Colour depths the rectangles carried. */
+  depths: Set<number>;
 }
 
 /** 0xRRGGBB for one pixel value at a colour depth (8 bpp drawn as grey: palettes are out of scope). */
@@ -40,6 +42,7 @@ function decodeRect(buf: Buffer, at: number, fb: Framebuffer, stepByDestination:
   const dw = right - left + 1;
   const dh = bottom - top + 1;
   stats.rects++;
+  stats.depths.add(bpp);
   if (width !== dw || height !== dh) stats.padded++;
   let pixels: Uint32Array;
   let pixelBpp = bpp;
@@ -97,7 +100,7 @@ function drawBitmapUpdate(data: Buffer, fb: Framebuffer, stepByDestination: bool
 /** Renders every bitmap update of a capture (TPKT slow-path and fast-path PDUs) onto a fresh framebuffer. */
 export function renderCapture(stream: Buffer, width: number, height: number, stepByDestination: boolean) {
   const fb: Framebuffer = { width, height, rgb: new Uint8Array(width * height * 3) };
-  const stats: RenderStats = { rects: 0, padded: 0, undecodable: 0 };
+  const stats: RenderStats = { rects: 0, padded: 0, undecodable: 0, depths: new Set() };
   let fragments: Buffer[] = [];
   let o = 0;
   while (o < stream.length) {
