@@ -128,7 +128,7 @@ export function createXrdpRepair(options?: { onStats?: (s: XrdpRepairStats) => v
     out.push(frame.bytes);
   };
 
-  const run = (frames: Frame[]): Buffer[] => {
+  const run = (frames: Frame[], endOfStream = false): Buffer[] => {
     const before = stats.rewritten + stats.passed;
     const out: Buffer[] = [];
     for (const frame of frames) {
@@ -146,17 +146,14 @@ export function createXrdpRepair(options?: { onStats?: (s: XrdpRepairStats) => v
         stats.passed += heldBefore.length + 1;
       }
     }
+    // At the end of the stream an unfinished fragment sequence goes out as it came.
+    if (endOfStream) release(out);
     if (options?.onStats && stats.rewritten + stats.passed !== before) options.onStats({ ...stats });
     return coalesce(out);
   };
 
   return {
     push: (chunk) => run(framer.push(chunk)),
-    flush: () => {
-      const out: Buffer[] = [];
-      release(out);
-      const rest = run(framer.flush());
-      return coalesce([...out, ...rest]);
-    },
+    flush: () => run(framer.flush(), true),
   };
 }
