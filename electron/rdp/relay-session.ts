@@ -1,0 +1,469 @@
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { WebSocket } from 'ws';
+import { derMessageLength, encodeRdCleanPath, RDCLEANPATH_VERSION, type RdCleanPathPdu } from './rdcleanpath.ts';
+import { encodePreconnectionPdu, PreconnectionBlobError } from './preconnection.ts';
+import {
+  buildConfirm,
+  describeNegotiationFailure,
+  parseConfirm,
+  Protocol,
+  requestedProtocols,
+  tpktLength,
+  withRequestedProtocols,
+  X224Error,
+} from './x224.ts';
+import { connectTcp, formatEndpoint, peerChain, readTpkt, SessionFailure, startTls } from './upstream.ts';
+
+/**
+ * One RDP session through the gateway, after its RDCleanPath request matched a grant: connect to the server in
+ * the standard order (X.224 → TLS) or Hyper-V's VMConnect order (PCB → TLS → CredSSP → X.224), check the
+ * certificate, answer the client, then relay bytes both ways with backpressure.
+ */
+
+export interface GrantRecord {
+  sessionId: string;
+  host: string;
+  port: number;
+  /** host:port as the client must send it in RDCleanPath destination. */
+  destination: string;
+  preConnectionBlob?: string;
+  vmconnect: boolean;
+}
+
+export interface SessionStatus {
+  sessionId: string;
+  state: 'connecting' | 'connected' | 'closed';
+  reason?: string;
+}
+
+export interface CertificateCheck {
+  sessionId: string;
+  /** host:port the certificate is pinned for. */
+  endpoint: string;
+  /** The leaf certificate, DER. */
+  certificate: Buffer;
+  chain: Buffer[];
+  /** Aborted when the client goes away while a decision is pending. */
+  signal: AbortSignal;
+}
+
+/** Decides whether the server certificate may be used (trust store, user prompt). */
+export type CertificateVerifier = (check: CertificateCheck) => Promise<boolean>;
+
+/**
+ * Hook on the server→client plaintext once RDP proper has started (after any CredSSP and X.224 exchange): a
+ * stream transform such as the xrdp bitmap repair. Returns undefined to leave the session untouched.
+ */
+export type ServerStreamFilterFactory = (info: { sessionId: string; endpoint: string }) => ((chunk: Buffer) => Buffer[]) | undefined;
+
+export interface Timeouts {
+  /** TCP connect. */
+  connectMs: number;
+  /** Each negotiation step: X.224 confirm, TLS handshake, the server's confirm in VMConnect order. */
+  handshakeMs: number;
+}
+
+export interface SessionHooks {
+  verifyCertificate: CertificateVerifier;
+  status(status: SessionStatus): void;
+  serverFilter?: ServerStreamFilterFactory;
+  timeouts: Timeouts;
+  log(line: string): void;
+}
+
+/** Stop reading the server while the WebSocket holds more than this, resume below LOW. */
+const WS_HIGH_WATER = 1 << 20;
+const WS_LOW_WATER = 256 << 10;
+/** Client bytes held while the server side is not ready (pipelined data, VMConnect's held MCS request). */
+const MAX_HELD_CLIENT_BYTES = 1 << 20;
+const MAX_CREDSSP_MESSAGE = 1 << 20;
+
+type Phase = 'handshake' | 'credssp' | 'await-confirm' | 'relay' | 'closed';
+
+export class RelaySession {
+  private readonly abort = new AbortController();
+  private readonly endpoint: string;
+  private phase: Phase = 'handshake';
+  private responded = false;
+  private tcp?: Socket;
+  private tls?: TLSSocket;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private filter?: (chunk: Buffer) => Buffer[];
+  private serverPaused = false;
+  // VMConnect CredSSP framing of client bytes: bytes left in the current DER message, and an incomplete header.
+  private credsspRemaining = 0;
+  private credsspHead: Buffer = Buffer.alloc(0);
+  private confirmBuf: Buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly request: RdCleanPathPdu & { x224ConnectionPdu: Buffer },
+    private readonly grant: GrantRecord,
+    private readonly hooks: SessionHooks,
+  ) {
+    this.endpoint = formatEndpoint(grant.host, grant.port);
+  }
+
+  get sessionId(): string {
+    return this.grant.sessionId;
+  }
+
+  async start(pipelined: Buffer): Promise<void> {
+    if (pipelined.length) this.hold(pipelined);
+    this.hooks.status({ sessionId: this.sessionId, state: 'connecting' });
+    try {
+      if (this.grant.vmconnect) await this.connectVmconnect();
+      else await this.connectStandard();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** A binary message from the RDP client. */
+  onClientMessage(data: Buffer): void {
+    switch (this.phase) {
+      case 'handshake':
+      case 'await-confirm':
+        this.hold(data);
+        return;
+      case 'credssp':
+        this.credsspFromClient(data);
+        return;
+      case 'relay':
+        this.writeServer(data);
+        return;
+      case 'closed':
+        return;
+    }
+  }
+
+  onClientClose(): void {
+    this.finish('the client closed the session');
+  }
+
+  /** Ends the session from the main process (the tab closed, the grant was revoked). */
+  terminate(reason: string): void {
+    this.finish(reason);
+  }
+
+  private async connectStandard(): Promise<void> {
+    const { host, port } = this.grant;
+    const { connectMs, handshakeMs } = this.hooks.timeouts;
+    const signal = this.abort.signal;
+    const tcp = await connectTcp(host, port, connectMs, signal);
+    this.tcp = tcp;
+    if (this.grant.preConnectionBlob) tcp.write(this.pcb());
+    tcp.write(this.request.x224ConnectionPdu);
+    const confirm = await readTpkt(tcp, this.endpoint, handshakeMs, signal);
+    this.checkServerConfirm(confirm, true);
+    const tls = await startTls(tcp, host, this.endpoint, handshakeMs, signal);
+    this.tls = tls;
+    const chain = await this.checkCertificate(tls);
+    this.respond(confirm, chain, tcp);
+    this.startRelay();
+  }
+
+  private async connectVmconnect(): Promise<void> {
+    const { host, port } = this.grant;
+    const { connectMs, handshakeMs } = this.hooks.timeouts;
+    const signal = this.abort.signal;
+    // Hyper-V answers X.224 only after CredSSP, so the client's choice is answered here: HYBRID when it offers
+    // CredSSP (never HYBRID_EX: Hyper-V would not send the early authorization result the client then expects).
+    const requested = this.clientRequestedProtocols();
+    const selected = requested & (Protocol.hybrid | Protocol.hybridEx) ? Protocol.hybrid : requested & Protocol.ssl ? Protocol.ssl : -1;
+    if (selected < 0) {
+      throw new SessionFailure(`${this.endpoint} (a Hyper-V console) requires TLS security, which the client did not offer`, {
+        errorCode: 2,
+        x224: buildConfirm({ failureCode: 1 }),
+      });
+    }
+    const tcp = await connectTcp(host, port, connectMs, signal);
+    this.tcp = tcp;
+    if (this.grant.preConnectionBlob) tcp.write(this.pcb());
+    const tls = await startTls(tcp, host, this.endpoint, handshakeMs, signal);
+    this.tls = tls;
+    const chain = await this.checkCertificate(tls);
+    this.respond(buildConfirm({ protocol: selected }), chain, tcp);
+    if (selected === Protocol.ssl) {
+      // TLS without CredSSP: Hyper-V expects no X.224 at all; MCS follows directly.
+      this.startRelay();
+    } else {
+      this.phase = 'credssp';
+      this.watchServer();
+      this.flushHeld();
+    }
+  }
+
+  private clientRequestedProtocols(): number {
+    try {
+      return requestedProtocols(this.request.x224ConnectionPdu);
+    } catch (err) {
+      throw new SessionFailure(`the client's X.224 connection request is malformed (${err instanceof X224Error ? err.message : 'bad data'})`, {
+        errorCode: 1,
+        httpStatus: 400,
+      });
+    }
+  }
+
+  private pcb(): Buffer {
+    try {
+      return encodePreconnectionPdu(this.grant.preConnectionBlob!);
+    } catch (err) {
+      throw new SessionFailure(`the pre-connection blob cannot be sent: ${err instanceof PreconnectionBlobError ? err.message : 'bad value'}`, {
+        errorCode: 1,
+        httpStatus: 400,
+      });
+    }
+  }
+
+  /** Throws a SessionFailure unless the confirm selects a TLS-based protocol. */
+  private checkServerConfirm(confirm: Buffer, forClient: boolean): void {
+    let result;
+    try {
+      result = parseConfirm(confirm);
+    } catch (err) {
+      throw new SessionFailure(`${this.endpoint} sent a malformed X.224 confirm (${err instanceof X224Error ? err.message : 'bad data'})`, {
+        errorCode: 1,
+        httpStatus: 502,
+      });
+    }
+    const x224 = forClient ? confirm : undefined;
+    if (result.kind === 'failure') {
+      throw new SessionFailure(describeNegotiationFailure(result.failureCode, this.endpoint), { errorCode: 2, x224 });
+    }
+    if (result.kind === 'legacy' || result.protocol === Protocol.rdp) {
+      throw new SessionFailure(`${this.endpoint} only offers standard RDP security without TLS, which is not supported`, { errorCode: 2, x224 });
+    }
+  }
+
+  private async checkCertificate(tls: TLSSocket): Promise<Buffer[]> {
+    const chain = peerChain(tls);
+    if (chain.length === 0) {
+      throw new SessionFailure(`${this.endpoint} presented no TLS certificate`, { errorCode: 1, tlsAlert: 42 });
+    }
+    let trusted = false;
+    try {
+      trusted = await this.hooks.verifyCertificate({
+        sessionId: this.sessionId,
+        endpoint: this.endpoint,
+        certificate: chain[0],
+        chain,
+        signal: this.abort.signal,
+      });
+    } catch (err) {
+      if (this.abort.signal.aborted) throw new SessionFailure('the client went away', { errorCode: 1 });
+      throw new SessionFailure(`the certificate of ${this.endpoint} could not be checked: ${(err as Error)?.message ?? String(err)}`, {
+        errorCode: 1,
+        tlsAlert: 42,
+      });
+    }
+    if (this.abort.signal.aborted) throw new SessionFailure('the client went away', { errorCode: 1 });
+    if (!trusted) {
+      throw new SessionFailure(`the certificate of ${this.endpoint} is not trusted, so the session was stopped`, { errorCode: 1, tlsAlert: 42 });
+    }
+    return chain;
+  }
+
+  private respond(confirm: Buffer, chain: Buffer[], tcp: Socket): void {
+    const serverAddr = tcp.remoteAddress ? formatEndpoint(tcp.remoteAddress, tcp.remotePort ?? this.grant.port) : this.endpoint;
+    this.ws.send(encodeRdCleanPath({ version: RDCLEANPATH_VERSION, x224ConnectionPdu: confirm, serverCertChain: chain, serverAddr }));
+    this.responded = true;
+    this.hooks.status({ sessionId: this.sessionId, state: 'connected' });
+  }
+
+  private startRelay(): void {
+    this.phase = 'relay';
+    this.filter = this.hooks.serverFilter?.({ sessionId: this.sessionId, endpoint: this.endpoint });
+    this.watchServer();
+    this.flushHeld();
+  }
+
+  private watchServer(): void {
+    const tls = this.tls!;
+    if (tls.listenerCount('data') > 0) return;
+    tls.on('data', (chunk: Buffer) => this.fromServer(chunk));
+    tls.on('drain', () => {
+      if (this.ws.isPaused) this.ws.resume();
+    });
+    tls.on('close', () => {
+      if (this.phase === 'closed') return;
+      this.finish(this.phase === 'credssp' ? `${this.endpoint} closed the connection during authentication: login failed or the server refused it` : `${this.endpoint} closed the session`);
+    });
+  }
+
+  private fromServer(chunk: Buffer): void {
+    switch (this.phase) {
+      case 'credssp':
+        this.sendClient(chunk);
+        return;
+      case 'await-confirm':
+        this.confirmFromServer(chunk);
+        return;
+      case 'relay':
+        this.sendFiltered(chunk);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private sendFiltered(chunk: Buffer): void {
+    if (!this.filter) {
+      this.sendClient(chunk);
+      return;
+    }
+    let out: Buffer[];
+    try {
+      out = this.filter(chunk);
+    } catch {
+      this.finish('internal error while processing the server stream', 1011);
+      return;
+    }
+    for (const b of out) this.sendClient(b);
+  }
+
+  private sendClient(data: Buffer): void {
+    if (this.phase === 'closed' || this.ws.readyState !== this.ws.OPEN || data.length === 0) return;
+    this.ws.send(data, { binary: true }, () => {
+      if (this.serverPaused && this.ws.bufferedAmount < WS_LOW_WATER) {
+        this.serverPaused = false;
+        this.tls?.resume();
+      }
+    });
+    if (!this.serverPaused && this.ws.bufferedAmount > WS_HIGH_WATER) {
+      this.serverPaused = true;
+      this.tls?.pause();
+    }
+  }
+
+  private writeServer(data: Buffer): void {
+    const tls = this.tls;
+    if (!tls || tls.destroyed) return;
+    if (!tls.write(data) && !this.ws.isPaused) this.ws.pause();
+  }
+
+  private hold(data: Buffer): void {
+    this.heldBytes += data.length;
+    if (this.heldBytes > MAX_HELD_CLIENT_BYTES) {
+      this.finish('the client sent too much data before the connection was ready', 1008);
+      return;
+    }
+    this.held.push(data);
+  }
+
+  private flushHeld(): void {
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const b of held) this.onClientMessage(b);
+  }
+
+  /**
+   * VMConnect with CredSSP: client bytes are DER TSRequests (0x30…) until its first TPKT (0x03), the MCS request
+   * that follows the X.224 exchange it believes already happened. Then the X.224 request goes to the server.
+   */
+  private credsspFromClient(data: Buffer): void {
+    let buf = data;
+    while (buf.length > 0 && this.phase === 'credssp') {
+      if (this.credsspRemaining > 0) {
+        const n = Math.min(this.credsspRemaining, buf.length);
+        this.writeServer(buf.subarray(0, n));
+        this.credsspRemaining -= n;
+        buf = buf.subarray(n);
+        continue;
+      }
+      const head = this.credsspHead.length ? Buffer.concat([this.credsspHead, buf]) : buf;
+      this.credsspHead = Buffer.alloc(0);
+      if (head[0] === 0x03) {
+        this.injectX224(head);
+        return;
+      }
+      let total: number | undefined;
+      try {
+        total = derMessageLength(head, MAX_CREDSSP_MESSAGE);
+      } catch {
+        this.finish('the client sent unexpected data during authentication', 1002);
+        return;
+      }
+      if (total === undefined) {
+        this.credsspHead = Buffer.from(head);
+        return;
+      }
+      this.credsspRemaining = total;
+      buf = head;
+    }
+  }
+
+  private injectX224(firstTpkt: Buffer): void {
+    this.phase = 'await-confirm';
+    this.hold(firstTpkt);
+    let request: Buffer;
+    try {
+      // FreeRDP's /vmconnect asks for SSL|HYBRID here; Hyper-V is known to accept exactly that.
+      request = withRequestedProtocols(this.request.x224ConnectionPdu, Protocol.ssl | Protocol.hybrid);
+    } catch {
+      this.finish("the client's X.224 connection request is malformed", 1002);
+      return;
+    }
+    this.writeServer(request);
+  }
+
+  private confirmFromServer(chunk: Buffer): void {
+    this.confirmBuf = Buffer.concat([this.confirmBuf, chunk]);
+    let len: number | undefined;
+    try {
+      len = tpktLength(this.confirmBuf);
+    } catch {
+      this.finish(`${this.endpoint} did not answer the X.224 request after authentication`, 1011);
+      return;
+    }
+    if (len === undefined || this.confirmBuf.length < len) return;
+    const confirm = this.confirmBuf.subarray(0, len);
+    const rest = this.confirmBuf.subarray(len);
+    this.confirmBuf = Buffer.alloc(0);
+    try {
+      this.checkServerConfirm(confirm, false);
+    } catch (err) {
+      this.finish(err instanceof SessionFailure ? err.reason : 'bad X.224 confirm', 1011);
+      return;
+    }
+    // The client already got a confirm from us; the server's is dropped and RDP proper starts.
+    this.phase = 'relay';
+    this.filter = this.hooks.serverFilter?.({ sessionId: this.sessionId, endpoint: this.endpoint });
+    if (rest.length) this.sendFiltered(rest);
+    this.flushHeld();
+  }
+
+  private fail(err: unknown): void {
+    const failure =
+      err instanceof SessionFailure ? err : new SessionFailure(`internal gateway error: ${(err as Error)?.message ?? String(err)}`, { errorCode: 1, httpStatus: 500 });
+    if (!this.responded && this.ws.readyState === this.ws.OPEN) {
+      const { x224, ...info } = failure.client;
+      this.ws.send(encodeRdCleanPath({ version: RDCLEANPATH_VERSION, error: info, x224ConnectionPdu: x224 }));
+    }
+    this.finish(failure.reason, this.responded ? 1011 : 1000);
+  }
+
+  private finish(reason: string, wsCode = 1000): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.abort.abort();
+    this.held = [];
+    this.tls?.destroy();
+    this.tcp?.destroy();
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
+      this.ws.close(wsCode, truncateReason(reason));
+    }
+    this.hooks.log(`session ${this.sessionId} to ${this.endpoint} closed: ${reason}`);
+    this.hooks.status({ sessionId: this.sessionId, state: 'closed', reason });
+  }
+}
+
+/** WebSocket close reasons are limited to 123 bytes. */
+function truncateReason(reason: string): string {
+  let r = reason;
+  while (Buffer.byteLength(r) > 123) r = r.slice(0, -2);
+  return r;
+}

@@ -1,0 +1,364 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import WebSocket, { WebSocketServer } from 'ws';
+import { RdpGateway } from '../../../electron/rdp/gateway.ts';
+import type { CertificateCheck, SessionStatus } from '../../../electron/rdp/relay-session.ts';
+import { makeCert, startRdpDouble, type RdpDouble, type TestCert } from './rdp-double.ts';
+import { openWs, requestPdu, roundTrip, sendRaw, streamOverWs, x224Request } from './gateway-client.ts';
+import { prng, vector, vectorsMissing } from './vectors.ts';
+
+let cert: TestCert;
+let standard: RdpDouble;
+let vmconnect: RdpDouble;
+let nla: RdpDouble;
+let gateway: RdpGateway;
+let url: string;
+const statuses: SessionStatus[] = [];
+const checks: CertificateCheck[] = [];
+let trustAnswer = true;
+
+before(async () => {
+  cert = makeCert();
+  standard = await startRdpDouble({ order: 'standard', cert });
+  vmconnect = await startRdpDouble({ order: 'vmconnect', cert });
+  nla = await startRdpDouble({ order: 'standard', cert, failureCode: 5 });
+  gateway = new RdpGateway({
+    verifyCertificate: async (c) => {
+      checks.push(c);
+      return trustAnswer;
+    },
+    onStatus: (s) => statuses.push(s),
+    grantTtlMs: 60_000,
+  });
+  url = await gateway.listen();
+});
+
+after(async () => {
+  await gateway.close();
+  await Promise.all([standard.close(), vmconnect.close(), nla.close()]);
+});
+
+const closeWs = (ws: WebSocket) => new Promise<void>((r) => (ws.readyState === ws.CLOSED ? r() : (ws.once('close', () => r()), ws.close())));
+const statusOf = (id: string) => statuses.filter((s) => s.sessionId === id);
+async function waitFor(cond: () => boolean, what: string) {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(cond(), `timed out waiting for ${what}`);
+}
+
+/** A full session through the gateway to the standard double: returns the TLS socket over the WebSocket. */
+async function goodSession(port = standard.port) {
+  const g = gateway.grant({ host: '127.0.0.1', port, vmconnect: false });
+  const ws = await openWs(g.gatewayUrl);
+  const answer = await sendRaw(ws, requestPdu({ destination: g.destination, proxyAuth: g.token }));
+  assert.equal(answer.pdu?.error, undefined, 'the gateway answered with an error');
+  const tls = streamOverWs(ws);
+  return { g, ws, tls, answer };
+}
+
+test('standard order: X.224 before TLS, certificate checked, response [0][6][7][9], bytes relayed both ways', async () => {
+  const before = standard.conversations.length;
+  const { g, ws, tls, answer } = await goodSession();
+  const pdu = answer.pdu!;
+  assert.equal(pdu.version, 3390);
+  assert.deepEqual(pdu.serverCertChain, [cert.der]);
+  assert.match(pdu.serverAddr ?? '', /^127\.0\.0\.1:\d+$/);
+  // The server's own confirm (selects TLS) is what the client gets.
+  assert.equal(pdu.x224ConnectionPdu?.[11], 0x02);
+  assert.equal(pdu.x224ConnectionPdu?.readUInt32LE(15), 1);
+  const conv = standard.conversations[before];
+  await waitFor(() => conv.steps.length === 2, 'the server side of the TLS handshake');
+  assert.deepEqual(conv.steps, ['x224', 'tls']);
+  assert.deepEqual(conv.x224, x224Request(0x0b));
+  const check = checks.at(-1)!;
+  assert.equal(check.endpoint, g.destination);
+  assert.deepEqual(check.certificate, cert.der);
+  const payload = randomBytes(256 * 1024);
+  assert.deepEqual(await roundTrip(tls, payload), payload);
+  tls.destroy();
+  await closeWs(ws);
+  await waitFor(() => statusOf(g.sessionId).some((s) => s.state === 'closed'), 'closed status');
+  assert.deepEqual(
+    statusOf(g.sessionId).map((s) => s.state),
+    ['connecting', 'connected', 'closed'],
+  );
+});
+
+test('a request split into one-byte WebSocket messages is framed by its DER length', async () => {
+  const g = gateway.grant({ host: '127.0.0.1', port: standard.port, vmconnect: false });
+  const ws = await openWs(g.gatewayUrl);
+  const answer = await sendRaw(ws, requestPdu({ destination: g.destination, proxyAuth: g.token }), 10_000);
+  assert.equal(answer.pdu?.error, undefined);
+  assert.ok(answer.pdu?.serverCertChain);
+  await closeWs(ws);
+});
+
+test('a forged token, a reused token, a wrong destination or blob are refused with 403 and reach no server', async () => {
+  const count = () => standard.conversations.length + vmconnect.conversations.length;
+  const before = count();
+  const refusedWith403 = async (fields: Parameters<typeof requestPdu>[0]) => {
+    const ws = await openWs(url);
+    const answer = await sendRaw(ws, requestPdu(fields));
+    assert.equal(answer.pdu?.error?.errorCode, 1);
+    assert.equal(answer.pdu?.error?.httpStatus, 403);
+    await closeWs(ws);
+  };
+  const g = gateway.grant({ host: '127.0.0.1', port: standard.port, vmconnect: false });
+  await refusedWith403({ destination: g.destination, proxyAuth: 'forged-' + g.token.slice(7) });
+  await refusedWith403({ destination: g.destination });
+  // The page points the gateway at another address with a valid token: refused, and the token is burnt.
+  await refusedWith403({ destination: `127.0.0.1:${vmconnect.port}`, proxyAuth: g.token });
+  await refusedWith403({ destination: g.destination, proxyAuth: g.token });
+  const h = gateway.grant({ host: '127.0.0.1', port: standard.port, vmconnect: false, preConnectionBlob: 'vm-1' });
+  await refusedWith403({ destination: h.destination, proxyAuth: h.token, preconnectionBlob: 'vm-2' });
+  const i = gateway.grant({ host: '127.0.0.1', port: standard.port, vmconnect: false, preConnectionBlob: 'vm-1' });
+  await refusedWith403({ destination: i.destination, proxyAuth: i.token });
+  // Used once successfully, a token cannot open a second session.
+  const { g: used, ws, tls } = await goodSession();
+  tls.destroy();
+  await closeWs(ws);
+  await refusedWith403({ destination: used.destination, proxyAuth: used.token });
+  assert.equal(count(), before + 1, 'only the legitimate session reached a server');
+  // A revoked grant is refused too.
+  const r = gateway.grant({ host: '127.0.0.1', port: standard.port, vmconnect: false });
+  gateway.revoke(r.sessionId);
+  await refusedWith403({ destination: r.destination, proxyAuth: r.token });
+});
+
+test('an expired grant is refused', async () => {
+  const short = new RdpGateway({ verifyCertificate: async () => true, grantTtlMs: 20 });
+  const shortUrl = await short.listen();
+  try {
+    const g = short.grant({ host: '127.0.0.1', port: standard.port, vmconnect: false });
+    await new Promise((r) => setTimeout(r, 60));
+    const ws = await openWs(shortUrl);
+    const answer = await sendRaw(ws, requestPdu({ destination: g.destination, proxyAuth: g.token }));
+    assert.equal(answer.pdu?.error?.httpStatus, 403);
+    await closeWs(ws);
+  } finally {
+    await short.close();
+  }
+});
+
+test('a negotiation failure is passed on as error code 2 with the server confirm, and named', async () => {
+  const g = gateway.grant({ host: '127.0.0.1', port: nla.port, vmconnect: false });
+  const ws = await openWs(url);
+  const answer = await sendRaw(ws, requestPdu({ destination: g.destination, proxyAuth: g.token, x224ConnectionPdu: x224Request(0x01) }));
+  assert.equal(answer.pdu?.error?.errorCode, 2);
+  assert.equal(answer.pdu?.x224ConnectionPdu?.[11], 0x03);
+  assert.equal(answer.pdu?.x224ConnectionPdu?.readUInt32LE(15), 5);
+  await closeWs(ws);
+  await waitFor(() => statusOf(g.sessionId).some((s) => s.state === 'closed'), 'closed status');
+  assert.match(statusOf(g.sessionId).at(-1)!.reason!, /requires Network Level Authentication/);
+});
+
+test('network failures name their cause: refused port, unknown host, server closing early', async () => {
+  const closedPort = await new Promise<number>((resolve) => {
+    const s = createNetServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const early = await startRdpDouble({ order: 'standard', cert, closeAfterRequest: true });
+  try {
+    const cases: Array<{ host: string; port: number; wsa?: number; reason: RegExp }> = [
+      { host: '127.0.0.1', port: closedPort, wsa: 10061, reason: new RegExp(`connection refused by 127\\.0\\.0\\.1:${closedPort}`) },
+      { host: 'no-such-host.invalid', port: 3389, wsa: 11001, reason: /DNS lookup failed for no-such-host\.invalid/ },
+      { host: '127.0.0.1', port: early.port, reason: /closed the connection during the RDP negotiation/ },
+    ];
+    for (const c of cases) {
+      const g = gateway.grant({ host: c.host, port: c.port, vmconnect: false });
+      const ws = await openWs(url);
+      const answer = await sendRaw(ws, requestPdu({ destination: g.destination, proxyAuth: g.token }));
+      assert.equal(answer.pdu?.error?.errorCode, 1, c.host);
+      if (c.wsa) assert.equal(answer.pdu?.error?.wsaLastError, c.wsa);
+      await closeWs(ws);
+      await waitFor(() => statusOf(g.sessionId).some((s) => s.state === 'closed'), 'closed status');
+      assert.match(statusOf(g.sessionId).at(-1)!.reason!, c.reason);
+    }
+  } finally {
+    await early.close();
+  }
+});
+
+test('a certificate the trust hook rejects stops the session before the client is answered', async () => {
+  trustAnswer = false;
+  try {
+    const g = gateway.grant({ host: '127.0.0.1', port: standard.port, vmconnect: false });
+    const ws = await openWs(url);
+    const answer = await sendRaw(ws, requestPdu({ destination: g.destination, proxyAuth: g.token }));
+    assert.equal(answer.pdu?.error?.errorCode, 1);
+    assert.equal(answer.pdu?.error?.tlsAlert, 42);
+    assert.equal(answer.pdu?.serverCertChain, undefined);
+    await closeWs(ws);
+    await waitFor(() => statusOf(g.sessionId).some((s) => s.state === 'closed'), 'closed status');
+    assert.match(statusOf(g.sessionId).at(-1)!.reason!, /certificate of 127\.0\.0\.1:\d+ is not trusted/);
+  } finally {
+    trustAnswer = true;
+  }
+});
+
+test('standard order with a pre-connection blob: the PDU V2 reaches the server before X.224', { skip: vectorsMissing }, async () => {
+  const before = standard.conversations.length;
+  const g = gateway.grant({ host: '127.0.0.1', port: standard.port, vmconnect: false, preConnectionBlob: 'abcd-1234' });
+  const ws = await openWs(url);
+  const answer = await sendRaw(ws, requestPdu({ destination: g.destination, proxyAuth: g.token, preconnectionBlob: 'abcd-1234' }));
+  assert.equal(answer.pdu?.error, undefined);
+  const conv = standard.conversations[before];
+  assert.deepEqual(conv.steps.slice(0, 2), ['pcb', 'x224']);
+  assert.deepEqual(conv.pcb, vector('xfreerdp-2.11-pcb-abcd-1234.bin'));
+  await closeWs(ws);
+});
+
+test('VMConnect order with CredSSP: PCB, TLS, CredSSP relayed, X.224 injected inside TLS, server confirm swallowed', async () => {
+  const before = vmconnect.conversations.length;
+  const vmId = '5f3f8a2e-4b5c-4d1e-9a6b-1c2d3e4f5a6b';
+  const g = gateway.grant({ host: '127.0.0.1', port: vmconnect.port, vmconnect: true, preConnectionBlob: vmId });
+  const ws = await openWs(url);
+  const answer = await sendRaw(ws, requestPdu({ destination: g.destination, proxyAuth: g.token, preconnectionBlob: vmId }));
+  const pdu = answer.pdu!;
+  assert.equal(pdu.error, undefined);
+  assert.deepEqual(pdu.serverCertChain, [cert.der]);
+  // Synthesized confirm: HYBRID (2) for a client asking SSL|HYBRID|HYBRID_EX.
+  assert.equal(pdu.x224ConnectionPdu?.[5], 0xd0);
+  assert.equal(pdu.x224ConnectionPdu?.[11], 0x02);
+  assert.equal(pdu.x224ConnectionPdu?.readUInt32LE(15), 2);
+  const tls = streamOverWs(ws);
+  // A CredSSP message split in two writes; the server's DER answer comes back unchanged.
+  const credssp = Buffer.from([0x30, 0x05, 0x02, 0x01, 0x06, 0x04, 0x00]);
+  tls.write(credssp.subarray(0, 3));
+  const back = await roundTrip(tls, credssp.subarray(3), 5);
+  assert.deepEqual(back, Buffer.from([0x30, 0x03, 0x02, 0x01, 0x06]));
+  // First TPKT (MCS Connect-Initial stand-in): the gateway sends X.224 first; we get our TPKT echoed, no confirm.
+  const mcs = Buffer.from([0x03, 0x00, 0x00, 0x0c, 0x02, 0xf0, 0x80, 0x7f, 0x65, 0x01, 0x02, 0x03]);
+  assert.deepEqual(await roundTrip(tls, mcs), mcs);
+  const conv = vmconnect.conversations[before];
+  assert.deepEqual(conv.steps, ['pcb', 'tls', 'credssp', 'x224-in-tls', 'tpkt']);
+  assert.equal(conv.pcb!.subarray(18).toString('utf16le').replace(/\0+$/, ''), vmId);
+  // Requested protocols rewritten to SSL|HYBRID as FreeRDP's /vmconnect sends; the cookie is kept.
+  assert.equal(conv.x224!.readUInt32LE(conv.x224!.length - 4), 3);
+  assert.ok(conv.x224!.includes(Buffer.from('Cookie: mstshash=x')));
+  tls.destroy();
+  await closeWs(ws);
+});
+
+test('VMConnect order with TLS only: no X.224 at all after TLS, MCS relayed directly', async () => {
+  const before = vmconnect.conversations.length;
+  const g = gateway.grant({ host: '127.0.0.1', port: vmconnect.port, vmconnect: true, preConnectionBlob: 'vm-tls' });
+  const ws = await openWs(url);
+  const answer = await sendRaw(
+    ws,
+    requestPdu({ destination: g.destination, proxyAuth: g.token, preconnectionBlob: 'vm-tls', x224ConnectionPdu: x224Request(0x01) }),
+  );
+  assert.equal(answer.pdu?.x224ConnectionPdu?.readUInt32LE(15), 1);
+  const tls = streamOverWs(ws);
+  const mcs = Buffer.from([0x03, 0x00, 0x00, 0x08, 0x02, 0xf0, 0x80, 0x7f]);
+  assert.deepEqual(await roundTrip(tls, mcs), mcs);
+  assert.deepEqual(vmconnect.conversations[before].steps, ['pcb', 'tls', 'tpkt']);
+  tls.destroy();
+  await closeWs(ws);
+});
+
+test('shares an HTTP server: serves its own path only', async () => {
+  const http = createHttpServer((_q, s) => s.end('page'));
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const shared = new RdpGateway({ verifyCertificate: async () => true });
+  shared.attach(http);
+  const other = new WebSocketServer({ noServer: true });
+  http.on('upgrade', (req, socket, head) => {
+    if (req.url === '/api') other.handleUpgrade(req, socket, head, (ws) => ws.send('api'));
+  });
+  try {
+    const g = shared.grant({ host: '127.0.0.1', port: standard.port, vmconnect: false });
+    assert.equal(g.gatewayUrl, `ws://127.0.0.1:${(http.address() as AddressInfo).port}/rdcleanpath`);
+    const ws = await openWs(g.gatewayUrl);
+    const answer = await sendRaw(ws, requestPdu({ destination: g.destination, proxyAuth: g.token }));
+    assert.ok(answer.pdu?.serverCertChain);
+    await closeWs(ws);
+    const api = new WebSocket(g.gatewayUrl.replace('/rdcleanpath', '/api'));
+    const first = await new Promise<string>((r) => api.once('message', (d) => r(d.toString())));
+    assert.equal(first, 'api');
+    await closeWs(api);
+  } finally {
+    await shared.close();
+    other.close();
+    await new Promise<void>((r) => http.close(() => r()));
+  }
+});
+
+test('fuzz: malformed PDUs, truncated frames, huge lengths and text end only their own session', { skip: vectorsMissing }, async () => {
+  // A session that must survive everything below.
+  const survivor = await goodSession();
+  const rnd = prng(20261127);
+  const seed = vector('ironrdp-0.7.0-rdcleanpath-request.der');
+  const inputs: Array<{ bytes: Buffer | string; closeEarly?: boolean }> = [
+    { bytes: Buffer.from([0x30, 0x84, 0x7f, 0xff, 0xff, 0xff]) },
+    { bytes: Buffer.from([0x30, 0x80, 0x00, 0x00]) },
+    { bytes: Buffer.from([0x04, 0x02, 0x00, 0x00]) },
+    { bytes: Buffer.concat([Buffer.from([0x30, 0x82, 0x3f, 0xff]), Buffer.alloc(20_000)]) },
+    { bytes: 'hello' },
+    { bytes: seed.subarray(0, 30), closeEarly: true },
+    { bytes: encodeVersion(7) },
+  ];
+  for (let i = 0; i < 60; i++) {
+    const b = Buffer.from(seed);
+    for (let f = 0; f < 1 + Math.floor(rnd() * 3); f++) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);
+    inputs.push({ bytes: b });
+  }
+  for (let i = 0; i < 20; i++) inputs.push({ bytes: randomBytes(1 + Math.floor(rnd() * 200)) });
+  for (const input of inputs) {
+    const ws = await openWs(url);
+    if (input.closeEarly) {
+      ws.send(input.bytes);
+      await closeWs(ws);
+      continue;
+    }
+    const answer = await new Promise<{ pdu?: Buffer; closed: boolean }>((resolve) => {
+      const t = setTimeout(() => resolve({ closed: false }), 2000);
+      ws.once('message', (d: Buffer) => {
+        clearTimeout(t);
+        resolve({ pdu: d, closed: false });
+      });
+      ws.once('close', () => {
+        clearTimeout(t);
+        resolve({ closed: true });
+      });
+      ws.send(input.bytes);
+    });
+    // Either an RDCleanPath error, a close, or (for a mutated but still well-formed request) a refusal.
+    if (answer.pdu) {
+      const { decodeRdCleanPath } = await import('../../../electron/rdp/rdcleanpath.ts');
+      const pdu = decodeRdCleanPath(answer.pdu);
+      assert.ok(pdu.error, 'the gateway answered a malformed request without an error');
+    } else if (!answer.closed) {
+      // A mutation that left a longer announced length waits for more bytes: the request timer ends it later.
+      assert.ok(input.bytes.length > 0);
+    }
+    await closeWs(ws);
+  }
+  // The survivor still relays, and a fresh session still works.
+  const payload = randomBytes(4096);
+  assert.deepEqual(await roundTrip(survivor.tls, payload), payload);
+  const fresh = await goodSession();
+  assert.deepEqual(await roundTrip(fresh.tls, payload), payload);
+  for (const s of [survivor, fresh]) {
+    s.tls.destroy();
+    await closeWs(s.ws);
+  }
+});
+
+test('a large server→client stream arrives intact through the backpressure path', async () => {
+  const { ws, tls } = await goodSession();
+  const payload = randomBytes(6 * 1024 * 1024);
+  assert.deepEqual(await roundTrip(tls, payload), payload);
+  tls.destroy();
+  await closeWs(ws);
+});
+
+function encodeVersion(version: number): Buffer {
+  // A well-formed PDU with an unsupported version: SEQUENCE { [0] INTEGER version }
+  return Buffer.from([0x30, 0x05, 0xa0, 0x03, 0x02, 0x01, version]);
+}
