@@ -145,7 +145,7 @@ export async function startRdpDouble(opts: DoubleOptions): Promise<RdpDouble> {
         return;
       }
       buf = Buffer.concat([buf, chunk]);
-      while (buf.length > 0 && phase !== 'rdp') {
+      while (buf.length > 0) {
         if (buf[0] === 0x30) {
           // CredSSP TSRequest: answer each with a DER message of our own.
           if (buf.length < 2) return;
