@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { CloudSummary } from '../api/contract.ts';
 import type { EventSink, Services } from '../api/handlers.ts';
@@ -45,6 +46,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
   const events: EventSink = (event, payload) => emit(event, payload);
 
   try {
+    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
     const settings = createSettingsStore(opts.dataDir, opts.secretBox, log);
     const credentials = createCredentialStore(opts.dataDir, opts.secretBox, log);
 

@@ -154,7 +154,8 @@ function SettingsDialog() {
   const guard = (p: Promise<unknown>) => p.then(() => setError(undefined)).catch((e) => setError(errorMessage(e)));
 
   useEffect(() => {
-    void guard(Promise.all([loadSettings(), loadCertificates()]));
+    // Settings were loaded at start and every change returns them; reloading here could race a click.
+    void guard(Promise.all([settings ? undefined : loadSettings(), loadCertificates()]));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 

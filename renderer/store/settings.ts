@@ -8,7 +8,15 @@ export const settingsSlice: StateCreator<AppState, [], [], SettingsSlice> = (set
     set({ settings: await get().api.invoke('settings.get') });
   },
   async setHideDemoCloud(hide) {
-    set({ settings: await get().api.invoke('settings.update', { hideDemoCloud: hide }) });
+    // Shown at once; the answer (or a reload on failure) settles it.
+    const before = get().settings;
+    if (before) set({ settings: { ...before, hideDemoCloud: hide } });
+    try {
+      set({ settings: await get().api.invoke('settings.update', { hideDemoCloud: hide }) });
+    } catch (err) {
+      set({ settings: before });
+      throw err;
+    }
   },
   async setConsoleCredentials(cloud, credentials) {
     set({ settings: await get().api.invoke('settings.update', { consoleCredentials: { cloud, credentials } }) });

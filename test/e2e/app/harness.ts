@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -28,8 +28,9 @@ export interface AppUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startAppUnderTest(opts: Partial<BrowserHostOptions> = {}): Promise<AppUnderTest> {
+export async function startAppUnderTest(opts: Partial<BrowserHostOptions> & { cloudsYaml?: string } = {}): Promise<AppUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'nova-app-e2e-'));
+  if (opts.cloudsYaml) writeFileSync(join(dir, 'clouds.yaml'), opts.cloudsYaml);
   const rendererDir = join(dir, 'renderer');
   let host: BrowserHost | undefined;
   let browser: Browser | undefined;
