@@ -103,7 +103,7 @@ test('the page has no Node, no Electron bridge, only the ConsoleApi contract; th
       new Promise<unknown>((resolve) => {
         const ws = new WebSocket(url);
         ws.onopen = () => ws.send(JSON.stringify({ id: 1, name: 'fs.readFile', args: { path: '/etc/passwd' } }));
-        ws.onmessage = (e) => resolve(JSON.parse(e.data));
+        ws.onmessage = (e) => resolve(JSON.parse(String(e.data)));
       }),
     `ws://127.0.0.1:${host.port}/api?secret=${host.secret}`,
   );
