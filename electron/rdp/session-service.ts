@@ -1,0 +1,100 @@
+import { AppError } from '../api/app-error.ts';
+import type { ConsoleConnectInfo, ConsoleTarget, SessionGrant } from '../api/contract.ts';
+import type { ConsoleService, CredentialService, SessionService } from '../api/services.ts';
+import type { GrantRequest, IssuedGrant } from './gateway.ts';
+
+/**
+ * `session.open` / `session.close`: turns what the user picked (a pasted console URL, a server in the sidebar, a
+ * plain address) into a one-time gateway grant the page can connect with. The page never chooses where the
+ * gateway connects: the destination comes from Nova (or from the address the user typed) and is bound to the token.
+ */
+
+/** What the session service needs from the gateway (RdpGateway implements it). */
+export interface GrantIssuer {
+  grant(req: GrantRequest): IssuedGrant;
+  revoke(sessionId: string, reason?: string): void;
+}
+
+export interface SessionServiceOptions {
+  consoles: ConsoleService;
+  gateway: GrantIssuer;
+  credentials?: CredentialService;
+  /**
+   * Per-cloud choice of Hyper-V's VMConnect order. By default a console with an internal_access_path (a Hyper-V VM
+   * id) uses it; return true/false to force it for a cloud, undefined to keep the default.
+   */
+  vmconnectFor?: (cloud: string) => boolean | undefined;
+}
+
+export class GatewaySessions implements SessionService {
+  constructor(private readonly opts: SessionServiceOptions) {}
+
+  async open(target: ConsoleTarget): Promise<SessionGrant> {
+    const { consoles } = this.opts;
+    let title: string;
+    let info: ConsoleConnectInfo | undefined;
+    let server: SessionGrant['server'];
+    let host: string;
+    let port: number;
+    switch (target.kind) {
+      case 'url':
+        info = await consoles.resolve(target.url, target.cloud);
+        title = info.instanceUuid;
+        server = { cloud: info.cloud, id: info.instanceUuid, name: info.instanceUuid, status: 'UNKNOWN' };
+        break;
+      case 'server': {
+        const url = await consoles.consoleUrl(target.cloud, target.server);
+        info = await consoles.resolve(url.url, url.cloud);
+        title = target.server;
+        server = { cloud: url.cloud, id: url.serverId, name: target.server, status: 'UNKNOWN' };
+        break;
+      }
+      case 'address':
+        title = '';
+        break;
+      default:
+        throw new AppError('bad-request', 'Unknown console target.');
+    }
+    if (info) {
+      host = info.host;
+      port = info.port;
+    } else {
+      host = (target as { host: string }).host;
+      port = (target as { port: number }).port;
+    }
+    host = normaliseHost(host);
+    if (!host) throw new AppError('bad-url', 'The console has no host to connect to.');
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new AppError('bad-url', `The console's port ${port} is not a valid TCP port.`);
+    const preConnectionBlob = info?.internalAccessPath || undefined;
+    const forced = info ? this.opts.vmconnectFor?.(info.cloud) : undefined;
+    const vmconnect = forced ?? preConnectionBlob !== undefined;
+    let issued: IssuedGrant;
+    try {
+      issued = this.opts.gateway.grant({ host, port, preConnectionBlob, vmconnect });
+    } catch (err) {
+      throw new AppError('internal', `The RDP gateway could not start a session: ${(err as Error).message}`);
+    }
+    const credentials = await this.opts.credentials?.get(issued.destination);
+    return {
+      sessionId: issued.sessionId,
+      title: title || issued.destination,
+      gatewayUrl: issued.gatewayUrl,
+      token: issued.token,
+      destination: issued.destination,
+      preConnectionBlob,
+      vmconnect,
+      credentials,
+      server,
+    };
+  }
+
+  async close(sessionId: string): Promise<void> {
+    this.opts.gateway.revoke(sessionId, 'the tab was closed');
+  }
+}
+
+/** Accepts `[v6]`, `v6`, names and IPv4; the gateway formats it back as the client expects. */
+function normaliseHost(host: string): string {
+  const h = host.trim();
+  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
+}

@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GatewaySessions, type GrantIssuer } from '../../../electron/rdp/session-service.ts';
+import { MemoryCredentials } from '../../../electron/rdp/credentials-memory.ts';
+import { AppError } from '../../../electron/api/app-error.ts';
+import type { ConsoleService } from '../../../electron/api/services.ts';
+import type { GrantRequest } from '../../../electron/rdp/gateway.ts';
+
+const VM = '5f3f8a2e-4b5c-4d1e-9a6b-1c2d3e4f5a6b';
+const calls: string[] = [];
+const consoles: ConsoleService = {
+  listClouds: async () => [],
+  listServers: async () => ({ servers: [] }),
+  consoleUrl: async (cloud, server) => {
+    calls.push(`consoleUrl ${cloud} ${server}`);
+    if (server === 'building') throw new AppError('not-ready', 'Instance building is not ready');
+    return { cloud, serverId: 'uuid-of-' + server, url: 'http://proxy:6083/?token=t1' };
+  },
+  resolve: async (url, cloud) => {
+    calls.push(`resolve ${url} ${cloud ?? '-'}`);
+    return { cloud: cloud ?? 'default', instanceUuid: 'uuid-1', host: '10.0.0.5', port: 2179, internalAccessPath: VM };
+  },
+};
+
+function fakeGateway() {
+  const grants: GrantRequest[] = [];
+  const revoked: string[] = [];
+  const gateway: GrantIssuer = {
+    grant: (req) => {
+      grants.push(req);
+      return { sessionId: `s${grants.length}`, token: `tok${grants.length}`, destination: `${req.host}:${req.port}`, gatewayUrl: 'ws://127.0.0.1:1/rdcleanpath' };
+    },
+    revoke: (id) => revoked.push(id),
+  };
+  return { gateway, grants, revoked };
+}
+
+test('a pasted console URL resolves through Nova; a VM id selects the VMConnect order and becomes the blob', async () => {
+  const { gateway, grants } = fakeGateway();
+  const sessions = new GatewaySessions({ consoles, gateway });
+  const g = await sessions.open({ kind: 'url', url: 'http://proxy:6083/?token=abc', cloud: 'prod' });
+  assert.deepEqual(grants[0], { host: '10.0.0.5', port: 2179, preConnectionBlob: VM, vmconnect: true });
+  assert.equal(g.destination, '10.0.0.5:2179');
+  assert.equal(g.preConnectionBlob, VM);
+  assert.equal(g.vmconnect, true);
+  assert.equal(g.token, 'tok1');
+  assert.equal(g.server?.cloud, 'prod');
+  assert.ok(calls.includes('resolve http://proxy:6083/?token=abc prod'));
+});
+
+test('a server from the sidebar fetches a fresh console URL first; the cloud may turn VMConnect off', async () => {
+  const { gateway, grants } = fakeGateway();
+  const sessions = new GatewaySessions({ consoles, gateway, vmconnectFor: (cloud) => (cloud === 'lab' ? false : undefined) });
+  calls.length = 0;
+  const g = await sessions.open({ kind: 'server', cloud: 'lab', server: 'web-1' });
+  assert.deepEqual(calls, ['consoleUrl lab web-1', 'resolve http://proxy:6083/?token=t1 lab']);
+  assert.equal(grants[0].vmconnect, false);
+  assert.equal(grants[0].preConnectionBlob, VM, 'the blob is still sent in the standard order');
+  assert.equal(g.title, 'web-1');
+  assert.equal(g.server?.id, 'uuid-of-web-1');
+  await assert.rejects(sessions.open({ kind: 'server', cloud: 'lab', server: 'building' }), (e: unknown) => e instanceof AppError && e.code === 'not-ready');
+});
+
+test('a direct address uses the standard order, carries remembered credentials, and close revokes the grant', async () => {
+  const { gateway, grants, revoked } = fakeGateway();
+  const credentials = new MemoryCredentials();
+  await credentials.save('rdp.example:3390', { username: 'u', password: 'p' });
+  const sessions = new GatewaySessions({ consoles, gateway, credentials });
+  const g = await sessions.open({ kind: 'address', host: 'RDP.example', port: 3390 });
+  assert.deepEqual(grants[0], { host: 'RDP.example', port: 3390, preConnectionBlob: undefined, vmconnect: false });
+  assert.equal(g.title, 'RDP.example:3390');
+  assert.deepEqual(g.credentials, { username: 'u', password: 'p', domain: undefined });
+  const v6 = await sessions.open({ kind: 'address', host: '[::1]', port: 3389 });
+  assert.equal(grants[1].host, '::1');
+  await sessions.close(v6.sessionId);
+  assert.deepEqual(revoked, [v6.sessionId]);
+  await credentials.save('rdp.example:3390', null);
+  assert.equal(await credentials.get('rdp.example:3390'), undefined);
+});
