@@ -20,8 +20,8 @@ export function targetOf(origin: TabOrigin): ConsoleTarget {
 }
 
 /** A grant that names its Nova server turns any tab into a cloud tab, so Reconnect can fetch a fresh URL. */
-function originAfterGrant(origin: TabOrigin, grant: SessionGrant): TabOrigin {
-  if (grant.server) return { kind: 'server', cloud: grant.server.cloud, serverId: grant.server.id, serverName: grant.server.name };
+function originAfterGrant(origin: TabOrigin, grant: SessionGrant, title: string): TabOrigin {
+  if (grant.server) return { kind: 'server', cloud: grant.server.cloud, serverId: grant.server.id, serverName: title };
   return origin;
 }
 
@@ -29,6 +29,20 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
   const update = (tabId: string, fn: (t: Tab) => Partial<Tab>) =>
     set((s) => ({ tabs: s.tabs.map((t) => (t.id === tabId ? { ...t, ...fn(t) } : t)) }));
   const tab = (tabId: string) => get().tabs.find((t) => t.id === tabId);
+
+  /**
+   * The tab title for a grant: a server tab keeps the name it was opened with; a pasted URL of a known server takes
+   * that server's name from the sidebar's list (the grant may only know its id); else what the grant says.
+   */
+  function titleFor(origin: TabOrigin, grant: SessionGrant, fallback: string): string {
+    if (origin.kind === 'server' && origin.serverName && origin.serverName !== origin.serverId) return origin.serverName;
+    if (grant.server) {
+      const known = get().servers[grant.server.cloud]?.servers.find((x) => x.id === grant.server!.id);
+      if (known) return known.name;
+      if (grant.server.name && grant.server.name !== grant.server.id) return grant.server.name;
+    }
+    return grant.title || fallback;
+  }
 
   /** Asks for a grant for the tab's current attempt; a stale answer (tab closed or reconnected since) is dropped. */
   async function connect(tabId: string, attempt: number) {
@@ -41,7 +55,10 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
         void get().api.invoke('session.close', { sessionId: grant.sessionId }).catch(() => undefined);
         return;
       }
-      update(tabId, (x) => ({ grant, state: 'connecting', reason: undefined, title: grant.title || x.title, origin: originAfterGrant(x.origin, grant) }));
+      update(tabId, (x) => {
+        const title = titleFor(x.origin, grant, x.title);
+        return { grant, state: 'connecting', reason: undefined, title, origin: originAfterGrant(x.origin, grant, title) };
+      });
     } catch (err) {
       if (tab(tabId)?.attempt === attempt) update(tabId, () => ({ state: 'disconnected', reason: errorMessage(err), grant: undefined }));
     }
@@ -76,7 +93,8 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
         : { kind: 'server', cloud: target.cloud, serverId: target.server, serverName: target.server };
       const fallbackTitle = target.kind === 'address' ? addressTitle(target.host, target.port) : label;
       const id = newTabId();
-      const t: Tab = { id, title: grant.title || fallbackTitle, origin: originAfterGrant(origin, grant), state: 'connecting', grant, attempt: 1, ...(userHint ? { userHint } : {}) };
+      const title = titleFor(origin, grant, fallbackTitle);
+      const t: Tab = { id, title, origin: originAfterGrant(origin, grant, title), state: 'connecting', grant, attempt: 1, ...(userHint ? { userHint } : {}) };
       set((s) => ({ tabs: [...s.tabs, t], activeTabId: id }));
       return true;
     },

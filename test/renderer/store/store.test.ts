@@ -220,3 +220,18 @@ test('credentials dialog: remember saves for the destination, then the tab recon
   assert.deepEqual(s().tabs[0].credentials, { username: 'u', password: 'p' });
   assert.equal(s().tabs[0].attempt, 2);
 });
+
+test('a pasted URL of a server the sidebar knows is titled with its name, even when the grant knows only its id', async () => {
+  const { api } = fakeApi({
+    'servers.list': () => ({ servers: [server(5)] }),
+    'session.open': (t: ConsoleTarget) => grantFor(t, { title: 'id-5', server: { cloud: 'demo', id: 'id-5', name: 'id-5', status: 'UNKNOWN' } }),
+  });
+  const store = createAppStore(api);
+  await store.getState().loadServers('demo');
+  await store.getState().openTarget({ kind: 'url', url: 'http://x/?token=t' }, 'x');
+  assert.equal(store.getState().tabs[0].title, 'vm-5');
+  assert.deepEqual(store.getState().tabs[0].origin, { kind: 'server', cloud: 'demo', serverId: 'id-5', serverName: 'vm-5' });
+  // A server tab keeps the name it was opened with whatever the grant calls it.
+  await store.getState().openServer('demo', { ...server(6), name: 'named-6' });
+  assert.equal(store.getState().tabs[1].title, 'named-6');
+});
