@@ -7,7 +7,7 @@ import { composeApp, type ComposedApp } from './app/compose.ts';
 import { CSP_HEADER } from './app/csp.ts';
 import { resolveDataDir } from './app/data-dir.ts';
 import { DEEP_LINK_SCHEME, launchArgs, parseDeepLink, parseRdpFile, rdpFileRequest, type OpenRequest } from './app/launch-input.ts';
-import { APP_SCHEME } from './app/permissions.ts';
+import { APP_ORIGIN, APP_SCHEME } from './app/permissions.ts';
 import type { SecretBox } from './app/secret-box.ts';
 import { staticFile } from './app/static-files.ts';
 import { createMainWindow, hardenContents, hardenSession } from './window.ts';
@@ -96,6 +96,7 @@ async function start() {
   composed = await composeApp({
     mode: 'electron',
     dataDir: resolveDataDir(process.env, app.getPath('userData')),
+    allowedOrigins: [APP_ORIGIN],
     version: app.getVersion(),
     log,
     secretBox: box,

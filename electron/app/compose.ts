@@ -5,6 +5,13 @@ import type { EventSink, Services } from '../api/handlers.ts';
 import type { ConsoleService } from '../api/services.ts';
 import { loadCloudConfigs, type CloudConfig, type ConfigSources } from '../openstack/clouds-config.ts';
 import { createOpenStackConsoles } from '../openstack/console-service.ts';
+import { join } from 'node:path';
+import type { CredentialService } from '../api/services.ts';
+import { RdpGateway } from '../rdp/gateway.ts';
+import { GatewaySessions } from '../rdp/session-service.ts';
+import { CertificateTrust, TrustStore } from '../rdp/trust-store.ts';
+import { formatEndpoint } from '../rdp/upstream.ts';
+import { createXrdpRepair } from '../rdp/xrdp-repair/index.ts';
 import { createCredentialStore } from './credential-store.ts';
 import { startEmbeddedDemo } from './demo.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -74,12 +81,48 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
       const hide = (await settings.get()).hideDemoCloud;
       return (await openstack.listClouds()).filter((c) => !(hide && c.isDemo));
     };
+    // Which cloud each console endpoint belongs to, so a cloud's console credentials apply to its hosts.
+    const endpointCloud = new Map<string, string>();
     const consoles: ConsoleService = {
       listClouds: visibleClouds,
       listServers: (args) => openstack.listServers(args),
       consoleUrl: (cloud, server) => openstack.consoleUrl(cloud, server),
-      resolve: (url, cloud) => openstack.resolve(url, cloud),
+      resolve: async (url, cloud) => {
+        const info = await openstack.resolve(url, cloud);
+        endpointCloud.set(formatEndpoint(info.host, info.port).toLowerCase(), info.cloud);
+        return info;
+      },
     };
+
+    // Credentials a session starts with: remembered for the host, else the console credentials of its cloud.
+    const sessionCredentials: CredentialService = {
+      async get(endpoint) {
+        const remembered = await credentials.get(endpoint);
+        if (remembered) return remembered;
+        const cloud = endpointCloud.get(endpoint.toLowerCase());
+        return cloud ? settings.consoleCredentials(cloud) : undefined;
+      },
+      save: (endpoint, c) => credentials.save(endpoint, c),
+    };
+
+    const trustStore = new TrustStore(join(opts.dataDir, 'trusted-certificates.json'));
+    const trust = new CertificateTrust(trustStore, (prompt) => events('trust.prompt', prompt));
+    const allowed = opts.allowedOrigins;
+    const gateway = new RdpGateway({
+      verifyCertificate: trust.verify,
+      onStatus: (status) => events('session.status', status),
+      // IronRDP 0.7.0 draws padded bitmap rows (xrdp's) skewed; the repair rewrites only those rectangles.
+      serverFilter: (opts.env ?? process.env).NOVA_CONSOLE_XRDP_REPAIR === '0' ? undefined : () => {
+        const repair = createXrdpRepair();
+        return (chunk) => repair.push(chunk);
+      },
+      allowOrigin: allowed ? (origin) => origin !== undefined && allowed.includes(origin) : undefined,
+      log,
+    });
+    if (opts.httpServer) gateway.attach(opts.httpServer);
+    else await gateway.listen('127.0.0.1', 0);
+    closers.push(() => gateway.close());
+    const sessions = new GatewaySessions({ consoles, gateway, credentials: sessionCredentials });
     let lastHide: boolean | undefined;
     settings.onChange((s) => {
       if (s.hideDemoCloud === lastHide) return;
@@ -91,6 +134,8 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
       version: opts.version ?? '0.0.0',
       mode: opts.mode,
       consoles,
+      sessions,
+      trust,
       credentials,
       settings,
     };
