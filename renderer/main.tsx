@@ -19,3 +19,5 @@ createRoot(document.getElementById('root')!).render(
   </StoreContext.Provider>,
 );
 void bootstrap(store);
+// Load the RDP module once the window shows, so the first click does not pay for it.
+setTimeout(() => void engine.warmUp?.().catch(() => undefined), 0);

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Tab } from '../store/types.ts';
-import type { DisplaySession, ScaleMode } from '../display/engine-adapter.ts';
+import { HOST_KEY_LABEL, type DisplaySession, type ScaleMode } from '../display/engine-adapter.ts';
 import { useApp, useEngine } from './context.ts';
 import { panelDomId, tabDomId } from './TabStrip.tsx';
 
@@ -67,18 +67,18 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
     }
   }
 
-  function screenshot() {
+  async function screenshot() {
     const canvas = canvasRef.current;
     if (!canvas) return;
-    canvas.toBlob((blob) => {
-      if (!blob) return;
-      const a = document.createElement('a');
-      a.href = URL.createObjectURL(blob);
-      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      a.download = `${tab.title.replace(/[^\p{L}\p{N}._-]+/gu, '_')}-${stamp}.png`;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-    }, 'image/png');
+    const fromCanvas = () => new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+    const blob = (await sessionRef.current?.screenshot?.().catch(() => null)) ?? (await fromCanvas());
+    if (!blob) return setNote('The screenshot could not be taken.');
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    a.download = `${tab.title.replace(/[^\p{L}\p{N}._-]+/gu, '_')}-${stamp}.png`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   }
 
   return (
@@ -109,7 +109,7 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
           </select>
         </label>
         <button onClick={() => toggleFullscreen(tab.id)}>Fullscreen</button>
-        <button disabled={!grant} onClick={screenshot}>
+        <button disabled={!grant} onClick={() => void screenshot()}>
           Screenshot
         </button>
         <button disabled={!grant} onClick={() => openDialog({ kind: 'credentials', tabId: tab.id })}>
@@ -136,6 +136,7 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
         <span className={`dot dot-${tab.state}`} aria-hidden="true" />
         <span role="status">{status}</span>
         {tab.state === 'disconnected' && <button onClick={() => void reconnect(tab.id)}>Reconnect</button>}
+        {live && <span className="muted hint">{HOST_KEY_LABEL} gives the keyboard back to the app</span>}
         {note && (
           <span className="note" role="alert">
             {note}

@@ -7,6 +7,9 @@ import type { Credentials, SessionGrant } from '../../electron/api/contract.ts';
  */
 export type ScaleMode = 'fit' | 'actual' | 'dynamic';
 
+/** The key combination that takes keyboard focus back from a remote display (documented in the status line). */
+export const HOST_KEY_LABEL = 'Ctrl+Alt+Home';
+
 export interface DisplayCallbacks {
   onConnected(): void;
   onDisconnected(reason: string): void;
@@ -21,12 +24,16 @@ export interface DisplaySession {
   setKeyboardLayout(layout: string): void;
   /** Gives keyboard focus to the remote display. */
   focus(): void;
+  /** The current frame as PNG, where the engine can produce it (else the canvas is saved). */
+  screenshot?(): Promise<Blob>;
   close(): void;
 }
 
 export interface DisplayEngine {
   readonly name: string;
   readonly keyboardLayouts: readonly { id: string; label: string }[];
+  /** Loads the engine ahead of the first click (off the critical path). */
+  warmUp?(): Promise<void>;
   connect(canvas: HTMLCanvasElement, grant: SessionGrant, credentials: Credentials | undefined, callbacks: DisplayCallbacks): DisplaySession;
 }
 
