@@ -1,0 +1,5 @@
+export type { RdpEngine, RdpSession, ConnectOptions, CloseReason, SessionEvents, LockKeys, EngineErrorKind } from './types.ts';
+export { EngineError } from './types.ts';
+export { createIronRdpEngine, loadIronRdp } from './ironrdp.ts';
+export { SCANCODES, Scancode, scancodeForCode, isHostKey, HOST_KEY_LABEL } from './scancodes.ts';
+export { describeIronError } from './iron-errors.ts';

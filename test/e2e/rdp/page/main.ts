@@ -1,0 +1,66 @@
+// Test page for the RDP engine: connects a canvas through the gateway the way a console tab does and wires DOM
+// input to the session. Driven from Playwright through window.rdpTest.
+import type { Credentials, SessionGrant } from '../../../../electron/api/contract.ts';
+import { createIronRdpEngine, isHostKey, type CloseReason, type RdpSession } from '../../../../renderer/engine/index.ts';
+
+const engine = createIronRdpEngine();
+const canvas = document.getElementById('screen') as HTMLCanvasElement;
+let session: RdpSession | undefined;
+const closed: CloseReason[] = [];
+const hostKeyPresses: number[] = [];
+
+for (const type of ['keydown', 'keyup'] as const) {
+  canvas.addEventListener(type, (e) => {
+    if (!session) return;
+    if (isHostKey(e)) {
+      hostKeyPresses.push(Date.now());
+      session.releaseAllKeys();
+      canvas.blur();
+      e.preventDefault();
+      return;
+    }
+    if (session.keyEvent(e)) e.preventDefault();
+  });
+}
+canvas.addEventListener('blur', () => session?.releaseAllKeys());
+canvas.addEventListener('mousemove', (e) => session?.mouseMove(e.offsetX, e.offsetY));
+canvas.addEventListener('mousedown', (e) => {
+  canvas.focus();
+  session?.mouseButton(e.button, true);
+});
+canvas.addEventListener('mouseup', (e) => session?.mouseButton(e.button, false));
+canvas.addEventListener('contextmenu', (e) => e.preventDefault());
+canvas.addEventListener('wheel', (e) => {
+  e.preventDefault();
+  session?.wheel(-e.deltaY, { lines: e.deltaMode === 1 });
+});
+
+declare global {
+  interface Window {
+    rdpTest: unknown;
+  }
+}
+
+window.rdpTest = {
+  init: () => engine.init().then(() => true),
+  async connect(grant: SessionGrant, credentials?: Credentials) {
+    try {
+      session = await engine.connect({ grant, canvas, width: canvas.width, height: canvas.height, credentials });
+      session.on('closed', (r) => closed.push(r));
+      canvas.focus();
+      return { ok: true };
+    } catch (e) {
+      const err = e as { kind?: string; message?: string };
+      return { ok: false, kind: err.kind ?? 'unknown', message: err.message ?? String(e) };
+    }
+  },
+  typeText: (text: string) => session?.typeText(text),
+  ctrlAltDel: () => session?.ctrlAltDel(),
+  shutdown: () => session?.shutdown(),
+  closed: () => closed,
+  hostKeyPresses: () => hostKeyPresses.length,
+  async screenshotSize() {
+    const blob = await session!.screenshot();
+    return blob.size;
+  },
+};
