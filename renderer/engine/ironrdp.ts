@@ -91,6 +91,7 @@ class IronRdpSession implements RdpSession {
       .canvasResizedCallback(() => later((s) => s.emit('resized', { width: o.canvas.width, height: o.canvas.height })));
     if (o.grant.preConnectionBlob) builder.extension(mod.preConnectionBlob(o.grant.preConnectionBlob));
     if (o.dynamicResize) builder.extension(mod.displayControl(true));
+    if (o.credssp === false) builder.extension(mod.enableCredssp(false));
 
     let session: IronSession;
     try {

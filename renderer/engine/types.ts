@@ -15,6 +15,8 @@ export interface ConnectOptions {
   credentials?: Credentials;
   /** Ask the server to follow window resizes (dynamic resolution), where it supports it. */
   dynamicResize?: boolean;
+  /** Offer CredSSP (NLA). Default true; false asks for TLS security only (servers with NLA disabled). */
+  credssp?: boolean;
 }
 
 export type CloseReason = {

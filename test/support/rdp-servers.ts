@@ -115,7 +115,7 @@ export async function startDesktop(): Promise<Desktop> {
 export interface ShadowServer {
   port: number;
   proc: Tracked;
-  /** The server's own TLS certificate and key (FreeRDP makes them on first start in its config folder). */
+  /** The server's own TLS certificate and key, PEM (made on first start in its config folder). */
   certPem(): string;
   keyPem(): string;
   stop(): Promise<void>;
@@ -129,7 +129,7 @@ export interface ShadowOptions {
 
 export async function startShadow(opts: ShadowOptions): Promise<ShadowServer> {
   const port = await pickPort();
-  // A private HOME: FreeRDP keeps the server certificate under ~/.config/freerdp/server.
+  // A private HOME: the shadow server makes its certificate and key under ~/.config/freerdp/shadow.
   const home = mkdtempSync(join(tmpdir(), 'shadow-home-'));
   const args = ['/bind-address:127.0.0.1', `/port:${port}`];
   if (opts.nla) {
@@ -148,7 +148,7 @@ export async function startShadow(opts: ShadowOptions): Promise<ShadowServer> {
     rmSync(home, { recursive: true, force: true });
     throw err;
   }
-  const serverDir = join(home, '.config', 'freerdp', 'server');
+  const serverDir = join(home, '.config', 'freerdp', 'shadow');
   const read = (name: string) => {
     const f = join(serverDir, name);
     if (!existsSync(f)) throw new Error(`the shadow server wrote no ${name} in ${serverDir}`);
@@ -157,8 +157,8 @@ export async function startShadow(opts: ShadowOptions): Promise<ShadowServer> {
   return {
     port,
     proc,
-    certPem: () => read('server.crt'),
-    keyPem: () => read('server.key'),
+    certPem: () => read('shadow.crt'),
+    keyPem: () => read('shadow.key'),
     stop: async () => {
       await proc.stop();
       used.delete(port);

@@ -149,10 +149,10 @@ export async function waitForFrame(page: Page, ok: (f: Frame) => boolean, tries 
 
 export type ConnectResult = { ok: true } | { ok: false; kind: string; message: string };
 
-export function connectPage(page: Page, grant: unknown, credentials?: unknown): Promise<ConnectResult> {
+export function connectPage(page: Page, grant: unknown, credentials?: unknown, credssp?: boolean): Promise<ConnectResult> {
   return page.evaluate(
-    ([g, c]) => (window.rdpTest as { connect(g: unknown, c: unknown): Promise<ConnectResult> }).connect(g, c),
-    [grant, credentials] as const,
+    ([g, c, n]) => (window.rdpTest as { connect(g: unknown, c: unknown, n: unknown): Promise<ConnectResult> }).connect(g, c, n),
+    [grant, credentials, credssp] as const,
   );
 }
 

@@ -43,9 +43,9 @@ declare global {
 
 window.rdpTest = {
   init: () => engine.init().then(() => true),
-  async connect(grant: SessionGrant, credentials?: Credentials) {
+  async connect(grant: SessionGrant, credentials?: Credentials, credssp?: boolean) {
     try {
-      session = await engine.connect({ grant, canvas, width: canvas.width, height: canvas.height, credentials });
+      session = await engine.connect({ grant, canvas, width: canvas.width, height: canvas.height, credentials, credssp });
       session.on('closed', (r) => closed.push(r));
       canvas.focus();
       return { ok: true };
