@@ -86,12 +86,12 @@ export async function screenshot(display: string, path: string): Promise<void> {
 }
 
 /**
- * OCR of a PNG: grey, enlarged three times, then Tesseract; the same again at half size, because very large
- * block letters (a desktop's title) read better small. Returns both readings joined.
+ * OCR of a PNG: grey, enlarged three times, then Tesseract (small text); the same again at a quarter and a fifth of the size,
+ * because very large block letters (a desktop's title) read better small. Returns all readings joined.
  */
 export async function ocr(pngPath: string): Promise<string> {
   const texts: string[] = [];
-  for (const scale of ['300%', '50%']) {
+  for (const scale of ['300%', '25%', '20%']) {
     const scaled = `${pngPath.replace(/\.png$/, '')}-${scale.replace('%', '')}.png`;
     await run(CONVERT, [pngPath, '-colorspace', 'Gray', '-resize', scale, scaled]);
     const { stdout } = await run(TESSERACT, [scaled, 'stdout'], { maxBuffer: 4 << 20 });

@@ -53,7 +53,7 @@ export function drawScene(fb: Framebuffer, s: SceneState): void {
   }
   let y = margin;
   const nameScale = fitScale(s.name, W - 2 * margin, 10);
-  fb.drawText(s.name, margin, y, nameScale, off ? DIM : WHITE);
+  fb.drawText(s.name, margin, y, nameScale, WHITE);
   y += textHeight(nameScale) + margin;
   const small = Math.max(1, Math.min(3, Math.floor(W / 340)));
   const line = (text: string, color = DIM): void => {
@@ -66,7 +66,7 @@ export function drawScene(fb: Framebuffer, s: SceneState): void {
     y += margin;
     const msg = 'POWERED OFF';
     const sc = fitScale(msg, W - 2 * margin, 6);
-    fb.drawText(msg, margin, y, sc, WHITE);
+    fb.drawText(msg, margin, y, sc, ACCENT);
     return;
   }
   line(`STATUS ${s.status.toUpperCase()}`, ACCENT);

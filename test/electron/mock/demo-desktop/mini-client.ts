@@ -38,6 +38,18 @@ export function connectionRequest(protocols: number): Buffer {
   return tpkt(Buffer.concat([Buffer.from([body.length]), body]));
 }
 
+/** Pre-connection PDU v2; like FreeRDP, the character count includes two terminating NULs. */
+export function preconnectionPdu(id: string): Buffer {
+  const str = Buffer.from(id + '\0\0', 'utf16le');
+  const head = Buffer.alloc(18);
+  head.writeUInt32LE(18 + str.length, 0);
+  head.writeUInt32LE(0, 4);
+  head.writeUInt32LE(2, 8);
+  head.writeUInt32LE(0, 12);
+  head.writeUInt16LE(id.length + 2, 16);
+  return Buffer.concat([head, str]);
+}
+
 export function connectInitial(width: number, height: number): Buffer {
   const core = Buffer.alloc(216);
   core.writeUInt16LE(0xc001, 0);
@@ -121,15 +133,24 @@ export interface MiniClient {
 }
 
 /** Connects with X.224 + TLS and runs the handshake up to the Font List; returns with the session active. */
-export async function connectMiniClient(port: number, size = { width: 640, height: 480 }): Promise<MiniClient> {
+export async function connectMiniClient(
+  port: number,
+  size = { width: 640, height: 480 },
+  /** Connect like a Hyper-V console client: pre-connection PDU with this VM id, TLS, then straight MCS. */
+  vmconnect?: string,
+): Promise<MiniClient> {
   const raw = netConnect(port, '127.0.0.1');
   await new Promise<void>((res, rej) => raw.once('connect', res).once('error', rej));
-  raw.write(connectionRequest(1));
-  const cc = await new Promise<Buffer>((res, rej) => {
-    raw.once('data', res);
-    raw.once('error', rej);
-  });
-  if (cc[11] !== 2) throw new Error(`server refused TLS: ${cc.toString('hex')}`);
+  if (vmconnect !== undefined) {
+    raw.write(preconnectionPdu(vmconnect));
+  } else {
+    raw.write(connectionRequest(1));
+    const cc = await new Promise<Buffer>((res, rej) => {
+      raw.once('data', res);
+      raw.once('error', rej);
+    });
+    if (cc[11] !== 2) throw new Error(`server refused TLS: ${cc.toString('hex')}`);
+  }
   const socket = tlsConnect({ socket: raw, rejectUnauthorized: false });
   await new Promise<void>((res, rej) => socket.once('secureConnect', res).once('error', rej));
   const frames: Buffer[] = [];

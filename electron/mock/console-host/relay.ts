@@ -1,0 +1,133 @@
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { ProtocolError } from '../demo-desktop/bytes.ts';
+import { derLength } from './der.ts';
+import {
+  PROTOCOL_HYBRID,
+  PROTOCOL_SSL,
+  connectionConfirmSelecting,
+  isConnectionRequest,
+  tpkt,
+} from '../demo-desktop/x224.ts';
+
+// Relaying a Hyper-V style console connection to an ordinary RDP server (for example FreeRDP's shadow server):
+// the backend expects X.224 before TLS, so the host negotiates with it itself and then pipes the TLS plaintext.
+
+export interface RelayBackend {
+  host: string;
+  port: number;
+  /** The backend's certificate and key: with them the host presents the backend's identity and relays CredSSP. */
+  tls?: { cert: string; key: string };
+}
+
+function connectionRequest(protocols: number): Buffer {
+  const neg = Buffer.alloc(8);
+  neg[0] = 1;
+  neg.writeUInt16LE(8, 2);
+  neg.writeUInt32LE(protocols, 4);
+  const body = Buffer.concat([Buffer.from([0xe0, 0, 0, 0, 0, 0]), neg]);
+  return tpkt(Buffer.concat([Buffer.from([body.length]), body]));
+}
+
+/** Opens the backend connection: X.224 asking for `protocols`, then TLS. Resolves with the selected protocol. */
+export async function connectBackend(backend: RelayBackend, protocols: number): Promise<{ socket: TLSSocket; selected: number }> {
+  const raw = netConnect(backend.port, backend.host);
+  raw.setNoDelay(true);
+  try {
+    await new Promise<void>((res, rej) => raw.once('connect', res).once('error', rej));
+    raw.write(connectionRequest(protocols));
+    const cc = await new Promise<Buffer>((res, rej) => {
+      let buf = Buffer.alloc(0);
+      const onData = (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        if (buf.length >= 4 && buf.length >= buf.readUInt16BE(2)) {
+          raw.off('data', onData);
+          res(buf);
+        }
+      };
+      raw.on('data', onData);
+      raw.once('error', rej);
+      raw.once('close', () => rej(new Error('backend closed the connection during negotiation')));
+    });
+    if (cc.length < 19 || cc[11] !== 0x02) throw new Error('backend refused the requested security protocol');
+    const selected = cc.readUInt32LE(15);
+    raw.removeAllListeners('close');
+    const socket = tlsConnect({ socket: raw, rejectUnauthorized: false });
+    await new Promise<void>((res, rej) => socket.once('secureConnect', res).once('error', rej));
+    return { socket, selected };
+  } catch (err) {
+    raw.destroy();
+    throw new ProtocolError(`backend ${backend.host}:${backend.port}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Pipes client and backend. While `credsspPending`, client messages are DER (CredSSP) and pass through until the
+ * client's X.224 request arrives; that request is answered here (the backend negotiated at connect time).
+ */
+export function pipeSession(
+  client: Duplex,
+  backend: Duplex,
+  initial: Buffer,
+  opts: { confirmProtocol: number | null; onEnd: (reason: string | null) => void },
+): void {
+  let pending = initial;
+  let swallowing = opts.confirmProtocol !== null;
+  let ended = false;
+  const end = (reason: string | null) => {
+    if (ended) return;
+    ended = true;
+    client.destroy();
+    backend.destroy();
+    opts.onEnd(reason);
+  };
+  const fromClient = (d: Buffer) => {
+    if (!swallowing) {
+      if (!backend.write(d)) client.pause();
+      return;
+    }
+    pending = Buffer.concat([pending, d]);
+    try {
+      while (swallowing && pending.length) {
+        if (pending[0] === 0x30) {
+          const n = derLength(pending);
+          if (n === null || pending.length < n) return;
+          backend.write(pending.subarray(0, n));
+          pending = pending.subarray(n);
+        } else if (pending[0] === 0x03) {
+          if (pending.length < 4) return;
+          const n = pending.readUInt16BE(2);
+          if (pending.length < n) return;
+          const frame = pending.subarray(0, n);
+          pending = pending.subarray(n);
+          swallowing = false;
+          if (isConnectionRequest(frame)) client.write(connectionConfirmSelecting(opts.confirmProtocol!));
+          else backend.write(frame); // straight MCS: nothing to confirm
+          if (pending.length) backend.write(pending);
+          pending = Buffer.alloc(0);
+        } else {
+          throw new ProtocolError(`unexpected client byte 0x${pending[0].toString(16)}`);
+        }
+      }
+    } catch (err) {
+      end((err as Error).message);
+    }
+  };
+  client.on('data', fromClient);
+  backend.on('data', (d: Buffer) => {
+    if (!client.write(d)) backend.pause();
+  });
+  client.on('drain', () => backend.resume());
+  backend.on('drain', () => client.resume());
+  client.on('error', (e) => end(`client: ${e.message}`));
+  backend.on('error', (e) => end(`backend: ${e.message}`));
+  client.on('close', () => end(null));
+  backend.on('close', () => end(null));
+  if (initial.length) {
+    pending = Buffer.alloc(0);
+    fromClient(initial);
+  }
+}
+
+export { PROTOCOL_HYBRID, PROTOCOL_SSL };
