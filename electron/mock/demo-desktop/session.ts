@@ -134,6 +134,11 @@ export class RdpSession {
     if (opts.initialBytes?.length) queueMicrotask(() => this.receive(opts.initialBytes!));
   }
 
+  /** True while the client asked for no display updates (Suppress Output). */
+  get outputSuppressed(): boolean {
+    return this.suppressed;
+  }
+
   get closed(): boolean {
     return this.phase === 'closed';
   }

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { startDemoDesktop, loadOrCreateCertificate, type DemoDesktopServer } from '../../../../electron/mock/demo-desktop/index.ts';
 import { encodePlanar, decodePlanarForTest } from '../../../../electron/mock/demo-desktop/planar.ts';
 import { glyph } from '../../../../electron/mock/demo-desktop/font5x7.ts';
-import { bitmapRects, connectMiniClient, connectionRequest, unicodeInput, type MiniClient } from './mini-client.ts';
+import { bitmapRects, connectMiniClient, connectionRequest, slowPathUnicode, u16, unicodeInput, type MiniClient } from './mini-client.ts';
 import { missingTools, readScreenUntil, squash, startXfreerdp, startXvfb, typeText, XDOTOOL, type Xvfb, type XfreerdpClient } from '../../../support/xfreerdp.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'demo-desktop-'));
@@ -112,6 +112,59 @@ describe('demo desktop server (protocol)', () => {
       }
     });
   }
+});
+
+describe('demo desktop server (refresh, suppress output, slow-path input)', () => {
+  let server: DemoDesktopServer;
+  before(async () => {
+    server = await startDemoDesktop({ dataDir, vm: { id: 'vm-ctl', name: 'CONTROL' }, fps: 0, log: () => {} });
+  });
+  after(() => server.close());
+
+  it('re-sends exactly the tiles of a Refresh Rect, holds output while suppressed and repaints after', async () => {
+    const client = await connectMiniClient(server.port, { width: 640, height: 480 });
+    try {
+      const tiles = new Set<string>();
+      await client.waitFor((f) => {
+        for (const r of bitmapRects(f)) tiles.add(`${r.x},${r.y}`);
+        return tiles.size === 80;
+      });
+      // Refresh Rect for (0,0)-(127,63) inclusive: the two tiles of the first row.
+      let start = client.frames.length;
+      client.sendShareData(33, Buffer.concat([Buffer.from([1, 0, 0, 0]), u16(0), u16(0), u16(127), u16(63)]));
+      // The clock may tick meanwhile (its tiles are further down): look only at the first tile row.
+      const got = new Set<string>();
+      await client.waitFor((f) => {
+        if (client.frames.indexOf(f) < start) return false;
+        for (const r of bitmapRects(f)) got.add(`${r.x},${r.y}`);
+        return got.has('0,0') && got.has('64,0');
+      });
+      assert.deepEqual([...got].filter((k) => k.endsWith(',0')).sort(), ['0,0', '64,0']);
+
+      // Suppress output, then change the desktop through slow-path input: nothing is drawn for this client.
+      const session = [...server.sessions][0];
+      client.sendShareData(35, Buffer.from([0, 0, 0, 0]));
+      for (let i = 0; i < 200 && !session.outputSuppressed; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(session.outputSuppressed);
+      const sentBefore = session.stats.tilesSent;
+      client.sendShareData(28, slowPathUnicode('ok'));
+      await new Promise<void>((res) => server.desktop.once('frame', () => res()));
+      assert.equal(server.desktop.typed, 'ok', 'slow-path unicode input is applied');
+      assert.equal(session.stats.tilesSent, sentBefore, 'no tiles while output is suppressed');
+
+      // Allow again: the whole screen is repainted.
+      start = client.frames.length;
+      const again = new Set<string>();
+      client.sendShareData(35, Buffer.concat([Buffer.from([1, 0, 0, 0]), u16(0), u16(0), u16(639), u16(479)]));
+      await client.waitFor((f) => {
+        if (client.frames.indexOf(f) < start) return false;
+        for (const r of bitmapRects(f)) again.add(`${r.x},${r.y}`);
+        return again.size === 80;
+      });
+    } finally {
+      client.close();
+    }
+  });
 });
 
 function flipRows(data: Buffer, w: number, h: number): Buffer {

@@ -129,6 +129,8 @@ export interface MiniClient {
   /** Every whole frame received after TLS. */
   frames: Buffer[];
   waitFor(pred: (f: Buffer) => boolean, timeoutMs?: number): Promise<Buffer>;
+  /** Sends a slow-path share data PDU (pduType2 and its payload) on the I/O channel. */
+  sendShareData(type2: number, payload: Buffer): void;
   close(): void;
 }
 
@@ -198,7 +200,8 @@ export async function connectMiniClient(
   socket.write(sendData(1003, shareData(20, Buffer.concat([u16le(1), u16le(0), u32le(0)])), userId));
   socket.write(sendData(1003, shareData(39, Buffer.concat([u16le(0), u16le(0), u16le(3), u16le(0x32)])), userId));
   await waitFor((f) => f[0] === 3 && f.includes(Buffer.from([40, 0])));
-  return { socket, raw, frames, waitFor, close: () => socket.destroy() };
+  const sendShareData = (type2: number, payload: Buffer) => socket.write(sendData(1003, shareData(type2, payload), userId));
+  return { socket, raw, frames, waitFor, sendShareData, close: () => socket.destroy() };
 }
 
 /** Fast-path input PDU with one Unicode key press per character. */
@@ -207,6 +210,18 @@ export function unicodeInput(text: string): Buffer {
   const len = events.length + 3;
   if (text.length > 15) throw new Error('at most 15 events fit in the header count');
   return Buffer.concat([Buffer.from([text.length << 2, 0x80 | (len >> 8), len & 0xff]), events]);
+}
+
+/** Slow-path input payload with one key press and release per Unicode character. */
+export function slowPathUnicode(text: string): Buffer {
+  const events = [...text].flatMap((c) =>
+    [0, 0x8000].map((flags) => Buffer.concat([u32le(0), u16le(0x0005), u16le(flags), u16le(c.charCodeAt(0)), u16le(0)])),
+  );
+  return Buffer.concat([u16le(events.length), u16le(0), ...events]);
+}
+
+export function u16(v: number): Buffer {
+  return u16le(v);
 }
 
 export interface DecodedRect {
