@@ -21,6 +21,9 @@ export async function buildRenderer({ dev = false, quiet = false, outdir = DEFAU
     entryPoints: { main: join(root, 'renderer', 'main.tsx') },
     bundle: true,
     format: 'esm',
+    // The RDP module (several MB with its WASM inlined) becomes its own chunk, loaded after the window shows.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     platform: 'browser',
     target: ['chrome120'],
     outdir: out,

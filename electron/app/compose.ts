@@ -13,7 +13,7 @@ import { CertificateTrust, TrustStore } from '../rdp/trust-store.ts';
 import { formatEndpoint } from '../rdp/upstream.ts';
 import { createXrdpRepair } from '../rdp/xrdp-repair/index.ts';
 import { createCredentialStore } from './credential-store.ts';
-import { startEmbeddedDemo } from './demo.ts';
+import { startEmbeddedDemo, type EmbeddedDemo } from './demo.ts';
 import type { SecretBox } from './secret-box.ts';
 import { createSettingsStore, type SettingsStore } from './settings-store.ts';
 
@@ -29,8 +29,11 @@ export interface ComposeOptions {
   allowedOrigins?: string[];
   /** Electron: safeStorage, so remembered secrets may be written to disk. */
   secretBox?: SecretBox;
-  /** Start the embedded demo cloud (default true); `servers` adds generated servers for scale work. */
-  demo?: boolean | { servers?: number };
+  /**
+   * Start the embedded demo cloud (default true); `servers` adds generated servers for scale work, `consolePort`
+   * picks the console host's port (default 2179 when free; 0 for any), `fps` the demo desktops' animation rate.
+   */
+  demo?: boolean | { servers?: number; consolePort?: number; fps?: number };
   /** Where clouds.yaml is looked for (tests point this at an empty folder). */
   cloudSources?: ConfigSources;
 }
@@ -41,6 +44,8 @@ export interface ComposedApp {
   settings: SettingsStore;
   /** Clouds from clouds.yaml and the environment, plus the demo cloud (hidden or not). */
   clouds: CloudConfig[];
+  /** The embedded demo (cloud, console host), when started. */
+  demo?: EmbeddedDemo;
   /** Connects the services' events to the transport once it exists. */
   bindEvents(emit: EventSink): void;
   close(): Promise<void>;
@@ -65,12 +70,14 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
       log(`Cloud configuration not loaded: ${(err as Error).message}`);
     }
 
+    let demo: EmbeddedDemo | undefined;
     if (opts.demo !== false) {
-      const demo = await startEmbeddedDemo({ log, extraServers: typeof opts.demo === 'object' ? opts.demo.servers : undefined });
-      closers.push(() => demo.close());
+      const d = typeof opts.demo === 'object' ? opts.demo : {};
+      demo = await startEmbeddedDemo({ log, dataDir: opts.dataDir, extraServers: d.servers, consolePort: d.consolePort, fps: d.fps });
+      closers.push(() => demo!.close());
       clouds.push(demo.cloud);
       // The offline demo shows no prompt: its console credentials are filled in (unless the user set others).
-      if (demo.consoleCredentials) settings.presetConsoleCredentials(demo.cloud.name, demo.consoleCredentials);
+      settings.presetConsoleCredentials(demo.cloud.name, demo.consoleCredentials);
     }
 
     const openstack = createOpenStackConsoles({ clouds });
@@ -106,6 +113,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
     };
 
     const trustStore = new TrustStore(join(opts.dataDir, 'trusted-certificates.json'));
+    if (demo) trustStore.addPreTrusted(demo.consoleEndpoint, demo.consoleCertificate);
     const trust = new CertificateTrust(trustStore, (prompt) => events('trust.prompt', prompt));
     const allowed = opts.allowedOrigins;
     const gateway = new RdpGateway({
@@ -144,6 +152,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
       services,
       settings,
       clouds,
+      demo,
       bindEvents(sink) {
         emit = sink;
       },

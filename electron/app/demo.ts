@@ -1,6 +1,10 @@
+import { join } from 'node:path';
 import type { Credentials } from '../api/contract.ts';
 import type { CloudConfig } from '../openstack/clouds-config.ts';
 import { startMockCloud, type MockCloud } from '../mock/cloud/index.ts';
+import { buildServers, serverStatus } from '../mock/cloud/demo-data.ts';
+import { startDemoConsoleHost, type DemoConsoleHost } from '../mock/console-host/index.ts';
+import { loadOrCreateCertificate } from '../mock/demo-desktop/certificate.ts';
 
 export const DEMO_CLOUD_NAME = 'demo';
 export const DEMO_CLOUD_LABEL = 'Demo cloud (offline)';
@@ -9,23 +13,43 @@ export interface EmbeddedDemo {
   cloud: CloudConfig;
   /** host:port of the demo's console host, whose certificate and credentials are trusted from the start. */
   consoleEndpoint: string;
-  consoleCredentials?: Credentials;
+  /** PEM of the console host's certificate (pre-trusted: the offline demo shows no prompt). */
+  consoleCertificate: string;
+  consoleCredentials: Credentials;
   mock: MockCloud;
+  consoleHost: DemoConsoleHost;
   close(): Promise<void>;
 }
 
 export interface DemoOptions {
+  /** The demo desktops' certificate lives here (created once, so pins survive restarts). */
+  dataDir: string;
   /** Generated servers on top of the dozen hand-made ones (scale work). */
   extraServers?: number;
+  /** Console host port: Hyper-V's 2179 when free (the default), else any; 0 for any. */
+  consolePort?: number;
+  /** Frame rate of the demo desktops' animated region. */
+  fps?: number;
   log: (line: string) => void;
 }
 
 /**
- * The offline demo, in-process: the mock Keystone + Nova on a free loopback port, signed in as its admin (so token
- * lookups work and every project shows).
+ * The offline demo, in-process: the emulated Hyper-V console host with one live demo desktop per VM, and the mock
+ * Keystone + Nova pointing its console tokens at that host, signed in as its admin (token lookups need admin, and
+ * the demo servers live in two projects).
  */
 export async function startEmbeddedDemo(opts: DemoOptions): Promise<EmbeddedDemo> {
-  const mock = await startMockCloud({ port: 0, extraServers: opts.extraServers });
+  const certDir = join(opts.dataDir, 'demo');
+  // The console host routes by Hyper-V VM id (what Nova returns as internal_access_path).
+  const vms = buildServers(opts.extraServers ?? 0).map((s) => ({ id: s.vmId, name: s.name, status: serverStatus(s) }));
+  const consoleHost = await startDemoConsoleHost({ servers: vms, dataDir: certDir, port: opts.consolePort, fps: opts.fps, log: opts.log });
+  let mock: MockCloud;
+  try {
+    mock = await startMockCloud({ port: 0, extraServers: opts.extraServers, consoleHost: { host: consoleHost.host, port: consoleHost.port } });
+  } catch (err) {
+    await consoleHost.close();
+    throw err;
+  }
   const admin = mock.info.users.find((u) => u.roles.includes('admin')) ?? mock.info.users[0];
   const cloud: CloudConfig = {
     name: DEMO_CLOUD_NAME,
@@ -43,13 +67,17 @@ export async function startEmbeddedDemo(opts: DemoOptions): Promise<EmbeddedDemo
     regionName: mock.info.region,
     source: 'the embedded demo cloud',
   };
-  const host = mock.info.console_host;
-  const creds = mock.info.console_credentials as { username?: string; password?: string } | undefined;
+  const { cert } = await loadOrCreateCertificate(certDir);
   return {
     cloud,
-    consoleEndpoint: `${host.host}:${host.port}`,
-    ...(creds?.username ? { consoleCredentials: { username: creds.username, password: creds.password ?? '' } } : {}),
+    consoleEndpoint: `${consoleHost.host}:${consoleHost.port}`,
+    consoleCertificate: cert,
+    consoleCredentials: { ...consoleHost.credentials },
     mock,
-    close: () => mock.close(),
+    consoleHost,
+    async close() {
+      await mock.close();
+      await consoleHost.close();
+    },
   };
 }

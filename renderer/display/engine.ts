@@ -1,6 +1,8 @@
-import { placeholderEngine, type DisplayEngine } from './engine-adapter.ts';
+import { createIronRdpEngine } from '../engine/ironrdp.ts';
+import type { DisplayEngine } from './engine-adapter.ts';
+import { rdpDisplayEngine } from './rdp-adapter.ts';
 
-/** The engine this build uses. */
+/** The engine this build uses: IronRDP's WASM client (renderer/engine). */
 export function createDisplayEngine(): DisplayEngine {
-  return placeholderEngine();
+  return rdpDisplayEngine(createIronRdpEngine());
 }

@@ -42,7 +42,8 @@ export async function startAppUnderTest(opts: Partial<BrowserHostOptions> & { cl
       dataDir: join(dir, 'data'),
       log: () => undefined,
       ...opts,
-      compose: { cloudSources: { cwd: dir, home: dir, siteDir: join(dir, 'etc'), env: {} }, ...opts.compose },
+      // Port 0 for the demo console host: tests never take Hyper-V's 2179 from a running app or another test.
+      compose: { cloudSources: { cwd: dir, home: dir, siteDir: join(dir, 'etc'), env: {} }, demo: { consolePort: 0 }, ...opts.compose },
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -6,7 +6,7 @@ import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness
 
 let app: AppUnderTest | undefined;
 before(async () => {
-  if (!chromiumMissing) app = await startAppUnderTest({ compose: { demo: { servers: 10_000 } } });
+  if (!chromiumMissing) app = await startAppUnderTest({ compose: { demo: { servers: 10_000, consolePort: 0 } } });
 });
 after(async () => {
   await app?.stop();

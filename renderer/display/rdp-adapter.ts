@@ -1,0 +1,153 @@
+import type { RdpEngine, RdpSession } from '../engine/types.ts';
+import { DEFAULT_LAYOUTS, type DisplayEngine, type DisplaySession, type ScaleMode } from './engine-adapter.ts';
+
+/**
+ * The tab's display over an RdpEngine (renderer/engine): sizes the session to the tab, routes the canvas's keyboard
+ * and mouse to the remote machine, and maps the engine's events to tab states.
+ *
+ * Host key: Ctrl+Alt+Home gives keyboard focus back to the app (then Ctrl+Tab, Ctrl+W, F11 … work again); every
+ * other key goes to the remote machine while the display has focus.
+ */
+const isHostKey = (e: KeyboardEvent) => e.ctrlKey && e.altKey && e.code === 'Home';
+
+/** Desktop sizes RDP servers accept: even, within sane bounds. */
+function desktopSize(el: HTMLElement | null): { width: number; height: number } {
+  const w = el?.clientWidth || 1280;
+  const h = el?.clientHeight || 800;
+  const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.floor(v / 2) * 2));
+  return { width: clamp(w, 640, 3840), height: clamp(h, 480, 2160) };
+}
+
+export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
+  return {
+    name: 'ironrdp',
+    keyboardLayouts: DEFAULT_LAYOUTS,
+    warmUp: () => engine.init(),
+    connect(canvas, grant, credentials, callbacks) {
+      let session: RdpSession | undefined;
+      let closed = false;
+      let scale: ScaleMode = 'fit';
+      const area = canvas.parentElement;
+      const offs: Array<() => void> = [];
+      const listen = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void, opts?: AddEventListenerOptions) => {
+        canvas.addEventListener(type, fn as EventListener, opts);
+        offs.push(() => canvas.removeEventListener(type, fn as EventListener, opts));
+      };
+
+      // Client coordinates → remote desktop pixels, whatever the canvas is scaled to on screen.
+      const toRemote = (e: MouseEvent) => {
+        const r = canvas.getBoundingClientRect();
+        const x = ((e.clientX - r.left) * canvas.width) / Math.max(1, r.width);
+        const y = ((e.clientY - r.top) * canvas.height) / Math.max(1, r.height);
+        return { x: Math.max(0, Math.min(canvas.width - 1, Math.round(x))), y: Math.max(0, Math.min(canvas.height - 1, Math.round(y))) };
+      };
+
+      listen('keydown', (e) => {
+        if (!session) return;
+        if (isHostKey(e)) {
+          e.preventDefault();
+          session.releaseAllKeys();
+          canvas.blur();
+          return;
+        }
+        if (session.keyEvent(e)) e.preventDefault();
+      });
+      listen('keyup', (e) => {
+        if (session?.keyEvent(e)) e.preventDefault();
+      });
+      listen('blur', () => session?.releaseAllKeys());
+      listen('focus', () => {
+        // Lock keys may have changed while the app had focus; the next key event carries their state.
+      });
+      listen('mousemove', (e) => {
+        if (!session) return;
+        const p = toRemote(e);
+        session.mouseMove(p.x, p.y);
+      });
+      listen('mousedown', (e) => {
+        if (!session) return;
+        canvas.focus();
+        const p = toRemote(e);
+        session.mouseMove(p.x, p.y);
+        session.mouseButton(e.button, true);
+        e.preventDefault();
+      });
+      listen('mouseup', (e) => {
+        session?.mouseButton(e.button, false);
+        e.preventDefault();
+      });
+      listen('contextmenu', (e) => e.preventDefault());
+      listen(
+        'wheel',
+        (e) => {
+          if (!session) return;
+          e.preventDefault();
+          const lines = e.deltaMode === WheelEvent.DOM_DELTA_LINE;
+          if (e.deltaY) session.wheel(-e.deltaY, { lines });
+          if (e.deltaX) session.wheel(-e.deltaX, { horizontal: true, lines });
+        },
+        { passive: false },
+      );
+
+      let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+      const ro = new ResizeObserver(() => {
+        if (scale !== 'dynamic' || !session) return;
+        clearTimeout(resizeTimer);
+        resizeTimer = setTimeout(() => {
+          const s = desktopSize(area);
+          session?.resize(s.width, s.height);
+        }, 200);
+      });
+      if (area) ro.observe(area);
+      offs.push(() => {
+        ro.disconnect();
+        clearTimeout(resizeTimer);
+      });
+
+      const size = desktopSize(area);
+      engine
+        .connect({ grant, canvas, width: size.width, height: size.height, credentials, dynamicResize: true })
+        .then((s) => {
+          if (closed) {
+            s.shutdown();
+            return;
+          }
+          session = s;
+          s.on('connected', () => callbacks.onConnected());
+          s.on('closed', ({ byUser, reason }) => {
+            if (!byUser) callbacks.onDisconnected(reason);
+          });
+          // connect() resolves once the session is up and frames flow.
+          callbacks.onConnected();
+        })
+        .catch((err: unknown) => {
+          if (closed) return;
+          const e = err as { kind?: string; message?: string };
+          const message = e?.message || String(err);
+          if (e?.kind === 'credentials' && callbacks.onCredentialsNeeded) callbacks.onCredentialsNeeded(message);
+          else callbacks.onDisconnected(message);
+        });
+
+      const display: DisplaySession = {
+        ctrlAltDel: () => session?.ctrlAltDel(),
+        typeText: (text) => session?.typeText(text),
+        setScaleMode(mode) {
+          scale = mode;
+          if (mode === 'dynamic' && session) {
+            const s = desktopSize(area);
+            session.resize(s.width, s.height);
+          }
+        },
+        setKeyboardLayout: () => undefined,
+        focus: () => canvas.focus(),
+        screenshot: () => (session ? session.screenshot() : Promise.reject(new Error('not connected'))),
+        close() {
+          closed = true;
+          offs.forEach((off) => off());
+          session?.shutdown();
+        },
+      };
+      return display;
+    },
+  };
+}
