@@ -362,3 +362,102 @@ function encodeVersion(version: number): Buffer {
   // A well-formed PDU with an unsupported version: SEQUENCE { [0] INTEGER version }
   return Buffer.from([0x30, 0x05, 0xa0, 0x03, 0x02, 0x01, version]);
 }
+
+test('a server that never answers and one that does not speak TLS are named as such', async () => {
+  const silent = await startRdpDouble({ order: 'standard', cert, silentAfterRequest: true });
+  const noTls = await startRdpDouble({ order: 'standard', cert, garbageInsteadOfTls: Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n') });
+  const seen: SessionStatus[] = [];
+  const quick = new RdpGateway({ verifyCertificate: async () => true, timeouts: { handshakeMs: 300 }, onStatus: (s) => seen.push(s) });
+  const quickUrl = await quick.listen();
+  try {
+    for (const c of [
+      { port: silent.port, wsa: 10060, reason: /timed out waiting for 127\.0\.0\.1:\d+ to answer the RDP negotiation/ },
+      { port: noTls.port, tls: 40, reason: /TLS handshake with 127\.0\.0\.1:\d+ failed/ },
+    ]) {
+      const g = quick.grant({ host: '127.0.0.1', port: c.port, vmconnect: false });
+      const ws = await openWs(quickUrl);
+      const answer = await sendRaw(ws, requestPdu({ destination: g.destination, proxyAuth: g.token }));
+      if (c.wsa) assert.equal(answer.pdu?.error?.wsaLastError, c.wsa);
+      if (c.tls) assert.equal(answer.pdu?.error?.tlsAlert, c.tls);
+      await closeWs(ws);
+      await waitFor(() => seen.some((s) => s.sessionId === g.sessionId && s.state === 'closed'), 'closed status');
+      assert.match(seen.filter((s) => s.sessionId === g.sessionId).at(-1)!.reason!, c.reason);
+    }
+  } finally {
+    await quick.close();
+    await silent.close();
+    await noTls.close();
+  }
+});
+
+test('backpressure: while the page does not read, the gateway stops reading the server; nothing is lost', async () => {
+  const total = 48 * 1024 * 1024;
+  const chunk = randomBytes(64 * 1024);
+  let written = 0;
+  let stalledAt = -1;
+  let serverTls: import('node:tls').TLSSocket | undefined;
+  const flooding = await startRdpDouble({
+    order: 'standard',
+    cert,
+    onSecure: (tls) => {
+      serverTls = tls;
+      tls.once('data', () => {
+        // Write until the kernel and TLS buffers refuse more, and note how much got out by then.
+        const pump = () => {
+          while (written < total) {
+            written += chunk.length;
+            if (!tls.write(chunk)) {
+              tls.once('drain', pump);
+              return;
+            }
+          }
+        };
+        pump();
+      });
+    },
+  });
+  const g = gateway.grant({ host: '127.0.0.1', port: flooding.port, vmconnect: false });
+  const ws = await openWs(g.gatewayUrl);
+  try {
+    const answer = await sendRaw(ws, requestPdu({ destination: g.destination, proxyAuth: g.token }));
+    assert.equal(answer.pdu?.error, undefined);
+    // The page stops reading (its socket is paused), then asks for data.
+    ws.pause();
+    ws.send(Buffer.from([0x03, 0, 0, 5, 0]));
+    // Bounded wait until the server's writes stop being drained.
+    let last = -1;
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const out = written - (serverTls?.writableLength ?? 0);
+      if (out === last && written > 0) {
+        stalledAt = out;
+        break;
+      }
+      last = out;
+    }
+    assert.ok(stalledAt > 0, 'the server never stalled: the gateway kept buffering');
+    assert.ok(stalledAt < 24 * 1024 * 1024, `the server got ${stalledAt} bytes out while the page read nothing`);
+    // The page reads again: every byte arrives, in order.
+    let received = 0;
+    let intact = true;
+    const done = new Promise<void>((resolve) => {
+      ws.on('message', (d: Buffer) => {
+        for (let off = 0; off < d.length; ) {
+          const pos = received % chunk.length;
+          const n = Math.min(chunk.length - pos, d.length - off);
+          if (!d.subarray(off, off + n).equals(chunk.subarray(pos, pos + n))) intact = false;
+          off += n;
+          received += n;
+        }
+        if (received >= total) resolve();
+      });
+    });
+    ws.resume();
+    await done;
+    assert.equal(received, total);
+    assert.ok(intact, 'the stream was corrupted');
+  } finally {
+    await closeWs(ws);
+    await flooding.close();
+  }
+});

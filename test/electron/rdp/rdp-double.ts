@@ -41,6 +41,12 @@ export interface DoubleOptions {
   failureCode?: number;
   /** Close the connection right after reading the X.224 request. */
   closeAfterRequest?: boolean;
+  /** Read the X.224 request and then never answer it. */
+  silentAfterRequest?: boolean;
+  /** Answer the X.224 request, then send these bytes instead of starting TLS. */
+  garbageInsteadOfTls?: Buffer;
+  /** Standard order: replaces the echo once TLS is up (for flow-control tests). */
+  onSecure?: (tls: TLSSocket) => void;
 }
 
 export interface Conversation {
@@ -118,6 +124,12 @@ export async function startRdpDouble(opts: DoubleOptions): Promise<RdpDouble> {
           socket.destroy();
           return;
         }
+        if (opts.silentAfterRequest) return;
+        if (opts.garbageInsteadOfTls) {
+          socket.write(confirmBytes(1));
+          socket.write(opts.garbageInsteadOfTls);
+          return;
+        }
         socket.write(confirmBytes(1, opts.failureCode));
         if (opts.failureCode !== undefined) {
           socket.end();
@@ -136,6 +148,10 @@ export async function startRdpDouble(opts: DoubleOptions): Promise<RdpDouble> {
     const tls = new TLSSocket(socket, { isServer: true, key: opts.cert.key, cert: opts.cert.cert });
     tls.on('error', () => {});
     tls.once('secure', () => conv.steps.push('tls'));
+    if (opts.onSecure && opts.order === 'standard') {
+      opts.onSecure(tls);
+      return;
+    }
     let phase: 'first' | 'credssp' | 'await-x224' | 'rdp' = 'first';
     let buf = Buffer.alloc(0);
     tls.on('data', (chunk: Buffer) => {
