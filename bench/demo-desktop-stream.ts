@@ -1,0 +1,80 @@
+// Streaming measurement for the demo desktop: every pixel changes each frame ('fullscreen' animation) at the
+// configured rate, a real client (xfreerdp under Xvfb when installed, else a small in-process client) receives it,
+// and the figures are printed. Not a test: nothing here asserts on time.
+//
+//   node --import tsx bench/demo-desktop-stream.ts [--fps 30] [--seconds 10] [--encoding planar|raw] [--client xfreerdp|mini]
+//   (prefix with `taskset -c 0` to hold the server and client to one core)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startDemoDesktop } from '../electron/mock/demo-desktop/index.ts';
+import { missingTools, startXfreerdp, startXvfb } from '../test/support/xfreerdp.ts';
+import { connectMiniClient } from '../test/electron/mock/demo-desktop/mini-client.ts';
+
+const { values } = parseArgs({
+  options: {
+    fps: { type: 'string', default: '30' },
+    seconds: { type: 'string', default: '10' },
+    encoding: { type: 'string', default: 'planar' },
+    client: { type: 'string' },
+    width: { type: 'string', default: '1024' },
+    height: { type: 'string', default: '768' },
+  },
+});
+const fps = Number(values.fps);
+const seconds = Number(values.seconds);
+const width = Number(values.width);
+const height = Number(values.height);
+const encoding = values.encoding === 'raw' ? 'raw' : 'planar';
+const clientKind = values.client ?? (missingTools() ? 'mini' : 'xfreerdp');
+
+const dataDir = mkdtempSync(join(tmpdir(), 'demo-bench-'));
+const server = await startDemoDesktop({ dataDir, fps, animation: 'fullscreen', encoding, log: (l) => console.error(l) });
+const stops: Array<() => Promise<void> | void> = [];
+let framesRendered = 0;
+server.desktop.on('frame', () => framesRendered++);
+
+try {
+  if (clientKind === 'xfreerdp') {
+    const xvfb = await startXvfb(`${width}x${height}x24`);
+    stops.push(() => xvfb.stop());
+    const c = startXfreerdp(xvfb.display, [`/v:127.0.0.1:${server.port}`, '/cert:ignore', `/size:${width}x${height}`]);
+    stops.push(() => c.stop());
+  } else {
+    const c = await connectMiniClient(server.port, { width, height });
+    stops.push(() => c.close());
+  }
+  for (let i = 0; i < 100 && server.sessions.size === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  const session = [...server.sessions][0];
+  if (!session) throw new Error('the client did not connect');
+  for (let i = 0; i < 100 && session.stats.tilesSent === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 1000)); // warm-up
+
+  const tilesPerScreen = Math.ceil(width / 64) * Math.ceil(height / 64);
+  const s0 = { ...session.stats, frames: framesRendered, cpu: process.cpuUsage(), t: performance.now() };
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const cpu = process.cpuUsage(s0.cpu);
+  const dt = (performance.now() - s0.t) / 1000;
+  const rendered = framesRendered - s0.frames;
+  const screens = (session.stats.tilesSent - s0.tilesSent) / tilesPerScreen;
+  const bytes = session.stats.bytesOut - s0.bytesOut;
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const figures = {
+    client: clientKind,
+    encoding,
+    size: `${width}x${height}`,
+    configuredFps: fps,
+    renderedFps: +(rendered / dt).toFixed(1),
+    fullScreensSentPerSecond: +(screens / dt).toFixed(1),
+    megabytesPerSecond: +(bytes / dt / 1e6).toFixed(2),
+    bytesPerFullScreen: Math.round(bytes / Math.max(screens, 1e-9)),
+    serverCpuPercentOfOneCore: +((cpuMs / (dt * 1000)) * 100).toFixed(1),
+    serverCpuMsPerFrame: +(cpuMs / Math.max(rendered, 1)).toFixed(2),
+  };
+  console.log(JSON.stringify(figures, null, 2));
+} finally {
+  for (const s of stops.reverse()) await s();
+  await server.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
