@@ -96,6 +96,11 @@ export class RelaySession {
   private credsspRemaining = 0;
   private credsspHead: Buffer = Buffer.alloc(0);
   private confirmBuf: Buffer = Buffer.alloc(0);
+  /**
+   * False while CredSSP may still be running (the server selected HYBRID): the client's first TPKT (its MCS
+   * request) ends it. A server that hangs up before then refused the login.
+   */
+  private rdpStarted = true;
 
   constructor(
     private readonly ws: WebSocket,
@@ -132,6 +137,7 @@ export class RelaySession {
         this.credsspFromClient(data);
         return;
       case 'relay':
+        if (!this.rdpStarted && data[0] === 0x03) this.rdpStarted = true;
         this.writeServer(data);
         return;
       case 'closed':
@@ -157,7 +163,8 @@ export class RelaySession {
     if (this.grant.preConnectionBlob) tcp.write(this.pcb());
     tcp.write(this.request.x224ConnectionPdu);
     const confirm = await readTpkt(tcp, this.endpoint, handshakeMs, signal);
-    this.checkServerConfirm(confirm, true);
+    const selected = this.checkServerConfirm(confirm, true);
+    this.rdpStarted = (selected & (Protocol.hybrid | Protocol.hybridEx)) === 0;
     const tls = await startTls(tcp, host, this.endpoint, handshakeMs, signal);
     this.tls = tls;
     const chain = await this.checkCertificate(tls);
@@ -218,8 +225,8 @@ export class RelaySession {
     }
   }
 
-  /** Throws a SessionFailure unless the confirm selects a TLS-based protocol. */
-  private checkServerConfirm(confirm: Buffer, forClient: boolean): void {
+  /** The selected protocol; throws a SessionFailure unless the confirm selects a TLS-based one. */
+  private checkServerConfirm(confirm: Buffer, forClient: boolean): number {
     let result;
     try {
       result = parseConfirm(confirm);
@@ -236,6 +243,7 @@ export class RelaySession {
     if (result.kind === 'legacy' || result.protocol === Protocol.rdp) {
       throw new SessionFailure(`${this.endpoint} only offers standard RDP security without TLS, which is not supported`, { errorCode: 2, x224 });
     }
+    return result.protocol;
   }
 
   private async checkCertificate(tls: TLSSocket): Promise<Buffer[]> {
@@ -289,7 +297,8 @@ export class RelaySession {
     });
     tls.on('close', () => {
       if (this.phase === 'closed') return;
-      this.finish(this.phase === 'credssp' ? `${this.endpoint} closed the connection during authentication: login failed or the server refused it` : `${this.endpoint} closed the session`);
+      const authenticating = this.phase === 'credssp' || (this.phase === 'relay' && !this.rdpStarted);
+      this.finish(authenticating ? `${this.endpoint} closed the connection during authentication: login failed or the server refused it` : `${this.endpoint} closed the session`);
     });
   }
 

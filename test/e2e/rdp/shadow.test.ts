@@ -103,13 +103,18 @@ test('NLA with the right password renders the desktop', { skip }, async () => {
 test('NLA with a wrong password fails with a clear reason and draws nothing', { skip }, async () => {
   const page = await h.newPage();
   try {
-    const result = await connectPage(page, grantFor(nlaServer.port), { username: NLA.user, password: 'wrong-Pass9' });
+    const grant = grantFor(nlaServer.port);
+    const result = await connectPage(page, grant, { username: NLA.user, password: 'wrong-Pass9' });
     assert.equal(result.ok, false);
     assert.ok(!result.ok && result.kind === 'credentials', JSON.stringify(result));
     assert.match(!result.ok ? result.message : '', /login failed|wrong user name or password|refused the logon/);
     console.log(`wrong password reported as: ${!result.ok ? result.message : ''}`);
     const f = await canvasFrame(page);
     assert.ok(share(f, DESKTOP.root.rgb, ROOT_RECT) < 0.01);
+    // The main process learns the same cause from the gateway.
+    const closed = h.statuses.filter((s) => s.sessionId === grant.sessionId && s.state === 'closed');
+    assert.equal(closed.length, 1);
+    assert.match(closed[0].reason ?? '', /during authentication: login failed/);
   } finally {
     await page.close();
   }
