@@ -111,8 +111,8 @@ export interface Frame {
   at(x: number, y: number): [number, number, number];
 }
 
-export async function canvasFrame(page: Page): Promise<Frame> {
-  const png = PNG.sync.read(await page.locator('#screen').screenshot());
+export async function canvasFrame(page: Page, selector = '#screen'): Promise<Frame> {
+  const png = PNG.sync.read(await page.locator(selector).screenshot());
   return {
     png,
     at: (x, y) => {
@@ -138,11 +138,11 @@ export function share(f: Frame, rgb: readonly number[], rect = { x: 0, y: 0, w: 
 }
 
 /** Polls the canvas (bounded) until `ok` holds; returns the last frame either way. */
-export async function waitForFrame(page: Page, ok: (f: Frame) => boolean, tries = 60): Promise<Frame> {
-  let f = await canvasFrame(page);
+export async function waitForFrame(page: Page, ok: (f: Frame) => boolean, tries = 60, selector = '#screen'): Promise<Frame> {
+  let f = await canvasFrame(page, selector);
   for (let i = 0; i < tries && !ok(f); i++) {
     await new Promise((r) => setTimeout(r, 250));
-    f = await canvasFrame(page);
+    f = await canvasFrame(page, selector);
   }
   return f;
 }

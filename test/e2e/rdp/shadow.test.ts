@@ -89,6 +89,35 @@ test('TLS: the shadow desktop renders on the canvas, typing reaches the server, 
   }
 });
 
+test('one WASM module, several sessions: each renders, ending one leaves the other running', { skip }, async () => {
+  const page = await h.newPage();
+  type Extra = { connectExtra(n: string, g: unknown): Promise<{ ok: boolean }>; shutdownExtra(n: string): void; extraClosed(n: string): Promise<{ byUser: boolean }> };
+  try {
+    for (const name of ['one', 'two']) {
+      const r = await page.evaluate(([n, g]) => (window.rdpTest as Extra).connectExtra(n, g), [name, grantFor(tlsServer.port)] as const);
+      assert.deepEqual(r, { ok: true });
+    }
+    const small = { x: 400, y: 300, w: 200, h: 150 };
+    for (const name of ['one', 'two']) {
+      const f = await waitForFrame(page, (f) => share(f, DESKTOP.root.rgb, small) > 0.9, 60, `#${name}`);
+      assert.ok(share(f, DESKTOP.root.rgb, small) > 0.9, `session ${name} did not render`);
+    }
+    await page.evaluate(() => (window.rdpTest as Extra).shutdownExtra('one'));
+    const closed = await page.evaluate(() => (window.rdpTest as Extra).extraClosed('one'));
+    assert.equal(closed.byUser, true);
+    // The other session still gets fresh frames: repaint the shared desktop and watch session two follow.
+    execFileSync('xsetroot', ['-solid', '#20c060'], { env: { ...process.env, DISPLAY: desktop.x.display } });
+    try {
+      const f = await waitForFrame(page, (f) => share(f, [0x20, 0xc0, 0x60], small) > 0.9, 60, '#two');
+      assert.ok(share(f, [0x20, 0xc0, 0x60], small) > 0.9, 'session two stopped updating after session one ended');
+    } finally {
+      execFileSync('xsetroot', ['-solid', DESKTOP.root.hex], { env: { ...process.env, DISPLAY: desktop.x.display } });
+    }
+  } finally {
+    await page.close();
+  }
+});
+
 test('NLA with the right password renders the desktop', { skip }, async () => {
   const page = await h.newPage();
   try {

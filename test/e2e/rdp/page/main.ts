@@ -8,6 +8,7 @@ const canvas = document.getElementById('screen') as HTMLCanvasElement;
 let session: RdpSession | undefined;
 const closed: CloseReason[] = [];
 const hostKeyPresses: number[] = [];
+const extra = new Map<string, RdpSession>();
 
 for (const type of ['keydown', 'keyup'] as const) {
   canvas.addEventListener(type, (e) => {
@@ -54,6 +55,23 @@ window.rdpTest = {
       return { ok: false, kind: err.kind ?? 'unknown', message: err.message ?? String(e) };
     }
   },
+  /** A further session in the same page (same WASM module) on its own canvas `#<name>`. */
+  async connectExtra(name: string, grant: SessionGrant) {
+    const c = document.createElement('canvas');
+    c.id = name;
+    c.width = 640;
+    c.height = 480;
+    document.body.append(c);
+    try {
+      extra.set(name, await engine.connect({ grant, canvas: c, width: c.width, height: c.height }));
+      return { ok: true };
+    } catch (e) {
+      const err = e as { kind?: string; message?: string };
+      return { ok: false, kind: err.kind ?? 'unknown', message: err.message ?? String(e) };
+    }
+  },
+  shutdownExtra: (name: string) => extra.get(name)?.shutdown(),
+  extraClosed: (name: string) => extra.get(name)?.closed.then((r) => r),
   typeText: (text: string) => session?.typeText(text),
   ctrlAltDel: () => session?.ctrlAltDel(),
   shutdown: () => session?.shutdown(),
