@@ -172,6 +172,28 @@ test('closing one tab leaves the others running', { skip: chromiumMissing }, asy
   }
 });
 
+test('keys typed into a display reach the remote desktop; the host key gives the keyboard back', { skip: chromiumMissing }, async () => {
+  await tab('win2019-sql-01').click();
+  const canvas = page.locator('canvas[aria-label="Remote display: win2019-sql-01"]');
+  await canvas.click({ position: { x: 20, y: 20 } });
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Remote display: win2019-sql-01');
+  await page.keyboard.type('hello', { delay: 20 });
+  // App shortcuts belong to the remote machine while the display has focus.
+  await page.keyboard.press('Control+KeyL');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Remote display: win2019-sql-01');
+  let text = '';
+  for (let i = 0; i < 30 && !/TYPED hello/i.test(text); i++) {
+    if (existsSync(TESSERACT)) text = await ocr(await frameOf('win2019-sql-01'));
+    else break;
+    if (!/TYPED hello/i.test(text)) await page.waitForTimeout(100);
+  }
+  if (existsSync(TESSERACT)) assert.match(text, /TYPED hello/i);
+  await page.keyboard.press('Control+Alt+Home');
+  assert.notEqual(await page.evaluate(() => document.activeElement?.tagName), 'CANVAS');
+  await page.keyboard.press('Control+KeyL');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Console URL or address');
+});
+
 test("a BUILD server's tab says why it has no console", { skip: chromiumMissing }, async () => {
   await item('build-agent-07').click();
   await tab('build-agent-07').waitFor();
