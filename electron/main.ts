@@ -76,14 +76,9 @@ async function start() {
     });
   });
   hardenSession(session.defaultSession);
-  Menu.setApplicationMenu(
-    Menu.buildFromTemplate([
-      ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
-      { role: 'editMenu' },
-      { label: 'View', submenu: [{ role: 'togglefullscreen' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }] },
-      { role: 'windowMenu' },
-    ]),
-  );
+  // No menu accelerators on Linux and Windows: Ctrl+W, F11, Ctrl+0… belong to the tabs or the remote machine. macOS
+  // needs its app and edit menus (Cmd+Q, Cmd+C/V in text fields).
+  Menu.setApplicationMenu(process.platform === 'darwin' ? Menu.buildFromTemplate([{ role: 'appMenu' }, { role: 'editMenu' }]) : null);
 
   const box: SecretBox | undefined = safeStorage.isEncryptionAvailable()
     ? {

@@ -21,7 +21,7 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const sessionRef = useRef<DisplaySession | null>(null);
   const [scale, setScale] = useState<ScaleMode>('fit');
-  const [layout, setLayout] = useState(engine.keyboardLayouts[0]?.id ?? 'en-US');
+  const [layout, setLayout] = useState(engine.keyboardLayouts[0]?.id ?? 'scancode');
   const [note, setNote] = useState<string>();
   const setTabState = useApp((s) => s.setTabState);
   const reconnect = useApp((s) => s.reconnect);

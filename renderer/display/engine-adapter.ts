@@ -37,13 +37,13 @@ export interface DisplayEngine {
   connect(canvas: HTMLCanvasElement, grant: SessionGrant, credentials: Credentials | undefined, callbacks: DisplayCallbacks): DisplaySession;
 }
 
+/**
+ * How keys reach the remote machine. Physical keys (scancodes) follow the remote side's layout, as a local keyboard
+ * would; characters send what the key produces here as Unicode, for text the remote layout cannot express.
+ */
 export const DEFAULT_LAYOUTS = [
-  { id: 'en-US', label: 'English (US)' },
-  { id: 'en-GB', label: 'English (UK)' },
-  { id: 'de-DE', label: 'German' },
-  { id: 'fr-FR', label: 'French' },
-  { id: 'es-ES', label: 'Spanish' },
-  { id: 'ja-JP', label: 'Japanese' },
+  { id: 'scancode', label: 'Physical keys (remote layout)' },
+  { id: 'unicode', label: 'Characters (this layout)' },
 ] as const;
 
 /** Stand-in used until an engine is built in: it paints what it would connect to and stays "Connecting…". */

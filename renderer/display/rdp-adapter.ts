@@ -9,6 +9,8 @@ import { DEFAULT_LAYOUTS, type DisplayEngine, type DisplaySession, type ScaleMod
  * other key goes to the remote machine while the display has focus.
  */
 const isHostKey = (e: KeyboardEvent) => e.ctrlKey && e.altKey && e.code === 'Home';
+/** A key that produces one printable character (no shortcut modifiers held). */
+const isCharacter = (e: KeyboardEvent) => [...e.key].length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey;
 
 /** Desktop sizes RDP servers accept: even, within sane bounds. */
 function desktopSize(el: HTMLElement | null): { width: number; height: number } {
@@ -27,6 +29,7 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
       let session: RdpSession | undefined;
       let closed = false;
       let scale: ScaleMode = 'fit';
+      let layout = 'scancode';
       const area = canvas.parentElement;
       const offs: Array<() => void> = [];
       const listen = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void, opts?: AddEventListenerOptions) => {
@@ -50,14 +53,26 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
           canvas.blur();
           return;
         }
+        if (layout === 'unicode' && isCharacter(e)) {
+          e.preventDefault();
+          session.unicode(e.key);
+          return;
+        }
         if (session.keyEvent(e)) e.preventDefault();
       });
       listen('keyup', (e) => {
+        if (layout === 'unicode' && isCharacter(e)) return e.preventDefault();
         if (session?.keyEvent(e)) e.preventDefault();
       });
       listen('blur', () => session?.releaseAllKeys());
       listen('focus', () => {
-        // Lock keys may have changed while the app had focus; the next key event carries their state.
+        // Entering the display hands this clipboard's text to the remote machine (where it has a clipboard channel).
+        // Only where reading is already granted (Electron grants it to the app): no permission prompt on each click.
+        void navigator.permissions
+          ?.query({ name: 'clipboard-read' as PermissionName })
+          .then((p) => (p.state === 'granted' ? navigator.clipboard.readText() : ''))
+          .then((text) => (text && session ? session.setClipboardText(text) : undefined))
+          .catch(() => undefined);
       });
       listen('mousemove', (e) => {
         if (!session) return;
@@ -114,6 +129,8 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
           }
           session = s;
           s.on('connected', () => callbacks.onConnected());
+          // Text the remote machine copies lands on this clipboard (where the page may write it).
+          s.on('clipboard', (text) => void navigator.clipboard?.writeText(text).catch(() => undefined));
           s.on('closed', ({ byUser, reason }) => {
             if (!byUser) callbacks.onDisconnected(reason);
           });
@@ -138,7 +155,10 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
             session.resize(s.width, s.height);
           }
         },
-        setKeyboardLayout: () => undefined,
+        setKeyboardLayout: (id) => {
+          session?.releaseAllKeys();
+          layout = id;
+        },
         focus: () => canvas.focus(),
         screenshot: () => (session ? session.screenshot() : Promise.reject(new Error('not connected'))),
         close() {
