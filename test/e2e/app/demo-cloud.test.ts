@@ -226,6 +226,13 @@ test('keyboard: Ctrl+L focuses the address box, Ctrl+Tab cycles, Ctrl+Shift+Page
   if (i > 0) assert.equal(moved[i - 1], start);
   await page.keyboard.press('Control+KeyW');
   assert.ok(!(await order()).includes(start));
+
+  // Drag and drop: the first tab dropped on the last takes its place.
+  const names = await order();
+  assert.ok(names.length >= 2, `need two tabs, have ${names.join(', ')}`);
+  await page.locator('.tab-wrap').first().dragTo(page.locator('.tab-wrap').last());
+  const dragged = await order();
+  assert.equal(dragged.at(-1), names[0], `after drag: ${dragged.join(', ')}`);
 });
 
 test('settings: hiding the demo cloud removes it from the sidebar, showing it brings it back', { skip: chromiumMissing }, async () => {
