@@ -268,6 +268,13 @@ export class RelaySession {
       });
     }
     if (this.abort.signal.aborted) throw new SessionFailure('the client went away', { errorCode: 1 });
+    // A decision can take a while (the user reads the prompt); the server may have given up meanwhile.
+    if (trusted && (tls.destroyed || !tls.writable)) {
+      throw new SessionFailure(`${this.endpoint} closed the connection while the certificate was being checked; try again`, {
+        errorCode: 1,
+        wsaLastError: 10054,
+      });
+    }
     if (!trusted) {
       throw new SessionFailure(`the certificate of ${this.endpoint} is not trusted, so the session was stopped`, { errorCode: 1, tlsAlert: 42 });
     }

@@ -461,3 +461,26 @@ test('backpressure: while the page does not read, the gateway stops reading the 
     await flooding.close();
   }
 });
+
+test('a server that hangs up while the user decides about its certificate ends the session with that reason', async () => {
+  const impatient = await startRdpDouble({ order: 'standard', cert, onSecure: (tls) => void setTimeout(() => tls.end(), 50) });
+  const seen: SessionStatus[] = [];
+  const slow = new RdpGateway({
+    // The "user" answers only after the server has gone.
+    verifyCertificate: () => new Promise((r) => setTimeout(() => r(true), 200)),
+    onStatus: (s) => seen.push(s),
+  });
+  const slowUrl = await slow.listen();
+  try {
+    const g = slow.grant({ host: '127.0.0.1', port: impatient.port, vmconnect: false });
+    const ws = await openWs(slowUrl);
+    const answer = await sendRaw(ws, requestPdu({ destination: g.destination, proxyAuth: g.token }));
+    assert.equal(answer.pdu?.error?.wsaLastError, 10054);
+    await closeWs(ws);
+    await waitFor(() => seen.some((s) => s.state === 'closed'), 'closed status');
+    assert.match(seen.at(-1)!.reason!, /closed the connection while the certificate was being checked/);
+  } finally {
+    await slow.close();
+    await impatient.close();
+  }
+});
