@@ -54,6 +54,7 @@ const USER_REQUESTED = /UserRequested/i;
 class IronRdpSession implements RdpSession {
   private readonly listeners = new Map<keyof SessionEvents, Set<(p: unknown) => void>>();
   private ended = false;
+  private connected = false;
   private userShutdown = false;
   private resolveClosed!: (r: CloseReason) => void;
   readonly closed: Promise<CloseReason> = new Promise((r) => (this.resolveClosed = r));
@@ -102,7 +103,11 @@ class IronRdpSession implements RdpSession {
     self = new IronRdpSession(mod, session, o.canvas, o.grant.sessionId);
     for (const fn of pendingEvents) fn();
     self.watch();
-    queueMicrotask(() => self!.emit('connected', undefined));
+    // connect() resolving means the handshake is done; listeners added later still hear about it (see on()).
+    setTimeout(() => {
+      self!.connected = true;
+      if (!self!.ended) self!.emit('connected', undefined);
+    }, 0);
     return self;
   }
 
@@ -110,6 +115,7 @@ class IronRdpSession implements RdpSession {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
     set.add(listener as (p: unknown) => void);
+    if (event === 'connected' && this.connected && !this.ended) queueMicrotask(() => (listener as (p: unknown) => void)(undefined));
     return () => set!.delete(listener as (p: unknown) => void);
   }
 

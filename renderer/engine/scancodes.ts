@@ -45,10 +45,10 @@ export function scancodeForCode(code: string): number | undefined {
 
 /**
  * The one key combination a focused console never sends to the server: it gives keyboard focus back to the app.
- * Ctrl+Alt+Left arrow, the same as Hyper-V's own console uses to release the mouse.
+ * Ctrl+Alt+Home (the display in renderer/display uses the same combination).
  */
-export const HOST_KEY_LABEL = 'Ctrl+Alt+Left arrow';
+export const HOST_KEY_LABEL = 'Ctrl+Alt+Home';
 
 export function isHostKey(e: Pick<KeyboardEvent, 'ctrlKey' | 'altKey' | 'code' | 'type'>): boolean {
-  return e.type === 'keydown' && e.ctrlKey && e.altKey && e.code === 'ArrowLeft';
+  return e.type === 'keydown' && e.ctrlKey && e.altKey && e.code === 'Home';
 }

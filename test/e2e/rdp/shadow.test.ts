@@ -75,6 +75,10 @@ test('TLS: the shadow desktop renders on the canvas, typing reaches the server, 
       const text = await ocr(after, { x: 0, y: 0, w: 600, h: 120 });
       assert.match(text, /typed-through-rdp/, `OCR read: ${text}`);
     }
+    // The host key gives focus back to the page and is not sent.
+    await page.keyboard.press('Control+Alt+Home');
+    assert.equal(await page.evaluate(() => (window.rdpTest as { hostKeyPresses(): number }).hostKeyPresses()), 1);
+    assert.equal(await page.evaluate(() => document.activeElement?.id ?? ''), '');
     // The engine's screenshot is a real PNG of the canvas.
     const size = await page.evaluate(() => (window.rdpTest as { screenshotSize(): Promise<number> }).screenshotSize());
     assert.ok(size > 1000);
