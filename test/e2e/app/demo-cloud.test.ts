@@ -194,6 +194,38 @@ test('keys typed into a display reach the remote desktop; the host key gives the
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Console URL or address');
 });
 
+test('a cloud tab whose session ends says why; Reconnect asks the cloud for a fresh console and goes live again', { skip: chromiumMissing }, async () => {
+  // Record what the page asks the session service for (the handlers read services.sessions on every request).
+  const services = app!.host.app.services;
+  const real = services.sessions!;
+  const opened: Array<{ target: unknown; sessionId: string }> = [];
+  services.sessions = {
+    open: async (target) => {
+      const grant = await real.open(target);
+      opened.push({ target, sessionId: grant.sessionId });
+      return grant;
+    },
+    close: (id) => real.close(id),
+  };
+  try {
+    const jumpHost = app!.host.app.demo!.mock.info.servers.find((x) => x.name === 'jump-host')!;
+    await item('jump-host').click();
+    await expectLive('jump-host');
+    assert.equal(opened.length, 1);
+    // The app's side ends the session (as a gateway restart or a host going away would).
+    await real.close(opened[0].sessionId);
+    const panelId = await tab('jump-host').getAttribute('aria-controls');
+    await page.waitForFunction((id) => /^Disconnected: \S/.test(document.querySelector(`#${id} [role=status]`)?.textContent ?? ''), panelId, { timeout: 20_000 });
+    await page.locator(`#${panelId}`).getByRole('button', { name: 'Reconnect' }).click();
+    await expectLive('jump-host');
+    assert.equal(opened.length, 2);
+    assert.deepEqual(opened[1].target, { kind: 'server', cloud: 'demo', server: jumpHost.id }, 'a fresh console URL is fetched for the server');
+    assert.notEqual(opened[1].sessionId, opened[0].sessionId);
+  } finally {
+    services.sessions = real;
+  }
+});
+
 test("a BUILD server's tab says why it has no console", { skip: chromiumMissing }, async () => {
   await item('build-agent-07').click();
   await tab('build-agent-07').waitFor();
