@@ -59,6 +59,9 @@ export async function startXvfb(size = '1024x768x24'): Promise<Xvfb> {
       reject(new Error(`Xvfb exited with ${code}`));
     });
   });
+  // The display number is reported once the server listens; check its socket is there before clients use it.
+  const socketPath = `/tmp/.X11-unix/X${display.slice(1)}`;
+  for (let i = 0; i < 50 && !existsSync(socketPath); i++) await new Promise((r) => setTimeout(r, 100));
   return { display, stop: () => stopProcess(proc) };
 }
 

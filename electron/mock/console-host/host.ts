@@ -81,7 +81,11 @@ export async function startConsoleHost(opts: ConsoleHostOptions): Promise<Consol
           // The backend checks the credentials; CredSSP passes through because both sides see its key.
           const { socket: b, selected } = await connectBackend(backend, PROTOCOL_SSL | PROTOCOL_HYBRID);
           if (selected !== PROTOCOL_HYBRID) throw new ProtocolError('backend did not select CredSSP');
-          pipeSession(tls, b, reader.release(), { confirmProtocol: PROTOCOL_HYBRID, onEnd: (r) => r && log(`console host: ${label}: ${r}`) });
+          pipeSession(tls, b, reader.release(), {
+            confirmProtocol: PROTOCOL_HYBRID,
+            backendSelected: selected,
+            onEnd: (r) => r && log(`console host: ${label}: ${r}`),
+          });
           return;
         }
         await acceptCredssp(tls, reader, opts.credentials, backend.kind === 'relay' ? subjectPublicKey(tlsIdentity.cert) : hostKey);
@@ -107,9 +111,10 @@ export async function startConsoleHost(opts: ConsoleHostOptions): Promise<Consol
           log,
         });
       } else {
-        const { socket: b } = await connectBackend(backend, PROTOCOL_SSL);
+        const { socket: b, selected } = await connectBackend(backend, PROTOCOL_SSL);
         pipeSession(tls, b, initial, {
           confirmProtocol: credssp ? PROTOCOL_HYBRID : PROTOCOL_SSL,
+          backendSelected: selected,
           onEnd: (r) => r && log(`console host: ${label}: ${r}`),
         });
       }

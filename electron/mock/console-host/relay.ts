@@ -63,17 +63,39 @@ export async function connectBackend(backend: RelayBackend, protocols: number): 
 }
 
 /**
- * Pipes client and backend. While `credsspPending`, client messages are DER (CredSSP) and pass through until the
- * client's X.224 request arrives; that request is answered here (the backend negotiated at connect time).
+ * The client's MCS Connect-Initial names, in its core data, the protocol it believes was selected; the backend
+ * checks it against its own negotiation, which the host did separately. Rewrite it to what the backend chose.
+ */
+export function patchSelectedProtocol(frame: Buffer, selected: number): Buffer {
+  if (frame.length < 9 || frame[5] !== 0xf0 || frame[7] !== 0x7f || frame[8] !== 0x65) return frame;
+  const out = Buffer.from(frame);
+  const duca = out.indexOf('Duca');
+  if (duca < 0) return out;
+  let p = duca + 4;
+  p += out[p] & 0x80 ? 2 : 1;
+  while (p + 4 <= out.length) {
+    const type = out.readUInt16LE(p);
+    const len = out.readUInt16LE(p + 2);
+    if (len < 4) break;
+    if (type === 0xc001 && len >= 216 && p + 216 <= out.length) out.writeUInt32LE(selected, p + 212);
+    p += len;
+  }
+  return out;
+}
+
+/**
+ * Pipes client and backend. Until the client's MCS Connect-Initial has passed, client bytes are read message by
+ * message: CredSSP (DER) passes through, an X.224 request is answered here (the backend negotiated at connect
+ * time), and the Connect-Initial is patched with the backend's selected protocol. Then bytes flow unchanged.
  */
 export function pipeSession(
   client: Duplex,
   backend: Duplex,
   initial: Buffer,
-  opts: { confirmProtocol: number | null; onEnd: (reason: string | null) => void },
+  opts: { confirmProtocol: number; backendSelected: number; onEnd: (reason: string | null) => void },
 ): void {
-  let pending = initial;
-  let swallowing = opts.confirmProtocol !== null;
+  let pending: Buffer = Buffer.alloc(0);
+  let inspecting = true;
   let ended = false;
   const end = (reason: string | null) => {
     if (ended) return;
@@ -83,31 +105,27 @@ export function pipeSession(
     opts.onEnd(reason);
   };
   const fromClient = (d: Buffer) => {
-    if (!swallowing) {
+    if (!inspecting) {
       if (!backend.write(d)) client.pause();
       return;
     }
-    pending = Buffer.concat([pending, d]);
+    pending = pending.length ? Buffer.concat([pending, d]) : d;
     try {
-      while (swallowing && pending.length) {
-        if (pending[0] === 0x30) {
-          const n = derLength(pending);
-          if (n === null || pending.length < n) return;
-          backend.write(pending.subarray(0, n));
-          pending = pending.subarray(n);
-        } else if (pending[0] === 0x03) {
-          if (pending.length < 4) return;
-          const n = pending.readUInt16BE(2);
-          if (pending.length < n) return;
-          const frame = pending.subarray(0, n);
-          pending = pending.subarray(n);
-          swallowing = false;
-          if (isConnectionRequest(frame)) client.write(connectionConfirmSelecting(opts.confirmProtocol!));
-          else backend.write(frame); // straight MCS: nothing to confirm
+      while (inspecting && pending.length) {
+        let n: number | null;
+        if (pending[0] === 0x30) n = derLength(pending);
+        else if (pending[0] === 0x03) n = pending.length >= 4 ? pending.readUInt16BE(2) : null;
+        else throw new ProtocolError(`unexpected client byte 0x${pending[0].toString(16)} before the MCS connection`);
+        if (n === null || pending.length < n) return;
+        const msg = pending.subarray(0, n);
+        pending = pending.subarray(n);
+        if (msg[0] === 0x30) backend.write(msg);
+        else if (isConnectionRequest(msg)) client.write(connectionConfirmSelecting(opts.confirmProtocol));
+        else {
+          backend.write(patchSelectedProtocol(msg, opts.backendSelected));
+          inspecting = false;
           if (pending.length) backend.write(pending);
           pending = Buffer.alloc(0);
-        } else {
-          throw new ProtocolError(`unexpected client byte 0x${pending[0].toString(16)}`);
         }
       }
     } catch (err) {
@@ -124,10 +142,9 @@ export function pipeSession(
   backend.on('error', (e) => end(`backend: ${e.message}`));
   client.on('close', () => end(null));
   backend.on('close', () => end(null));
-  if (initial.length) {
-    pending = Buffer.alloc(0);
-    fromClient(initial);
-  }
+  if (initial.length) fromClient(initial);
+  client.resume();
+  backend.resume();
 }
 
 export { PROTOCOL_HYBRID, PROTOCOL_SSL };

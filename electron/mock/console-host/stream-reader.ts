@@ -60,8 +60,12 @@ export class StreamReader {
     return this.buf;
   }
 
-  /** Stops listening and returns the bytes read but not consumed. */
+  /**
+   * Stops listening and returns the bytes read but not consumed. The stream is left paused, so nothing is lost
+   * while the next owner gets ready; it resumes the stream when it listens.
+   */
   release(): Buffer {
+    this.stream.pause();
     this.stream.off('data', this.onData);
     this.stream.off('end', this.onEnd);
     this.stream.off('close', this.onEnd);

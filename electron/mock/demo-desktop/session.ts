@@ -130,6 +130,7 @@ export class RdpSession {
     socket.on('error', (err) => this.end(`connection error: ${err.message}`));
     socket.on('close', () => this.end(this.closedByPeerReason()));
     socket.on('data', this.onData);
+    socket.resume(); // the console host hands over a paused stream
     this.handshakeTimer = setTimeout(() => this.end('handshake did not finish in time'), opts.handshakeTimeoutMs ?? 30000);
     if (opts.initialBytes?.length) queueMicrotask(() => this.receive(opts.initialBytes!));
   }
