@@ -280,3 +280,17 @@ test('settings: hiding the demo cloud removes it from the sidebar, showing it br
   await dialog.getByRole('button', { name: 'Close' }).click();
   await dialog.waitFor({ state: 'detached' });
 });
+
+test('light and dark themes follow the system', { skip: chromiumMissing }, async () => {
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const luminance = (rgb: string) => {
+    const [r, g, b] = rgb.match(/\d+/g)!.map(Number);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  await page.emulateMedia({ colorScheme: 'light' });
+  const light = luminance(await background());
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const dark = luminance(await background());
+  assert.ok(light > 200 && dark < 60, `light ${light}, dark ${dark}`);
+  await page.emulateMedia({ colorScheme: 'light' });
+});
