@@ -4,6 +4,8 @@ import { DemoDesktop } from '../demo-desktop/desktop.ts';
 import { startConsoleHost, type ConsoleBackend } from './host.ts';
 
 export { startConsoleHost, type ConsoleBackend, type ConsoleHost, type ConsoleHostOptions } from './host.ts';
+export { parseBackendOption, ConsoleHostOptionError } from './options.ts';
+export type { RelayBackend } from './relay.ts';
 
 export interface DemoConsoleHostOptions {
   servers: Array<{ id: string; name: string; status: string }>;

@@ -10,7 +10,8 @@ import { startDemoConsoleHost, type DemoConsoleHost } from '../../../../electron
 import { md4 } from '../../../../electron/mock/console-host/md4.ts';
 import { rc4 } from '../../../../electron/mock/console-host/rc4.ts';
 import { parsePcb } from '../../../../electron/mock/console-host/pcb.ts';
-import { bitmapRects, connectMiniClient, connectionRequest, preconnectionPdu } from '../demo-desktop/mini-client.ts';
+import { parseBackendOption } from '../../../../electron/mock/console-host/options.ts';
+import { bitmapRects, connectMiniClient, connectionRequest, preconnectionPdu, unicodeInput } from '../demo-desktop/mini-client.ts';
 import { missingTools, readScreenUntil, squash, startXfreerdp, startXvfb, type Xvfb, type XfreerdpClient } from '../../../support/xfreerdp.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'console-host-'));
@@ -39,6 +40,16 @@ describe('pre-connection PDU', () => {
   });
 });
 
+describe('--backend option', () => {
+  it('parses VMID=host:port with optional certificate files, and explains bad values', () => {
+    assert.deepEqual(parseBackendOption('vm-1=127.0.0.1:3390'), { vmId: 'vm-1', backend: { host: '127.0.0.1', port: 3390 } });
+    assert.deepEqual(parseBackendOption('vm-2=[::1]:3391').backend, { host: '::1', port: 3391 });
+    for (const bad of ['nohost', 'vm=host', 'vm=host:0', 'vm=host:1,cert=/x', 'vm=host:1,foo=bar', 'vm=host:1,cert=/nonexistent,key=/nonexistent']) {
+      assert.throws(() => parseBackendOption(bad), { name: 'ConsoleHostOptionError' }, bad);
+    }
+  });
+});
+
 function closed(s: Socket): Promise<void> {
   return new Promise((res) => (s.destroyed ? res() : s.once('close', () => res())));
 }
@@ -63,6 +74,23 @@ describe('console host (protocol)', () => {
       assert.equal(host.desktops.get(VM.id)!.name, 'BRAVO-DB');
     } finally {
       client.close();
+    }
+  });
+
+  it('shares one desktop between sessions of the same VM', async () => {
+    const a = await connectMiniClient(host.port, undefined, VM.id);
+    const b = await connectMiniClient(host.port, { width: 1024, height: 768 }, VM.id);
+    try {
+      await b.waitFor((f) => bitmapRects(f).length > 0);
+      const desktop = host.desktops.get(VM.id)!;
+      a.socket.write(unicodeInput('xyz'));
+      for (let i = 0; i < 200 && !desktop.typed.endsWith('xyz'); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(desktop.typed.endsWith('xyz'), 'input from one session changes the shared desktop');
+      const start = b.frames.length;
+      await b.waitFor((f) => b.frames.indexOf(f) >= start && bitmapRects(f).length > 0);
+    } finally {
+      a.close();
+      b.close();
     }
   });
 
