@@ -73,8 +73,16 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
     let demo: EmbeddedDemo | undefined;
     if (opts.demo !== false) {
       const d = typeof opts.demo === 'object' ? opts.demo : {};
-      demo = await startEmbeddedDemo({ log, dataDir: opts.dataDir, extraServers: d.servers, consolePort: d.consolePort, fps: d.fps });
-      closers.push(() => demo!.close());
+      try {
+        demo = await startEmbeddedDemo({ log, dataDir: opts.dataDir, extraServers: d.servers, consolePort: d.consolePort, fps: d.fps });
+      } catch (err) {
+        // The app still serves real clouds and direct addresses without its demo.
+        log(`The demo cloud could not start: ${(err as Error).message}`);
+      }
+    }
+    if (demo) {
+      const started = demo;
+      closers.push(() => started.close());
       clouds.push(demo.cloud);
       // The offline demo shows no prompt: its console credentials are filled in (unless the user set others).
       settings.presetConsoleCredentials(demo.cloud.name, demo.consoleCredentials);
