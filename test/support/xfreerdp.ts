@@ -138,6 +138,24 @@ export async function typeText(display: string, text: string): Promise<void> {
   await run(XDOTOOL, ['type', '--delay', '40', text], { env: { ...process.env, DISPLAY: display } });
 }
 
+/** Resizes xfreerdp's window (no window manager under Xvfb, so xdotool resizes it directly). */
+export async function resizeClientWindow(display: string, width: number, height: number): Promise<void> {
+  const env = { ...process.env, DISPLAY: display };
+  const { stdout } = await run(XDOTOOL, ['search', '--class', 'xfreerdp'], { env });
+  const ids = stdout.split('\n').filter(Boolean);
+  if (!ids.length) throw new Error('no xfreerdp window to resize');
+  for (const id of ids) await run(XDOTOOL, ['windowsize', id, String(width), String(height)], { env });
+}
+
+/** The RGB colour of one pixel of a screenshot, as 0xRRGGBB. */
+export async function pixelAt(pngPath: string, x: number, y: number): Promise<number> {
+  const { PNG } = await import('pngjs');
+  const { readFileSync } = await import('node:fs');
+  const png = PNG.sync.read(readFileSync(pngPath));
+  const i = (y * png.width + x) * 4;
+  return (png.data[i] << 16) | (png.data[i + 1] << 8) | png.data[i + 2];
+}
+
 /** Normalises OCR output for comparisons: upper case, letters and digits only. */
 export function squash(text: string): string {
   return text.toUpperCase().replace(/[^A-Z0-9]/g, '');

@@ -13,6 +13,17 @@ import {
   type InputEvent,
 } from './fastpath.ts';
 import { FrameSplitter } from './frames.ts';
+import {
+  ChannelReassembler,
+  DISPLAY_CONTROL_CHANNEL,
+  channelChunk,
+  displayControlCaps,
+  dvcCapsRequest,
+  dvcCreateRequest,
+  dvcData,
+  parseDvc,
+  parseMonitorLayout,
+} from './display-control.ts';
 import { KeyboardState } from './keyboard.ts';
 import {
   IO_CHANNEL,
@@ -45,6 +56,7 @@ import {
   PDUTYPE_DATA,
   checkClientInfo,
   control,
+  deactivateAll,
   demandActive,
   fontMap,
   licenseValidClient,
@@ -107,12 +119,18 @@ export class RdpSession {
   private requestedProtocols: number | null = null;
   private userId = 0;
   private staticChannels: number[] = [];
+  /** The drdynvc static channel, when the client offered it: dynamic resolution runs over it. */
+  private drdynvc: number | null = null;
+  private dvcStarted = false;
+  private dvcReassembler = new ChannelReassembler();
+  private static readonly DISPLAY_DVC_ID = 1;
   private view: DesktopView | null = null;
   private sent: Uint32Array | null = null;
   private outputEnabled = false;
   private suppressed = false;
   private keyboard = new KeyboardState();
   private gotClientInfo = false;
+  private everActive = false;
   private handshakeTimer: NodeJS.Timeout | null;
   private startTimer: NodeJS.Timeout | null = null;
   private readonly onFrame = (): void => this.flush();
@@ -251,6 +269,8 @@ export class RdpSession {
     const ci = parseConnectInitial(x224DataPayload(frame));
     const requested = this.requestedProtocols ?? ci.coreSelectedProtocol ?? PROTOCOL_SSL;
     this.staticChannels = channelIds(ci.channels);
+    const dyn = ci.channels.findIndex((c) => c.name.toLowerCase() === 'drdynvc');
+    this.drdynvc = dyn >= 0 ? this.staticChannels[dyn] : null;
     this.userId = IO_CHANNEL + ci.channels.length + 1;
     this.write(x224Data(connectResponse(requested, ci.channels)));
     this.view = this.desktop.attach(ci.width, ci.height);
@@ -273,7 +293,8 @@ export class RdpSession {
       case MCS_SEND_DATA_REQUEST: {
         const { channelId, data } = parseSendDataRequest(mcs);
         if (channelId === IO_CHANNEL) return this.onIoData(data);
-        return; // static virtual channels (clipboard, sound, dynamic channels): not offered, ignored
+        if (channelId === this.drdynvc && this.drdynvc !== null) return this.onDrdynvc(data);
+        return; // other static virtual channels (clipboard, sound …) are not served
       }
       case MCS_DISCONNECT_ULTIMATUM:
         return this.end(null);
@@ -294,6 +315,7 @@ export class RdpSession {
     for (const msg of parseShareMessages(data)) {
       if (msg.pduType === PDUTYPE_CONFIRM_ACTIVE) {
         this.phase = 'active';
+        this.everActive = true;
         if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
         this.handshakeTimer = null;
         continue;
@@ -343,13 +365,63 @@ export class RdpSession {
     if (this.phase === 'closed') return;
     this.outputEnabled = true;
     this.write(defaultPointerUpdate());
+    this.desktop.off('frame', this.onFrame);
+    this.io.off('drain', this.onFrame);
     this.desktop.on('frame', this.onFrame);
     this.io.on('drain', this.onFrame);
     this.flush();
+    if (this.drdynvc !== null && !this.dvcStarted) {
+      this.dvcStarted = true;
+      this.writeChannel(this.drdynvc, dvcCapsRequest());
+    }
+  }
+
+  private writeChannel(channelId: number, data: Buffer): void {
+    this.write(x224Data(sendDataIndication(channelId, channelChunk(data))));
+  }
+
+  /** Dynamic virtual channels: open display control, then follow the client's monitor layouts. */
+  private onDrdynvc(chunk: Buffer): void {
+    const msg = this.dvcReassembler.push(chunk);
+    if (!msg || this.drdynvc === null) return;
+    const id = RdpSession.DISPLAY_DVC_ID;
+    const dvc = parseDvc(msg);
+    if (dvc.kind === 'caps') {
+      this.writeChannel(this.drdynvc, dvcCreateRequest(id, DISPLAY_CONTROL_CHANNEL));
+    } else if (dvc.kind === 'created' && dvc.channelId === id && dvc.ok) {
+      this.writeChannel(this.drdynvc, dvcData(id, displayControlCaps()));
+    } else if (dvc.kind === 'data' && dvc.channelId === id) {
+      const layout = parseMonitorLayout(dvc.data);
+      if (layout) this.resize(layout.width, layout.height);
+    }
+  }
+
+  /**
+   * Deactivation-reactivation with a new desktop size: Deactivate All, then a Demand Active carrying the size; the
+   * client confirms and repeats synchronisation, and output restarts at the new size.
+   */
+  private resize(width: number, height: number): void {
+    const w = Math.max(200, Math.min(8192, width & ~1));
+    const h = Math.max(200, Math.min(8192, height));
+    if (!this.view || (w === this.view.width && h === this.view.height) || this.phase !== 'active') return;
+    this.outputEnabled = false;
+    this.desktop.off('frame', this.onFrame);
+    this.desktop.detach(this.view);
+    this.view = this.desktop.attach(w, h);
+    this.sent = new Uint32Array(this.view.versions.length);
+    this.writeIo(deactivateAll());
+    this.writeIo(demandActive(w, h));
+    this.phase = 'confirm-active';
+  }
+
+  /** The desktop size this session currently shows. */
+  get size(): { width: number; height: number } | null {
+    return this.view ? { width: this.view.width, height: this.view.height } : null;
   }
 
   private onFastPathInput(frame: Buffer): void {
-    if (this.phase !== 'active') throw new ProtocolError('fast-path input before the session is active');
+    // Input may keep coming while a resize re-runs capability exchange; before the first activation it is an error.
+    if (!this.everActive) throw new ProtocolError('fast-path input before the session is active');
     this.applyInput(parseFastPathInput(frame));
   }
 

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { startDemoDesktop, loadOrCreateCertificate, type DemoDesktopServer } fro
 import { encodePlanar, decodePlanarForTest } from '../../../../electron/mock/demo-desktop/planar.ts';
 import { glyph } from '../../../../electron/mock/demo-desktop/font5x7.ts';
 import { bitmapRects, connectMiniClient, connectionRequest, slowPathUnicode, u16, unicodeInput, type MiniClient } from './mini-client.ts';
-import { missingTools, readScreenUntil, squash, startXfreerdp, startXvfb, typeText, XDOTOOL, type Xvfb, type XfreerdpClient } from '../../../support/xfreerdp.ts';
+import { missingTools, pixelAt, readScreenUntil, resizeClientWindow, screenshot, squash, startXfreerdp, startXvfb, typeText, XDOTOOL, type Xvfb, type XfreerdpClient } from '../../../support/xfreerdp.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'demo-desktop-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -252,11 +252,11 @@ describe('demo desktop with xfreerdp', { skip: missingTools() ?? false }, () => 
   });
 
   it('shows the VM name and the text typed into it', async (t) => {
-    client = startXfreerdp(xvfb.display, [`/v:127.0.0.1:${server.port}`, '/cert:ignore', '/size:1024x768', '-grab-keyboard']);
+    client = startXfreerdp(xvfb.display, [`/v:127.0.0.1:${server.port}`, '/cert:ignore', '/size:1024x768', '-grab-keyboard', '/dynamic-resolution']);
     const text = await readScreenUntil(xvfb.display, (s) => squash(s).includes('ALPHAWEB'));
     assert.ok(squash(text).includes('ALPHAWEB'), `OCR read: ${text}\nxfreerdp: ${client.output()}`);
     assert.ok(squash(text).includes('STATUSACTIVE'), `OCR read: ${text}`);
-    if (!(await import('node:fs')).existsSync(XDOTOOL)) {
+    if (!existsSync(XDOTOOL)) {
       t.diagnostic('xdotool not installed: typing not checked');
       return;
     }
@@ -264,6 +264,25 @@ describe('demo desktop with xfreerdp', { skip: missingTools() ?? false }, () => 
     const typed = await readScreenUntil(xvfb.display, (s) => squash(s).includes('HELLODEMO'));
     assert.equal(server.desktop.typed, 'Hello Demo');
     assert.ok(squash(typed).includes('TYPEDHELLODEMO'), `OCR read: ${typed}`);
+  });
+
+  it('follows a window resize through the display control channel', { skip: existsSync(XDOTOOL) ? false : 'xdotool not installed' }, async () => {
+    await resizeClientWindow(xvfb.display, 800, 600);
+    const session = [...server.sessions][0];
+    for (let i = 0; i < 100 && session.size?.width !== 800; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(session.size, { width: 800, height: 600 });
+    const text = await readScreenUntil(xvfb.display, (s) => squash(s).includes('ALPHAWEB'));
+    assert.ok(squash(text).includes('ALPHAWEB'), `OCR read after resize: ${text}`);
+    // The desktop now ends at x=800: its background colour left of the edge, nothing drawn right of it.
+    const dir = mkdtempSync(join(tmpdir(), 'resize-'));
+    try {
+      const png = join(dir, 'shot.png');
+      await screenshot(xvfb.display, png);
+      assert.equal(await pixelAt(png, 790, 400), 0x1d3557);
+      assert.notEqual(await pixelAt(png, 900, 400), 0x1d3557);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('shows a powered-off screen for a SHUTOFF server', async () => {
