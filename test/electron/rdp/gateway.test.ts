@@ -484,3 +484,22 @@ test('a server that hangs up while the user decides about its certificate ends t
     await impatient.close();
   }
 });
+
+test('VMConnect: bytes that are neither CredSSP nor TPKT during authentication end only that session', async () => {
+  for (const junk of [Buffer.from([0x99, 1, 2, 3]), Buffer.from([0x30, 0x84, 0x7f, 0xff, 0xff, 0xff])]) {
+    const g = gateway.grant({ host: '127.0.0.1', port: vmconnect.port, vmconnect: true, preConnectionBlob: 'vm-junk' });
+    const ws = await openWs(url);
+    const answer = await sendRaw(ws, requestPdu({ destination: g.destination, proxyAuth: g.token, preconnectionBlob: 'vm-junk' }));
+    assert.equal(answer.pdu?.error, undefined);
+    const closedWith = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    ws.send(junk);
+    assert.equal(await closedWith, 1002);
+    await waitFor(() => statusOf(g.sessionId).some((s) => s.state === 'closed'), 'closed status');
+    assert.match(statusOf(g.sessionId).at(-1)!.reason!, /unexpected data during authentication/);
+  }
+  const { ws, tls } = await goodSession();
+  const payload = randomBytes(1000);
+  assert.deepEqual(await roundTrip(tls, payload), payload);
+  tls.destroy();
+  await closeWs(ws);
+});
