@@ -16,7 +16,7 @@ export const SHADOW = '/usr/bin/freerdp-shadow-cli';
 
 /** Why the shadow-server tests cannot run here, or false. */
 export function shadowMissing(): string | false {
-  for (const bin of ['/usr/bin/Xvfb', SHADOW, '/usr/bin/winpr-hash', '/usr/bin/xterm', '/usr/bin/xsetroot']) {
+  for (const bin of ['/usr/bin/Xvfb', SHADOW, '/usr/bin/winpr-hash', '/usr/bin/xterm', '/usr/bin/xsetroot', '/usr/bin/xwininfo']) {
     if (!haveBinary(bin)) return `${bin} is not installed (run scripts/install-test-deps.sh)`;
   }
   return false;
