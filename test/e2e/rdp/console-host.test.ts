@@ -94,6 +94,9 @@ test('VMConnect with CredSSP to the emulated console host: the VM desktop render
     await page.keyboard.type('vm42', { delay: 30 });
     const after = await waitForFrame(page, (f) => changed(f, before, typedLine) > 150);
     assert.ok(changed(after, before, typedLine) > 150, 'typed keys did not show on the VM desktop');
+    // The click's position shows on the "MOUSE" line.
+    const mouseLine = { x: 130, y: 274, w: 300, h: 32 };
+    assert.ok(changed(after, before, mouseLine) > 100, 'the mouse position did not reach the VM');
   } finally {
     await page.close();
   }
