@@ -9,6 +9,28 @@ export function haveBinary(path: string): boolean {
   return spawnSync('test', ['-x', path]).status === 0;
 }
 
+/** Every process started here and still running: ended with the test process even when it dies early. */
+const live = new Set<ChildProcess>();
+let hooksInstalled = false;
+
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  const killAll = () => {
+    for (const child of live) child.kill('SIGKILL');
+    live.clear();
+  };
+  process.once('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      killAll();
+      process.off(sig, onSignal);
+      process.kill(process.pid, sig); // then die as the signal intends
+    };
+    process.on(sig, onSignal);
+  }
+}
+
 export interface Tracked {
   pid: number;
   child: ChildProcess;
@@ -21,8 +43,10 @@ export interface Tracked {
 export function spawnTracked(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, extraFds = 0): Tracked {
   const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'pipe', 'pipe'];
   for (let i = 0; i < extraFds; i++) stdio.push('pipe');
+  installExitHooks();
   const child = spawn(cmd, args, { env, stdio });
   if (child.pid === undefined) throw new Error(`${cmd} could not be started`);
+  live.add(child);
   let log = '';
   const keep = (d: Buffer) => {
     log = (log + d.toString()).slice(-8000);
@@ -31,7 +55,13 @@ export function spawnTracked(cmd: string, args: string[], env: NodeJS.ProcessEnv
   child.stderr?.on('data', keep);
   child.on('error', (e) => keep(Buffer.from(String(e))));
   let exited = false;
-  const exitPromise = new Promise<void>((r) => child.once('exit', () => ((exited = true), r())));
+  const exitPromise = new Promise<void>((r) =>
+    child.once('exit', () => {
+      exited = true;
+      live.delete(child);
+      r();
+    }),
+  );
   return {
     pid: child.pid,
     child,
