@@ -503,3 +503,24 @@ test('VMConnect: bytes that are neither CredSSP nor TPKT during authentication e
   tls.destroy();
   await closeWs(ws);
 });
+
+test('an Origin the app does not allow is refused at the upgrade; a silent client is timed out', async () => {
+  const strict = new RdpGateway({ verifyCertificate: async () => true, allowOrigin: (o) => o === 'http://127.0.0.1:1', requestTimeoutMs: 100 });
+  const strictUrl = await strict.listen();
+  try {
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(strictUrl, { origin: 'http://evil.example' });
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.once('open', () => resolve(101));
+      ws.once('error', () => {});
+    });
+    assert.equal(status, 403);
+    const ws = new WebSocket(strictUrl, { origin: 'http://127.0.0.1:1' });
+    const answer = await new Promise<Buffer>((resolve) => ws.once('message', (d: Buffer) => resolve(d)));
+    const { decodeRdCleanPath } = await import('../../../electron/rdp/rdcleanpath.ts');
+    assert.equal(decodeRdCleanPath(answer).error?.httpStatus, 408);
+    await closeWs(ws);
+  } finally {
+    await strict.close();
+  }
+});
