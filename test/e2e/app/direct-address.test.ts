@@ -12,6 +12,8 @@ import { DESKTOP, shadowMissing, startDesktop, startShadow, type Desktop, type S
 const skip = chromiumMissing ?? (shadowMissing() || undefined);
 let desktop: Desktop | undefined;
 let shadow: ShadowServer | undefined;
+let nla: ShadowServer | undefined;
+const NLA_USER = { user: 'nlauser', password: 'Nla-Pass1' };
 let app: AppUnderTest | undefined;
 let page: Page;
 
@@ -19,6 +21,7 @@ before(async () => {
   if (skip) return;
   desktop = await startDesktop();
   shadow = await startShadow({ display: desktop.x.display });
+  nla = await startShadow({ display: desktop.x.display, nla: NLA_USER });
   app = await startAppUnderTest({ compose: { demo: false } });
   page = app.page;
   await page.goto(app.host.url);
@@ -27,6 +30,7 @@ before(async () => {
 after(async () => {
   await app?.stop();
   await shadow?.stop();
+  await nla?.stop();
   await desktop?.stop();
 });
 
@@ -97,4 +101,31 @@ test('Settings lists the pinned certificate and revokes it; a rejected certifica
   await dialog.getByRole('button', { name: 'Trust once' }).click();
   await waitStatus(/^Connected$/);
   assert.equal(await page.getByRole('tab').count(), 1);
+});
+
+test('refused credentials open the sign-in dialog; Remember keeps the right ones for the next connection', { skip }, async () => {
+  const target = `127.0.0.1:${nla!.port}`;
+  // Credentials remembered earlier that are no longer right (a password changed).
+  await app!.host.app.services.credentials!.save(target, { username: NLA_USER.user, password: 'Old-Pass0' });
+  await openAddress(target);
+  await page.getByRole('tab', { name: target, exact: true }).waitFor();
+  const trustDialog = page.getByRole('alertdialog', { name: 'Trust this server certificate?' });
+  const signIn = page.getByRole('dialog', { name: `Sign in to ${target}` });
+  await Promise.race([trustDialog.waitFor({ timeout: 20_000 }), signIn.waitFor({ timeout: 20_000 })]);
+  if (await trustDialog.isVisible()) await trustDialog.getByRole('button', { name: 'Trust always' }).click();
+  await signIn.waitFor({ timeout: 20_000 });
+  assert.match(await statusText(), /^Disconnected: .*(password|logon|login|authentication)/i);
+  assert.equal(await signIn.getByRole('textbox', { name: 'User name' }).inputValue(), NLA_USER.user, 'the user name is kept');
+  await signIn.getByLabel('Password').fill(NLA_USER.password);
+  await signIn.getByRole('checkbox', { name: `Remember for ${target}` }).check();
+  await signIn.getByRole('button', { name: 'Connect' }).click();
+  await waitStatus(/^Connected$/);
+  assert.deepEqual(await app!.host.app.services.credentials!.get(target), { username: NLA_USER.user, password: NLA_USER.password });
+
+  // A new tab to the same host starts with the remembered credentials: no dialog.
+  await page.getByRole('button', { name: `Close ${target}`, exact: true }).click();
+  await openAddress(target);
+  await page.getByRole('tab', { name: target, exact: true }).waitFor();
+  await waitStatus(/^Connected$/);
+  assert.equal(await signIn.count(), 0);
 });

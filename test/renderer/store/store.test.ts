@@ -182,12 +182,14 @@ test('events: session status, trust prompts queue in order, decisions leave the 
   await s().openServer('demo', server(1));
   const sid = s().tabs[0].grant!.sessionId;
   emit('session.status', { sessionId: sid, state: 'connected' });
+  assert.equal(s().tabs[0].state, 'connecting', 'the relay being up is not a login');
+  s().setTabState(s().tabs[0].id, s().tabs[0].attempt, 'connected');
   assert.equal(s().tabs[0].state, 'connected');
   emit('session.status', { sessionId: sid, state: 'closed', reason: 'the server closed the session' });
   assert.equal(s().tabs[0].state, 'disconnected');
   assert.equal(s().tabs[0].reason, 'the server closed the session');
-  emit('session.status', { sessionId: 'someone-else', state: 'connected' });
-  assert.equal(s().tabs[0].state, 'disconnected');
+  emit('session.status', { sessionId: 'someone-else', state: 'closed' });
+  assert.equal(s().tabs[0].reason, 'the server closed the session');
 
   const cert = { endpoint: 'h:1', fingerprint: 'AA', subject: 'CN=h', issuer: 'CN=h', validFrom: 'x', validTo: 'y' };
   emit('trust.prompt', { promptId: 'p1', sessionId: sid, reason: 'first-use', certificate: cert });
