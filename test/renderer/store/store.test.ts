@@ -237,3 +237,16 @@ test('a pasted URL of a server the sidebar knows is titled with its name, even w
   await store.getState().openServer('demo', { ...server(6), name: 'named-6' });
   assert.equal(store.getState().tabs[1].title, 'named-6');
 });
+
+test('app.open (a deep link or an .rdp file) opens its target with the suggested user name', async () => {
+  const { api, emit, calls } = fakeApi({ 'session.open': (t: ConsoleTarget) => grantFor(t) });
+  const store = createAppStore(api);
+  subscribeEvents(store);
+  emit('app.open', { target: { kind: 'address', host: 'hv01', port: 2179, preConnectionBlob: 'VM-1' }, label: 'hv01:2179', username: 'alice', domain: 'CORP' });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(calls.find((c) => c.name === 'session.open')!.args, { kind: 'address', host: 'hv01', port: 2179, preConnectionBlob: 'VM-1' });
+  const tab = store.getState().tabs[0];
+  assert.equal(tab.title, 'hv01:2179');
+  assert.deepEqual(tab.userHint, { username: 'alice', domain: 'CORP' });
+  assert.deepEqual(tab.origin, { kind: 'address', host: 'hv01', port: 2179, preConnectionBlob: 'VM-1' }, 'Reconnect keeps the pre-connection blob');
+});
