@@ -1,0 +1,68 @@
+// Prints the desktop app's latency figures in browser mode on the embedded demo (no assertions; see issue targets):
+// cold start to first frame, server click to first frame, and search over 10,000 servers per keystroke.
+// Usage: npx tsx bench/app-latency.ts
+import { startAppUnderTest } from '../test/e2e/app/harness.ts';
+
+/** True once the named tab's status line says Connected (a function: the page's CSP forbids string eval). */
+const connected = (name: string) => {
+  const t = [...document.querySelectorAll('[role=tab]')].find((e) => e.getAttribute('aria-label') === name);
+  return !!t && document.querySelector('#' + t.getAttribute('aria-controls') + ' [role=status]')?.textContent === 'Connected';
+};
+
+async function latency() {
+  const app = await startAppUnderTest({ compose: { demo: { consolePort: 0 } } });
+  try {
+    const { page } = app;
+    const t0 = performance.now();
+    await page.goto(app.host.url);
+    const tree = page.getByRole('tree', { name: 'Demo cloud (offline)' });
+    await tree.getByRole('treeitem', { name: 'win2022-web-01', exact: true }).click();
+    await page.waitForFunction(connected, 'win2022-web-01', { polling: 'raf', timeout: 30_000 });
+    const cold = performance.now() - t0;
+    const clicks: number[] = [];
+    for (const name of ['win2022-web-02', 'win2019-sql-01', 'jump-host', 'ad-dc-01']) {
+      const t = performance.now();
+      await tree.getByRole('treeitem', { name, exact: true }).click();
+      await page.waitForFunction(connected, name, { polling: 'raf', timeout: 30_000 });
+      clicks.push(performance.now() - t);
+    }
+    console.log(`cold start (page load, click) to first frame: ${cold.toFixed(0)} ms`);
+    console.log(`server click to first frame: ${clicks.map((c) => c.toFixed(0)).join(', ')} ms (median ${median(clicks).toFixed(0)})`);
+  } finally {
+    await app.stop();
+  }
+}
+
+async function search() {
+  const app = await startAppUnderTest({ compose: { demo: { servers: 10_000, consolePort: 0 } } });
+  try {
+    const { page } = app;
+    await page.goto(app.host.url);
+    await page.waitForFunction(() => /^\d+$/.test(document.querySelector('.count')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    // Per keystroke: from the input event to the next painted frame.
+    const times = await page.evaluate(async () => {
+      const input = document.querySelector<HTMLInputElement>('input[type=search]')!;
+      const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+      const out: number[] = [];
+      for (const q of ['s', 'sc', 'sca', 'scal', 'scale', 'scale-', 'scale-0', 'scale-09', 'scale-099', 'scale-0999', '10.3', '10.39', '']) {
+        const t = performance.now();
+        setValue.call(input, q);
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        out.push(performance.now() - t);
+      }
+      return out;
+    });
+    console.log(`search 10,000 servers, per keystroke to paint: ${times.map((t) => t.toFixed(1)).join(', ')} ms (median ${median(times).toFixed(1)})`);
+  } finally {
+    await app.stop();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+await latency();
+await search();
