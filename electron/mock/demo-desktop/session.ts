@@ -258,7 +258,7 @@ export class RdpSession {
     if (rest.length) raw.unshift(rest);
     if (!(raw instanceof Socket)) throw new Error('TLS upgrade needs a TCP socket');
     const tls = new TLSSocket(raw, { isServer: true, key: this.opts.tls.key, cert: this.opts.tls.cert });
-    tls.on('error', (err) => this.end(`TLS failed: ${err.message}`));
+    tls.on('error', (err) => this.end(this.everActive ? `connection lost: ${err.message}` : `TLS failed: ${err.message}`));
     tls.on('close', () => this.end(this.closedByPeerReason()));
     tls.on('data', this.onData);
     this.io = tls;
@@ -454,6 +454,15 @@ export class RdpSession {
 
   /** Sends every tile whose version differs from the one this client last received. */
   private flush(): void {
+    // Called from timers and desktop events: a failure here must end this session only, never the process.
+    try {
+      this.flushTiles();
+    } catch (err) {
+      this.end(`internal error while drawing: ${(err as Error).message}`);
+    }
+  }
+
+  private flushTiles(): void {
     const view = this.view;
     const sent = this.sent;
     if (!view || !sent || !this.outputEnabled || this.suppressed || this.phase !== 'active') return;

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { startDemoDesktop, loadOrCreateCertificate, type DemoDesktopServer } from '../../../../electron/mock/demo-desktop/index.ts';
 import { encodePlanar, decodePlanarForTest } from '../../../../electron/mock/demo-desktop/planar.ts';
 import { glyph } from '../../../../electron/mock/demo-desktop/font5x7.ts';
-import { bitmapRects, connectMiniClient, connectionRequest, slowPathUnicode, u16, unicodeInput, type MiniClient } from './mini-client.ts';
+import { bitmapRects, connectInitial, connectMiniClient, connectionRequest, sendData, slowPathUnicode, u16, unicodeInput, type MiniClient } from './mini-client.ts';
 import { missingTools, pixelAt, readScreenUntil, resizeClientWindow, screenshot, squash, startXfreerdp, startXvfb, typeText, XDOTOOL, type Xvfb, type XfreerdpClient } from '../../../support/xfreerdp.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'demo-desktop-'));
@@ -218,6 +218,44 @@ describe('demo desktop server (bad and slow clients)', () => {
     client.close();
     assert.ok(logs.length >= 24, `each bad session logged (${logs.length} lines)`);
     assert.ok(logs.every((l) => !l.includes('\n') && !/at .*\.ts:\d+/.test(l)), 'one line each, no stack traces');
+  });
+
+  it('survives mutated handshake messages and random PDUs in an active session', async () => {
+    const valid = connectInitial(800, 600);
+    // Deterministic pseudo-random mutations, so a failure can be reproduced.
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let i = 0; i < 30; i++) {
+      const s = netConnect(server.port, '127.0.0.1');
+      s.on('error', () => {});
+      s.write(connectionRequest(1));
+      await new Promise((res) => s.once('data', res));
+      const t = tlsConnect({ socket: s, rejectUnauthorized: false });
+      t.on('error', () => {});
+      await new Promise((res) => t.once('secureConnect', res));
+      const mutated = Buffer.from(valid);
+      for (let k = 0; k < 1 + rnd(6); k++) mutated[4 + rnd(mutated.length - 4)] = rnd(256);
+      t.resume(); // read (and drop) the server's answers, or the socket never reaches its end
+      t.write(mutated);
+      t.end();
+      // The TLS socket owns the connection now: its close is the one to wait for.
+      await new Promise<void>((res) => (t.destroyed ? res() : t.once('close', () => res())));
+    }
+    const victim = await connectMiniClient(server.port);
+    for (let i = 0; i < 40 && !victim.socket.destroyed; i++) {
+      const junk = Buffer.alloc(1 + rnd(60));
+      for (let k = 0; k < junk.length; k++) junk[k] = rnd(256);
+      if (i % 3 === 0) victim.socket.write(sendData(1003, junk));
+      else if (i % 3 === 1) victim.socket.write(Buffer.concat([Buffer.from([rnd(16) << 2, junk.length + 2]), junk]));
+      else victim.socket.write(sendData(1003, Buffer.concat([u16(junk.length + 6), u16(0x17), u16(1004), junk])));
+    }
+    victim.close();
+    const next = await connectMiniClient(server.port);
+    await next.waitFor((f) => bitmapRects(f).length > 0);
+    next.close();
   });
 
   it('keeps serving others while a client stops reading', async () => {
