@@ -258,6 +258,33 @@ describe('demo desktop server (bad and slow clients)', () => {
     next.close();
   });
 
+  it('serves many sessions of different sizes at once; dropping some leaves the rest drawing', async () => {
+    const sizes = [
+      { width: 640, height: 480 },
+      { width: 800, height: 600 },
+      { width: 1024, height: 768 },
+      { width: 640, height: 480 },
+      { width: 1280, height: 720 },
+      { width: 800, height: 600 },
+      { width: 720, height: 400 },
+      { width: 640, height: 480 },
+    ];
+    const clients = await Promise.all(sizes.map((s) => connectMiniClient(server.port, s)));
+    try {
+      await Promise.all(clients.map((c) => c.waitFor((f) => bitmapRects(f).length > 0)));
+      // Half of them vanish without a goodbye (reset or plain close).
+      clients.slice(0, 4).forEach((c, i) => (i % 2 ? c.raw.resetAndDestroy() : c.close()));
+      const survivors = clients.slice(4);
+      const marks = survivors.map((c) => c.frames.length);
+      // The animation keeps running (30 fps): every survivor keeps receiving new tiles.
+      await Promise.all(survivors.map((c, i) => c.waitFor((f) => c.frames.indexOf(f) > marks[i] && bitmapRects(f).length > 0)));
+      for (let i = 0; i < 100 && server.sessions.size !== survivors.length; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(server.sessions.size, survivors.length);
+    } finally {
+      clients.forEach((c) => c.close());
+    }
+  });
+
   it('keeps serving others while a client stops reading', async () => {
     const slow = await connectMiniClient(server.port, { width: 1024, height: 768 });
     slow.socket.pause();
