@@ -1,6 +1,6 @@
-import { webcrypto } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createPrivateKey, createPublicKey, webcrypto, X509Certificate } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { installReflectMetadata } from './reflect-shim.ts';
 
 export interface CertificateFiles {
@@ -17,12 +17,36 @@ function pem(label: string, der: ArrayBuffer): string {
  * The demo servers' TLS identity: created once (RSA 2048, self-signed, ten years) and kept as cert.pem/key.pem in
  * the data folder, so clients that pin it after a first trust prompt keep trusting it across restarts.
  */
-export async function loadOrCreateCertificate(dataDir: string, commonName = 'Nova Console Viewer demo'): Promise<CertificateFiles> {
+export function loadOrCreateCertificate(dataDir: string, commonName = 'Nova Console Viewer demo'): Promise<CertificateFiles> {
+  // Servers started together in one process share one creation, so they never write two different pairs.
+  const dir = resolve(dataDir);
+  let pending = inFlight.get(dir);
+  if (!pending) {
+    pending = loadOrCreate(dir, commonName).finally(() => inFlight.delete(dir));
+    inFlight.set(dir, pending);
+  }
+  return pending;
+}
+
+const inFlight = new Map<string, Promise<CertificateFiles>>();
+
+/** True when the key belongs to the certificate (a pair half-written by two processes is not reused). */
+function matches(cert: string, key: string): boolean {
+  try {
+    const fromCert = new X509Certificate(cert).publicKey.export({ type: 'spki', format: 'der' });
+    const fromKey = createPublicKey(createPrivateKey(key)).export({ type: 'spki', format: 'der' });
+    return Buffer.compare(fromCert, fromKey) === 0;
+  } catch {
+    return false;
+  }
+}
+
+async function loadOrCreate(dataDir: string, commonName: string): Promise<CertificateFiles> {
   const certPath = join(dataDir, 'cert.pem');
   const keyPath = join(dataDir, 'key.pem');
   try {
     const [cert, key] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
-    if (cert.includes('BEGIN CERTIFICATE') && key.includes('PRIVATE KEY')) return { cert, key };
+    if (matches(cert, key)) return { cert, key };
   } catch {
     // not there yet: create below
   }
@@ -52,7 +76,10 @@ export async function loadOrCreateCertificate(dataDir: string, commonName = 'Nov
   const key = pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as never));
   const cert = certificate.toString('pem') + '\n';
   await mkdir(dataDir, { recursive: true });
-  await writeFile(keyPath, key, { mode: 0o600 });
-  await writeFile(certPath, cert);
+  // Each file appears whole (write, then rename); a reader that still sees a mismatched pair regenerates it.
+  await writeFile(`${keyPath}.tmp`, key, { mode: 0o600 });
+  await writeFile(`${certPath}.tmp`, cert);
+  await rename(`${keyPath}.tmp`, keyPath);
+  await rename(`${certPath}.tmp`, certPath);
   return { cert, key };
 }

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -69,6 +69,23 @@ describe('demo desktop server (protocol)', () => {
     assert.match(again.cert, /BEGIN CERTIFICATE/);
     const first = await loadOrCreateCertificate(dataDir);
     assert.equal(first.cert, again.cert);
+  });
+
+  it('creates one certificate for concurrent starts and replaces a mismatched pair', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cert-'));
+    try {
+      const [a, b] = await Promise.all([loadOrCreateCertificate(dir), loadOrCreateCertificate(dir)]);
+      assert.equal(a.cert, b.cert);
+      const other = mkdtempSync(join(tmpdir(), 'cert-'));
+      const c = await loadOrCreateCertificate(other);
+      writeFileSync(join(dir, 'key.pem'), c.key); // key of another pair
+      const d = await loadOrCreateCertificate(dir);
+      assert.notEqual(d.cert, a.cert);
+      assert.equal(readFileSync(join(dir, 'key.pem'), 'utf8'), d.key);
+      rmSync(other, { recursive: true, force: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('answers RDP_NEG_FAILURE when the client does not offer TLS', async () => {
