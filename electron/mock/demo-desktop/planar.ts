@@ -24,6 +24,13 @@ export function encodePlanar(src: Buffer, stride: number, x: number, y: number, 
       const srcRow = y + h - 1 - row;
       const base = srcRow * stride + x * 4 + channel;
       for (let i = 0; i < w; i++) curLine[i] = src[base + i * 4];
+      if (row > 0 && equalLines(curLine, prevLine, w)) {
+        // Same as the row above (flat areas, vertical edges): all differences are zero, a precomputed encoding.
+        const z = zeroRow(w);
+        out.set(z, pos);
+        pos += z.length;
+        continue;
+      }
       if (row === 0) {
         line.set(curLine);
       } else {
@@ -37,6 +44,24 @@ export function encodePlanar(src: Buffer, stride: number, x: number, y: number, 
     }
   }
   return out.subarray(0, pos);
+}
+
+function equalLines(a: Uint8Array, b: Uint8Array, w: number): boolean {
+  for (let i = 0; i < w; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const zeroRows = new Map<number, Uint8Array>();
+
+/** The encoding of a scanline of w zero differences, cached per width. */
+function zeroRow(w: number): Uint8Array {
+  let z = zeroRows.get(w);
+  if (!z) {
+    const tmp = Buffer.alloc(w + Math.ceil(w / 15) + 1);
+    z = new Uint8Array(tmp.subarray(0, rleScanline(new Uint8Array(w), w, tmp, 0)));
+    zeroRows.set(w, z);
+  }
+  return z;
 }
 
 /**
