@@ -53,6 +53,7 @@ export async function connectBackend(backend: RelayBackend, protocols: number): 
     if (cc.length < 19 || cc[11] !== 0x02) throw new Error('backend refused the requested security protocol');
     const selected = cc.readUInt32LE(15);
     raw.removeAllListeners('close');
+    raw.on('error', () => {}); // from here on failures surface on the TLS socket
     const socket = tlsConnect({ socket: raw, rejectUnauthorized: false });
     await new Promise<void>((res, rej) => socket.once('secureConnect', res).once('error', rej));
     return { socket, selected };

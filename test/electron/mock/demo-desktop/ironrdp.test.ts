@@ -16,6 +16,7 @@ import { chromiumMissing, launchChromium } from '../../../support/chromium.ts';
 import { RdpGateway } from '../../../../electron/rdp/gateway.ts';
 import { CertificateTrust, TrustStore } from '../../../../electron/rdp/trust-store.ts';
 import { startDemoDesktop, type DemoDesktopServer } from '../../../../electron/mock/demo-desktop/index.ts';
+import { startDemoConsoleHost } from '../../../../electron/mock/console-host/index.ts';
 
 const PAGE_DIR = fileURLToPath(new URL('./ironrdp-page/', import.meta.url));
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' data: ws://127.0.0.1:*";
@@ -111,6 +112,33 @@ describe('demo desktop in IronRDP (Chromium, through the gateway)', { skip: chro
     }
     assert.ok(server.desktop.typed.endsWith('wasm ok'), `typed: ${JSON.stringify(server.desktop.typed)}`);
     assert.deepEqual(server.desktop.mouse, { x: 300, y: 200 });
+  });
+
+  it('reaches a VM through the console host with TLS only (VMConnect order, no CredSSP)', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1100, height: 850 } });
+    const host = await startDemoConsoleHost({ servers: [{ id: 'vm-tls-only', name: 'TLS-ONLY', status: 'ACTIVE' }], dataDir, port: 0, fps: 0, log: () => {} });
+    try {
+      const p2 = await ctx.newPage();
+      await p2.goto(page.url());
+      await p2.evaluate(() => (window as unknown as { demoTest: { init(): Promise<boolean> } }).demoTest.init());
+      const g = gateway.grant({ host: '127.0.0.1', port: host.port, vmconnect: true, preConnectionBlob: 'vm-tls-only' });
+      const grant = { sessionId: g.sessionId, title: 'TLS-ONLY', gatewayUrl: g.gatewayUrl, token: g.token, destination: g.destination, vmconnect: true, preConnectionBlob: 'vm-tls-only' };
+      const result = await p2.evaluate(
+        ([gr]) => (window as unknown as { demoTest: { connect(g: unknown, c: boolean): Promise<{ ok: boolean; message?: string }> } }).demoTest.connect(gr, false),
+        [grant] as const,
+      );
+      assert.ok(result.ok, result.message);
+      let png = PNG.sync.read(await p2.locator('#screen').screenshot());
+      for (let i = 0; i < 60 && !near(at(png, 512, 500), BG); i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        png = PNG.sync.read(await p2.locator('#screen').screenshot());
+      }
+      assert.ok(near(at(png, 512, 500), BG), `background ${at(png, 512, 500)}`);
+      await p2.evaluate(() => (window as unknown as { demoTest: { shutdown(): void } }).demoTest.shutdown());
+    } finally {
+      await ctx.close();
+      await host.close();
+    }
   });
 
   it('follows a resize request at the new size and keeps drawing', async () => {

@@ -11,15 +11,16 @@ const closed: string[] = [];
 
 (window as unknown as { demoTest: unknown }).demoTest = {
   init: () => engine.init().then(() => true),
-  async connect(grant: SessionGrant) {
+  async connect(grant: SessionGrant, credssp?: boolean, credentials?: { username: string; password: string }) {
     try {
       session = await engine.connect({
         grant,
         canvas,
         width: canvas.width,
         height: canvas.height,
-        credentials: { username: 'demo', password: 'demo' },
+        credentials: credentials ?? { username: 'demo', password: 'demo' },
         dynamicResize: true,
+        credssp,
       });
       session.on('resized', (s) => resized.push(s));
       session.on('closed', (r) => closed.push(r.reason));
