@@ -92,9 +92,13 @@ export async function startConsoleHost(opts: ConsoleHostOptions): Promise<Consol
       } else if (first === 0x03) {
         if (opts.requireNla) {
           const head = await reader.readMessage((b) => (b.length >= 4 ? b.readUInt16BE(2) : null));
-          if (isConnectionRequest(head)) tls.write(connectionConfirmFailure(HYBRID_REQUIRED_BY_SERVER));
-          tls.end();
-          throw new ProtocolError('client did not use CredSSP, which this host requires');
+          reader.release();
+          log(`console host: ${label}: connection closed: client did not use CredSSP, which this host requires`);
+          // Tell an X.224 client why (as Hyper-V does), close gracefully, and drop the connection soon regardless.
+          if (isConnectionRequest(head)) tls.end(connectionConfirmFailure(HYBRID_REQUIRED_BY_SERVER));
+          else tls.end();
+          setTimeout(() => socket.destroy(), 2000).unref();
+          return;
         }
       } else {
         throw new ProtocolError(`unexpected first byte 0x${first.toString(16)} after TLS`);

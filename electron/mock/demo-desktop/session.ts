@@ -163,7 +163,7 @@ export class RdpSession {
   }
 
   /** Ends the session; `reason` (if any) is logged once. */
-  end(reason: string | null): void {
+  end(reason: string | null, farewell?: Buffer): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     if (reason) this.opts.log?.(`demo desktop ${this.desktop.id}: session ${this.opts.label ?? ''} ended: ${reason}`);
@@ -173,6 +173,18 @@ export class RdpSession {
     if (this.view) this.desktop.detach(this.view);
     this.view = null;
     this.io.off('data', this.onData);
+    if (farewell) {
+      // A last answer (a negotiation failure) must reach the client: write it, close gracefully, and make sure
+      // the connection is gone shortly after even if the client never reads.
+      const io = this.io;
+      const raw = this.socket;
+      io.end(farewell);
+      setTimeout(() => {
+        io.destroy();
+        raw.destroy();
+      }, 2000).unref();
+      return;
+    }
     this.io.destroy();
     if (this.socket !== this.io) this.socket.destroy();
   }
@@ -230,21 +242,17 @@ export class RdpSession {
       if (this.opts.credsspDone && requested & PROTOCOL_HYBRID) {
         this.write(connectionConfirmSelecting(PROTOCOL_HYBRID));
       } else if (this.opts.credsspDone) {
-        this.write(connectionConfirmFailure(HYBRID_REQUIRED_BY_SERVER));
-        throw new ProtocolError('client authenticated with CredSSP but did not request it');
+        return this.end('client authenticated with CredSSP but did not request it', connectionConfirmFailure(HYBRID_REQUIRED_BY_SERVER));
       } else if (requested & PROTOCOL_SSL) {
         this.write(connectionConfirmSelecting(PROTOCOL_SSL));
       } else {
-        this.write(connectionConfirmFailure(SSL_REQUIRED_BY_SERVER));
-        throw new ProtocolError('client did not offer TLS');
+        return this.end('client did not offer TLS', connectionConfirmFailure(SSL_REQUIRED_BY_SERVER));
       }
       this.phase = 'mcs-connect';
       return;
     }
     if (!(requested & PROTOCOL_SSL)) {
-      this.io.write(connectionConfirmFailure(SSL_REQUIRED_BY_SERVER));
-      this.io.end();
-      throw new ProtocolError('client did not offer TLS security');
+      return this.end('client did not offer TLS security', connectionConfirmFailure(SSL_REQUIRED_BY_SERVER));
     }
     this.write(connectionConfirmSelecting(PROTOCOL_SSL));
     this.upgradeToTls();
