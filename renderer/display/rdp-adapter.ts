@@ -1,4 +1,5 @@
 import type { RdpEngine, RdpSession } from '../engine/types.ts';
+import { isHostKey } from '../engine/scancodes.ts';
 import { DEFAULT_LAYOUTS, type DisplayEngine, type DisplaySession, type ScaleMode } from './engine-adapter.ts';
 
 /**
@@ -8,7 +9,6 @@ import { DEFAULT_LAYOUTS, type DisplayEngine, type DisplaySession, type ScaleMod
  * Host key: Ctrl+Alt+Home gives keyboard focus back to the app (then Ctrl+Tab, Ctrl+W, F11 … work again); every
  * other key goes to the remote machine while the display has focus.
  */
-const isHostKey = (e: KeyboardEvent) => e.ctrlKey && e.altKey && e.code === 'Home';
 /** A key that produces one printable character (no shortcut modifiers held). */
 const isCharacter = (e: KeyboardEvent) => [...e.key].length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey;
 
