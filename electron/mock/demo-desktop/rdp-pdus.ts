@@ -140,7 +140,6 @@ export function parseShareMessages(data: Buffer): ShareMessage[] {
   const out: ShareMessage[] = [];
   const r = new ByteReader(data);
   while (r.remaining > 0) {
-    const start = r.offset;
     const total = r.u16le('share control length');
     if (total === 0x8000) {
       // A flow-control PDU: skip its fixed 8 bytes.
@@ -151,7 +150,6 @@ export function parseShareMessages(data: Buffer): ShareMessage[] {
     const type = r.u16le('share control type') & 0x0f;
     r.skip(2, 'pdu source');
     const body = new ByteReader(r.take(total - 6, 'share control body'));
-    void start;
     if (type === PDUTYPE_DATA) {
       body.skip(4 + 1 + 1 + 2, 'share data header');
       const pduType2 = body.u8('pduType2');
