@@ -90,6 +90,8 @@ export class NtlmServer {
   private clientSignKey: Buffer = Buffer.alloc(0);
   private serverSignKey: Buffer = Buffer.alloc(0);
   private clientSeq = 0;
+  private negotiateMsg: Buffer = Buffer.alloc(0);
+  private challengeMsg: Buffer = Buffer.alloc(0);
   private serverSeq = 0;
   /** The user name the client authenticated as (after a successful authenticate()). */
   user = '';
@@ -105,6 +107,7 @@ export class NtlmServer {
     if (negotiate.length < 16 || !negotiate.subarray(0, 8).equals(SIGNATURE) || negotiate.readUInt32LE(8) !== 1) {
       throw new ProtocolError('expected an NTLM negotiate message');
     }
+    this.negotiateMsg = Buffer.from(negotiate);
     const clientFlags = negotiate.readUInt32LE(12);
     this.flags = ((clientFlags & ACCEPTED_FLAGS) | NEGOTIATE_TARGET_INFO | TARGET_TYPE_SERVER | NEGOTIATE_UNICODE) >>> 0;
     const targetName = utf16(this.domainName);
@@ -129,7 +132,8 @@ export class NtlmServer {
     header.writeUInt32LE(56 + targetName.length, 44);
     // Version: 6.1 build 7601, NTLM revision 15.
     Buffer.from([6, 1, 0xb1, 0x1d, 0, 0, 0, 0x0f]).copy(header, 48);
-    return Buffer.concat([header, targetName, targetInfo]);
+    this.challengeMsg = Buffer.concat([header, targetName, targetInfo]);
+    return this.challengeMsg;
   }
 
   /** AUTHENTICATE_MESSAGE: verifies the NTLMv2 proof; throws LogonFailure for a wrong account or password. */
@@ -151,6 +155,7 @@ export class NtlmServer {
     const sessionBaseKey = hmacMd5(ntowf, proof);
     const exported =
       flags & NEGOTIATE_KEY_EXCH && encryptedKey.length === 16 ? new Rc4(sessionBaseKey).update(encryptedKey) : sessionBaseKey;
+    this.checkMic(msg, nt.subarray(16), exported);
     const magic = (s: string) => Buffer.from(`session key to ${s} key magic constant\0`, 'latin1');
     const sealKeyLen = flags & NEGOTIATE_128 ? 16 : flags & NEGOTIATE_56 ? 7 : 5;
     const sealBase = exported.subarray(0, sealKeyLen);
@@ -160,6 +165,30 @@ export class NtlmServer {
     this.serverSeal = new Rc4(md5(sealBase, magic('server-to-client sealing')));
     this.flags = flags;
     this.user = bareUser;
+  }
+
+  /**
+   * When the client says its AUTHENTICATE message carries a MIC (MsvAvFlags bit 0x2 in its NTLMv2 blob), the MIC
+   * must be the HMAC of all three messages under the session key: it protects the negotiation from tampering.
+   */
+  private checkMic(msg: Buffer, blob: Buffer, exportedKey: Buffer): void {
+    // The blob: 28 bytes of header and timestamps, then AV pairs.
+    let p = 28;
+    let flags = 0;
+    while (p + 4 <= blob.length) {
+      const id = blob.readUInt16LE(p);
+      const len = blob.readUInt16LE(p + 2);
+      if (id === 0) break;
+      if (id === 6 && len === 4 && p + 8 <= blob.length) flags = blob.readUInt32LE(p + 4);
+      p += 4 + len;
+    }
+    if (!(flags & 0x2)) return;
+    if (msg.length < 88) throw new ProtocolError('NTLM authenticate message too short for its MIC');
+    const mic = Buffer.from(msg.subarray(72, 88));
+    const zeroed = Buffer.from(msg);
+    zeroed.fill(0, 72, 88);
+    const expected = hmacMd5(exportedKey, this.negotiateMsg, this.challengeMsg, zeroed);
+    if (!timingSafeEqual(mic, expected)) throw new ProtocolError('NTLM message integrity check failed');
   }
 
   /** Decrypts a client message (16-byte signature, then sealed data) and checks its signature. */
