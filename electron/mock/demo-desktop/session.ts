@@ -153,6 +153,11 @@ export class RdpSession {
     if (opts.initialBytes?.length) queueMicrotask(() => this.receive(opts.initialBytes!));
   }
 
+  /** Bytes written but not yet taken by the connection: bounded for slow clients (see HIGH_WATER). */
+  get pendingBytes(): number {
+    return this.io.writableLength;
+  }
+
   /** True while the client asked for no display updates (Suppress Output). */
   get outputSuppressed(): boolean {
     return this.suppressed;

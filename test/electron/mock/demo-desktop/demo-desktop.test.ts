@@ -302,6 +302,31 @@ describe('demo desktop server (bad and slow clients)', () => {
     }
   });
 
+  it('holds back output for a client that stops reading: its queue stays bounded while others stream', async () => {
+    const busy = await startDemoDesktop({ dataDir, vm: { id: 'vm-busy', name: 'BUSY' }, fps: 30, animation: 'fullscreen', log: () => {} });
+    const slow = await connectMiniClient(busy.port, { width: 1024, height: 768 });
+    slow.socket.pause();
+    slow.raw.pause();
+    const other = await connectMiniClient(busy.port, { width: 1024, height: 768 });
+    try {
+      const slowSession = [...busy.sessions].find((s) => s.size?.width === 1024 && s.stats.bytesOut > 0)!;
+      let frames = 0;
+      const onFrame = () => frames++;
+      busy.desktop.on('frame', onFrame);
+      // Every frame repaints the whole screen (about 200 kB planar): 40 frames are far more than the socket buffers.
+      const start = other.frames.length;
+      await other.waitFor(() => frames >= 40 && other.frames.length > start, 30000);
+      busy.desktop.off('frame', onFrame);
+      const queued = [...busy.sessions].map((s) => s.pendingBytes);
+      assert.ok(Math.max(...queued) < 1024 * 1024, `queued bytes per session: ${queued.join(', ')}`);
+      assert.ok(slowSession.stats.bytesOut < frames * 150_000, 'the stalled client was not sent every frame');
+    } finally {
+      slow.close();
+      other.close();
+      await busy.close();
+    }
+  });
+
   it('keeps serving others while a client stops reading', async () => {
     const slow = await connectMiniClient(server.port, { width: 1024, height: 768 });
     slow.socket.pause();
