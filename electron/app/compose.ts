@@ -68,6 +68,18 @@ function repairAfterCredssp(): (chunk: Buffer) => Buffer[] {
   };
 }
 
+/**
+ * `NOVA_CONSOLE_DEMO_PORT`: the demo console host's port (0: any free one), for runs that must not take Hyper-V's
+ * 2179 (tests, a second app on one machine). Unset or invalid: the default (2179 when free).
+ */
+function demoPortFromEnv(env: NodeJS.ProcessEnv, log: (line: string) => void): number | undefined {
+  const raw = env.NOVA_CONSOLE_DEMO_PORT;
+  if (raw === undefined || raw === '') return undefined;
+  if (/^\d+$/.test(raw) && Number(raw) <= 65535) return Number(raw);
+  log(`NOVA_CONSOLE_DEMO_PORT=${JSON.stringify(raw)} is not a port number (0 to 65535); using the default.`);
+  return undefined;
+}
+
 export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
   const { log } = opts;
   const closers: Array<() => Promise<void> | void> = [];
@@ -90,8 +102,9 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
     let demo: EmbeddedDemo | undefined;
     if (opts.demo !== false) {
       const d = typeof opts.demo === 'object' ? opts.demo : {};
+      const consolePort = d.consolePort ?? demoPortFromEnv(opts.env ?? process.env, log);
       try {
-        demo = await startEmbeddedDemo({ log, dataDir: opts.dataDir, extraServers: d.servers, consolePort: d.consolePort, fps: d.fps });
+        demo = await startEmbeddedDemo({ log, dataDir: opts.dataDir, extraServers: d.servers, consolePort, fps: d.fps });
       } catch (err) {
         // The app still serves real clouds and direct addresses without its demo.
         log(`The demo cloud could not start: ${(err as Error).message}`);
