@@ -5,7 +5,7 @@ import { createOpenStackConsoles } from '../../../electron/openstack/console-ser
 import { parseBody } from '../../../electron/openstack/envelope.ts';
 import { startFakeCloud, type FakeCloud, type FakeReply } from './fake-openstack.ts';
 
-const fixture = (name: string) => readFileSync(new URL(`../../fixtures/openstack/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/seed/${name}`, import.meta.url), 'utf8');
 const SERVER = '75ecef58-3b8e-4659-ab3b-5501454188e9';
 const TOKEN = 'f9906a48-b71e-4f18-baca-c987da3ebdb3';
 
@@ -17,13 +17,13 @@ after(async () => {
 test('every response example of the seed parses to the same object in JSON and XML', () => {
   const read = (name: string) =>
     parseBody({ status: 200, url: 'http://x/', text: fixture(name), headers: { 'content-type': name.endsWith('.xml') ? 'application/xml' : 'application/json' } });
-  const connectJson = read('seed-connect-info-response.json');
-  const connectXml = read('seed-connect-info-response.xml') as { console: Record<string, unknown> };
+  const connectJson = read('connect-info-response.json');
+  const connectXml = read('connect-info-response.xml') as { console: Record<string, unknown> };
   assert.deepEqual({ ...connectXml.console, port: Number(connectXml.console.port) }, connectJson!.console);
-  const urlXml = read('seed-rdp-console-response.xml') as { console: { url: string } };
+  const urlXml = read('get-rdp-console-response.xml') as { console: { url: string } };
   assert.equal(urlXml.console.url, `http://example.com:6083/?token=${TOKEN}`);
   // An XML body sent without a content type is still recognised by its declaration.
-  const untyped = parseBody({ status: 200, url: 'http://x/', text: fixture('seed-connect-info-response.xml'), headers: {} });
+  const untyped = parseBody({ status: 200, url: 'http://x/', text: fixture('connect-info-response.xml'), headers: {} });
   assert.deepEqual(untyped, connectXml);
 });
 
@@ -50,8 +50,8 @@ async function seedCloud(format: 'json' | 'xml', dialect: 'v2' | 'v3'): Promise<
       if (rest === `/servers/${SERVER}`) return { status: 200, body: { server: { id: SERVER, name: 'dafa', status: 'ACTIVE' } } };
       if (rest.endsWith('/action') && req.method === 'POST') {
         bodies.push(JSON.parse(body));
-        if (rest === `/servers/${SERVER}/action`) return reply('seed-rdp-console-response');
-        if (rest === `/console-auth-tokens/${TOKEN}/action`) return reply('seed-connect-info-response');
+        if (rest === `/servers/${SERVER}/action`) return reply('get-rdp-console-response');
+        if (rest === `/console-auth-tokens/${TOKEN}/action`) return reply('connect-info-response');
       }
       return { status: 404, body: { itemNotFound: { code: 404, message: 'The resource could not be found.' } } };
     },
@@ -79,9 +79,8 @@ for (const dialect of ['v2', 'v3'] as const) {
           port: 3389,
           internalAccessPath: '51af38c3-555e-4884-a314-6c8cdde37444',
         });
-        const suffix = dialect === 'v3' ? '-v3' : '';
-        assert.deepEqual(bodies[0], JSON.parse(fixture(`seed-rdp-console-request${suffix}.json`)));
-        assert.deepEqual(bodies[1], JSON.parse(fixture(`seed-connect-info-request${suffix}.json`)));
+        assert.deepEqual(bodies[0], JSON.parse(fixture(`${dialect}-get-rdp-console-request.json`)));
+        assert.deepEqual(bodies[1], JSON.parse(fixture(`${dialect}-connect-info-request.json`)));
         // The modern lookup was tried first and found absent.
         assert.ok(cloud.requests.some((r) => r.method === 'GET' && r.path.includes('/os-console-auth-tokens/')));
       } finally {
