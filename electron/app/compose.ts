@@ -51,21 +51,10 @@ export interface ComposedApp {
   close(): Promise<void>;
 }
 
-/**
- * The xrdp repair, engaged only once RDP proper starts. In the standard connection order the gateway relays the
- * CredSSP exchange too, and the repair (an RDP PDU framer) would hold those DER messages back and stall every NLA
- * login. CredSSP's TSRequests are DER SEQUENCEs (first byte 0x30); the server's first RDP PDU after them is a TPKT
- * (0x03) or fast-path PDU, and cannot share a chunk with them since the server sends it only after the client's
- * MCS request, which follows CredSSP.
- */
-function repairAfterCredssp(): (chunk: Buffer) => Buffer[] {
+/** The xrdp repair as the gateway's server→client filter (the gateway starts it where RDP proper begins). */
+function xrdpRepairFilter(): (chunk: Buffer) => Buffer[] {
   const repair = createXrdpRepair();
-  let rdp = false;
-  return (chunk) => {
-    if (!rdp && chunk.length > 0 && chunk[0] === 0x30) return [chunk];
-    rdp = true;
-    return repair.push(chunk);
-  };
+  return (chunk) => repair.push(chunk);
 }
 
 /**
@@ -158,7 +147,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
       verifyCertificate: trust.verify,
       onStatus: (status) => events('session.status', status),
       // IronRDP 0.7.0 draws padded bitmap rows (xrdp's) skewed; the repair rewrites only those rectangles.
-      serverFilter: (opts.env ?? process.env).NOVA_CONSOLE_XRDP_REPAIR === '0' ? undefined : repairAfterCredssp,
+      serverFilter: (opts.env ?? process.env).NOVA_CONSOLE_XRDP_REPAIR === '0' ? undefined : xrdpRepairFilter,
       allowOrigin: allowed ? (origin) => origin !== undefined && allowed.includes(origin) : undefined,
       log,
     });

@@ -137,7 +137,7 @@ export class RelaySession {
         this.credsspFromClient(data);
         return;
       case 'relay':
-        if (!this.rdpStarted && data[0] === 0x03) this.rdpStarted = true;
+        if (!this.rdpStarted && data[0] === 0x03) this.beginRdp();
         this.writeServer(data);
         return;
       case 'closed':
@@ -290,9 +290,25 @@ export class RelaySession {
 
   private startRelay(): void {
     this.phase = 'relay';
-    this.filter = this.hooks.serverFilter?.({ sessionId: this.sessionId, endpoint: this.endpoint });
+    if (this.rdpStarted) this.startFilter();
     this.watchServer();
     this.flushHeld();
+  }
+
+  /**
+   * Standard order with CredSSP: the client's first TPKT (its MCS Connect-Initial; WebSocket messages from the
+   * client are whole PDUs) ends authentication. The client sends it only after reading the server's last CredSSP
+   * message (and HYBRID_EX's Early User Authorization Result), so every server byte read before this point is
+   * authentication and every byte after it is RDP: the stream filter starts exactly here, never mid-message.
+   */
+  private beginRdp(): void {
+    this.rdpStarted = true;
+    this.startFilter();
+  }
+
+  /** The server→client filter sees RDP proper only, from its first byte. */
+  private startFilter(): void {
+    this.filter = this.hooks.serverFilter?.({ sessionId: this.sessionId, endpoint: this.endpoint });
   }
 
   private watchServer(): void {
@@ -447,7 +463,7 @@ export class RelaySession {
     }
     // The client already got a confirm from us; the server's is dropped and RDP proper starts.
     this.phase = 'relay';
-    this.filter = this.hooks.serverFilter?.({ sessionId: this.sessionId, endpoint: this.endpoint });
+    this.startFilter();
     if (rest.length) this.sendFiltered(rest);
     this.flushHeld();
   }

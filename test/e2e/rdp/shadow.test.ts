@@ -10,6 +10,7 @@ import { PNG } from 'pngjs';
 import { chromiumMissing } from '../../support/chromium.ts';
 import { DESKTOP, shadowMissing, startDesktop, startShadow, type Desktop, type ShadowServer } from '../../support/rdp-servers.ts';
 import type { SessionGrant } from '../../../electron/api/contract.ts';
+import { createXrdpRepair, type XrdpRepairStats } from '../../../electron/rdp/xrdp-repair/index.ts';
 import { canvasFrame, connectPage, distinctColours, share, startHarness, waitForFrame, type Harness } from './harness.ts';
 
 // IronRDP's WASM client in Chromium, through the real gateway, against FreeRDP's shadow server sharing an Xvfb
@@ -22,13 +23,22 @@ let desktop: Desktop;
 let tlsServer: ShadowServer;
 let nlaServer: ShadowServer;
 let h: Harness;
+/** PDUs the xrdp repair framed, per gateway session. */
+const repairStats = new Map<string, XrdpRepairStats>();
 
 before(async () => {
   if (skip) return;
   desktop = await startDesktop();
   tlsServer = await startShadow({ display: desktop.x.display });
   nlaServer = await startShadow({ display: desktop.x.display, nla: NLA });
-  h = await startHarness();
+  // The gateway runs with the xrdp repair plugged in, as the app does: it must not disturb other servers' streams
+  // nor the CredSSP exchange that precedes RDP in the standard order.
+  h = await startHarness({
+    serverFilter: ({ sessionId }) => {
+      const repair = createXrdpRepair({ onStats: (s) => repairStats.set(sessionId, { ...s }) });
+      return (chunk) => repair.push(chunk);
+    },
+  });
 });
 
 after(async () => {
@@ -125,9 +135,13 @@ test('one WASM module, several sessions: each renders, ending one leaves the oth
 test('NLA with the right password renders the desktop', { skip }, async () => {
   const page = await h.newPage();
   try {
-    const result = await connectPage(page, grantFor(nlaServer.port), { username: NLA.user, password: NLA.password });
+    const grant = grantFor(nlaServer.port);
+    const result = await connectPage(page, grant, { username: NLA.user, password: NLA.password });
     assert.deepEqual(result, { ok: true });
     await expectDesktop(page);
+    // The repair framed the session's RDP PDUs (it started after CredSSP) and passed them through.
+    const stats = repairStats.get(grant.sessionId);
+    assert.ok(stats && stats.passed > 10, `the xrdp repair did not see the RDP stream: ${JSON.stringify(stats)}`);
   } finally {
     await page.close();
   }

@@ -524,3 +524,59 @@ test('an Origin the app does not allow is refused at the upgrade; a silent clien
     await strict.close();
   }
 });
+
+test('standard order with HYBRID_EX: the server filter starts at RDP proper, not inside a CredSSP message split over reads', async () => {
+  // A TSRequest-shaped DER message the server sends in two TLS records, then HYBRID_EX's 4-byte Early User
+  // Authorization Result; RDP starts when the client sends its first TPKT (the MCS Connect-Initial).
+  const tsRequest = Buffer.concat([Buffer.from([0x30, 0x81, 0x90]), randomBytes(0x90)]);
+  const earlyAuth = Buffer.from([0, 0, 0, 0]);
+  const mcsResponse = Buffer.concat([Buffer.from([0x03, 0, 0, 40, 2, 0xf0, 0x80]), randomBytes(33)]);
+  let sendRest: () => void = () => {};
+  const serverSaw: Buffer[] = [];
+  const double = await startRdpDouble({
+    order: 'standard',
+    cert,
+    selectProtocol: 8,
+    onSecure: (tls) => {
+      tls.write(tsRequest.subarray(0, 50));
+      sendRest = () => tls.write(Buffer.concat([tsRequest.subarray(50), earlyAuth]));
+      tls.on('data', (d: Buffer) => {
+        serverSaw.push(d);
+        if (d[0] === 0x03) tls.write(mcsResponse);
+      });
+    },
+  });
+  const filtered: Buffer[] = [];
+  const gw = new RdpGateway({
+    verifyCertificate: async () => true,
+    onStatus: () => {},
+    serverFilter: () => (chunk) => {
+      filtered.push(Buffer.from(chunk));
+      return [chunk];
+    },
+  });
+  await gw.listen();
+  const g = gw.grant({ host: '127.0.0.1', port: double.port, vmconnect: false });
+  const ws = await openWs(g.gatewayUrl);
+  try {
+    const received: Buffer[] = [];
+    const size = () => received.reduce((n, b) => n + b.length, 0);
+    const answer = await sendRaw(ws, requestPdu({ destination: g.destination, proxyAuth: g.token }));
+    assert.equal(answer.pdu?.error, undefined);
+    ws.on('message', (d: Buffer) => received.push(d));
+    await waitFor(() => size() >= 50, 'the first part of the CredSSP message');
+    sendRest();
+    await waitFor(() => size() >= tsRequest.length + 4, 'the rest of the CredSSP message and the early authorization result');
+    const mcsRequest = Buffer.concat([Buffer.from([0x03, 0, 0, 12, 2, 0xf0, 0x80]), randomBytes(5)]);
+    ws.send(mcsRequest);
+    await waitFor(() => size() >= tsRequest.length + 4 + mcsResponse.length, 'the MCS response');
+    assert.deepEqual(Buffer.concat(received), Buffer.concat([tsRequest, earlyAuth, mcsResponse]));
+    assert.deepEqual(Buffer.concat(serverSaw), mcsRequest);
+    // The filter saw the RDP bytes and nothing of the authentication.
+    assert.deepEqual(Buffer.concat(filtered), mcsResponse);
+  } finally {
+    await closeWs(ws);
+    await gw.close();
+    await double.close();
+  }
+});

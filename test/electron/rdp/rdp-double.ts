@@ -45,6 +45,8 @@ export interface DoubleOptions {
   silentAfterRequest?: boolean;
   /** Answer the X.224 request, then send these bytes instead of starting TLS. */
   garbageInsteadOfTls?: Buffer;
+  /** Standard order: the protocol the confirm selects (default 1, TLS; 2 HYBRID, 8 HYBRID_EX). */
+  selectProtocol?: number;
   /** Standard order: replaces the echo once TLS is up (for flow-control tests). */
   onSecure?: (tls: TLSSocket) => void;
 }
@@ -130,7 +132,7 @@ export async function startRdpDouble(opts: DoubleOptions): Promise<RdpDouble> {
           socket.write(opts.garbageInsteadOfTls);
           return;
         }
-        socket.write(confirmBytes(1, opts.failureCode));
+        socket.write(confirmBytes(opts.selectProtocol ?? 1, opts.failureCode));
         if (opts.failureCode !== undefined) {
           socket.end();
           return;
