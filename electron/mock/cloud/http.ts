@@ -1,5 +1,5 @@
-// Small HTTP plumbing shared by the demo cloud's route modules: one request record, body reading with a size cap,
-// and reply helpers that always set Content-Type and Content-Length (real OpenStack services do, and clients rely on it).
+// HTTP plumbing shared by the demo cloud's route modules: one request record, body reading with a size cap,
+// and reply functions that always set Content-Type and Content-Length (real OpenStack services do, and clients rely on it).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export type Headers = Record<string, string>;

@@ -1,4 +1,4 @@
-// Little helpers for building and reading protocol messages. RDP mixes little-endian (most PDUs) with big-endian
+// Byte writers and readers for building and parsing protocol messages. RDP mixes little-endian (most PDUs) with big-endian
 // (TPKT, MCS PER fields), so both are spelled out at each call site.
 
 export class ByteWriter {

@@ -1,4 +1,4 @@
-// Test helpers for the demo cloud: raw HTTP requests written by hand (node:http, so GET may carry a body as the seed
+// Request functions for the demo cloud's tests: raw HTTP requests written by hand (node:http, so GET may carry a body as the seed
 // writes it), and Keystone logins built from the documented request body.
 import { request as httpRequest } from 'node:http';
 
