@@ -19,8 +19,11 @@ import type {
 export interface ConsoleService {
   listClouds(): Promise<CloudSummary[]>;
   listServers(args: ListServersArgs): Promise<ServerPage>;
-  consoleUrl(cloud: string, server: string): Promise<{ cloud: string; serverId: string; url: string }>;
+  /** `name`: the server's name as Nova knows it (tab titles), where the service has it. */
+  consoleUrl(cloud: string, server: string): Promise<{ cloud: string; serverId: string; url: string; name?: string }>;
   resolve(url: string, cloud?: string): Promise<ConsoleConnectInfo>;
+  /** The name of a server by id (GET /servers/{id}); undefined when unknown. Optional: titles fall back to the id. */
+  serverName?(cloud: string, serverId: string): Promise<string | undefined>;
 }
 
 /** Gateway sessions (electron/rdp): resolves a target through ConsoleService, then mints a one-time grant. */

@@ -121,6 +121,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
       listClouds: visibleClouds,
       listServers: (args) => openstack.listServers(args),
       consoleUrl: (cloud, server) => openstack.consoleUrl(cloud, server),
+      serverName: (cloud, serverId) => openstack.serverName(cloud, serverId),
       resolve: async (url, cloud) => {
         const info = await openstack.resolve(url, cloud);
         endpointCloud.set(formatEndpoint(info.host, info.port).toLowerCase(), info.cloud);

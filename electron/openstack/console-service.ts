@@ -18,6 +18,7 @@ export interface OpenStackConsolesOptions {
 
 export interface OpenStackConsoles extends ConsoleService {
   cloudNames(): string[];
+  serverName(cloud: string, serverId: string): Promise<string | undefined>;
   /** The Nova client of one cloud (the CLI and tests use it directly). */
   nova(cloud: string): NovaClient;
   /** Drops every connection; the service must not be used afterwards. */
@@ -102,8 +103,12 @@ export function createOpenStackConsoles(opts: OpenStackConsolesOptions): OpenSta
         } catch {
           // an odd URL is the caller's to judge; it only loses the resolve() hint
         }
-        return { cloud, serverId: found.id, url };
+        return { cloud, serverId: found.id, url, name: found.name };
       });
+    },
+
+    async serverName(cloud: string, serverId: string): Promise<string | undefined> {
+      return inCloud(cloud, async () => (await clientOf(cloud).nova.getServer(serverId))?.name);
     },
 
     async resolve(url: string, cloud?: string): Promise<ConsoleConnectInfo> {

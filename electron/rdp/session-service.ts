@@ -37,16 +37,20 @@ export class GatewaySessions implements SessionService {
     let host: string;
     let port: number;
     switch (target.kind) {
-      case 'url':
+      case 'url': {
         info = await consoles.resolve(target.url, target.cloud);
-        title = info.instanceUuid;
-        server = { cloud: info.cloud, id: info.instanceUuid, name: info.instanceUuid, status: 'UNKNOWN' };
+        const name = await this.nameOfInstance(target.url, info.cloud, info.instanceUuid);
+        title = name;
+        server = { cloud: info.cloud, id: info.instanceUuid, name, status: 'UNKNOWN' };
         break;
+      }
       case 'server': {
         const url = await consoles.consoleUrl(target.cloud, target.server);
         info = await consoles.resolve(url.url, url.cloud);
-        title = target.server;
-        server = { cloud: url.cloud, id: url.serverId, name: target.server, status: 'UNKNOWN' };
+        // What the user picked may be an id; Nova's name is the title (the id when the service has no name).
+        const name = url.name || url.serverId;
+        title = name;
+        server = { cloud: url.cloud, id: url.serverId, name, status: 'UNKNOWN' };
         break;
       }
       case 'address':
@@ -88,9 +92,37 @@ export class GatewaySessions implements SessionService {
     };
   }
 
+  /**
+   * A pasted URL's server name: Horizon's `&title=name(uuid)` when it names this instance, else one GET
+   * /servers/{id} in the cloud that resolved the token; the instance id when neither works (a title is not worth
+   * failing the session for).
+   */
+  private async nameOfInstance(url: string, cloud: string, instanceUuid: string): Promise<string> {
+    const fromUrl = horizonTitle(url);
+    if (fromUrl && fromUrl.name && (!fromUrl.instanceUuid || fromUrl.instanceUuid === instanceUuid.toLowerCase())) return fromUrl.name;
+    try {
+      return (await this.opts.consoles.serverName?.(cloud, instanceUuid)) || instanceUuid;
+    } catch {
+      return instanceUuid;
+    }
+  }
+
   async close(sessionId: string): Promise<void> {
     this.opts.gateway.revoke(sessionId, 'the tab was closed');
   }
+}
+
+/** Horizon adds `title=name(uuid)` to the console URLs it shows; the uuid part is optional here. */
+function horizonTitle(url: string): { name: string; instanceUuid?: string } | undefined {
+  let raw: string | null;
+  try {
+    raw = new URL(url.trim().replace(/^["'<]+|["'>]+$/g, '')).searchParams.get('title');
+  } catch {
+    return undefined;
+  }
+  if (!raw) return undefined;
+  const m = /^(.*)\(([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\)\s*$/i.exec(raw);
+  return m ? { name: m[1].trim(), instanceUuid: m[2].toLowerCase() } : { name: raw.trim() };
 }
 
 /** Accepts `[v6]`, `v6`, names and IPv4; the gateway formats it back as the client expects. */

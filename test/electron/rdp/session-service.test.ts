@@ -14,7 +14,7 @@ const consoles: ConsoleService = {
   consoleUrl: async (cloud, server) => {
     calls.push(`consoleUrl ${cloud} ${server}`);
     if (server === 'building') throw new AppError('not-ready', 'Instance building is not ready');
-    return { cloud, serverId: 'uuid-of-' + server, url: 'http://proxy:6083/?token=t1' };
+    return { cloud, serverId: 'uuid-of-' + server, url: 'http://proxy:6083/?token=t1', name: server };
   },
   resolve: async (url, cloud) => {
     calls.push(`resolve ${url} ${cloud ?? '-'}`);
@@ -76,4 +76,60 @@ test('a direct address uses the standard order, carries remembered credentials, 
   assert.deepEqual(revoked, [v6.sessionId]);
   await credentials.save('rdp.example:3390', null);
   assert.equal(await credentials.get('rdp.example:3390'), undefined);
+});
+
+test('tab titles are the Nova server name: from the console request, from Horizon\'s title, or from one server lookup', async (t) => {
+  const { startFakeCloud } = await import('../openstack/fake-openstack.ts');
+  const { createOpenStackConsoles } = await import('../../../electron/openstack/console-service.ts');
+  const fake = await startFakeCloud();
+  const openstack = createOpenStackConsoles({
+    clouds: [{ name: 'c', authType: 'password', auth: { auth_url: fake.authUrl, username: 'admin', password: 'admin-pw', project_name: 'admin' } }],
+    timeoutMs: 3000,
+  });
+  t.after(async () => {
+    openstack.close();
+    await fake.close();
+  });
+  const { gateway } = fakeGateway();
+  const sessions = new GatewaySessions({ consoles: openstack, gateway });
+  const DB = '66666666-6666-4666-8666-666666666666';
+  const WEB = '11111111-1111-4111-8111-111111111111';
+  const lookups = () => fake.requests.filter((r) => r.method === 'GET' && /\/servers\/[0-9a-f-]{36}$/.test(r.path)).map((r) => r.path.split('/').pop());
+
+  // Picked by id in the sidebar: the title is the name Nova gave with the console URL.
+  const byId = await sessions.open({ kind: 'server', cloud: 'c', server: DB });
+  assert.equal(byId.title, 'db (primary)');
+  assert.deepEqual(byId.server, { cloud: 'c', id: DB, name: 'db (primary)', status: 'UNKNOWN' });
+
+  // A pasted URL without a title: one GET /servers/{id} in the cloud that resolved it.
+  const { url } = await openstack.consoleUrl('c', 'web-1');
+  const before = lookups().length;
+  const pasted = await sessions.open({ kind: 'url', url });
+  assert.equal(pasted.title, 'web-1');
+  assert.equal(pasted.server?.name, 'web-1');
+  assert.deepEqual(lookups().slice(before), [WEB]);
+
+  // Horizon's &title=name(uuid) names it without a lookup; a title naming another instance is not believed.
+  const fresh = (await openstack.consoleUrl('c', 'web-1')).url;
+  const n = lookups().length;
+  const horizon = await sessions.open({ kind: 'url', url: `${fresh}&title=${encodeURIComponent(`web-1 (Horizon)(${WEB})`)}` });
+  assert.equal(horizon.title, 'web-1 (Horizon)');
+  assert.equal(lookups().length, n);
+  const other = await sessions.open({ kind: 'url', url: `${(await openstack.consoleUrl('c', 'web-1')).url}&title=${encodeURIComponent(`db(${DB})`)}` });
+  assert.equal(other.title, 'web-1');
+
+  // An instance Nova does not list (deleted meanwhile): the id is the title, the session still opens.
+  const GONE = '99999999-9999-4999-8999-999999999999';
+  fake.addConsoleToken('abcdefab-0000-4000-8000-000000000001', { instance_uuid: GONE, host: '10.1.1.1', port: 2179 });
+  const gone = await sessions.open({ kind: 'url', url: 'http://127.0.0.1:6083/?token=abcdefab-0000-4000-8000-000000000001', cloud: 'c' });
+  assert.equal(gone.title, GONE);
+  assert.equal(gone.destination, '10.1.1.1:2179');
+
+  // A failing lookup (Nova answers 500) falls back to the id as well.
+  const failing = new GatewaySessions({
+    consoles: { ...consoles, serverName: async () => Promise.reject(new AppError('unreachable', 'down')) },
+    gateway,
+  });
+  const fallback = await failing.open({ kind: 'url', url: 'http://proxy:6083/?token=abc' });
+  assert.equal(fallback.title, 'uuid-1');
 });
