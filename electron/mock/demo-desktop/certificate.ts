@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, webcrypto, X509Certificate } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { installReflectMetadata } from './reflect-shim.ts';
+// @peculiar/x509 loads tsyringe, which needs the Reflect metadata API before it is imported.
+import 'reflect-metadata';
 
 export interface CertificateFiles {
   cert: string;
@@ -50,7 +51,6 @@ async function loadOrCreate(dataDir: string, commonName: string): Promise<Certif
   } catch {
     // not there yet: create below
   }
-  installReflectMetadata();
   const x509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto as unknown as Crypto);
   const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };

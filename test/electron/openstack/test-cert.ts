@@ -1,27 +1,9 @@
 // Self-signed certificates for the TLS tests, made in-process so each test picks the names and dates it needs.
 import { webcrypto } from 'node:crypto';
 
-// @peculiar/x509 pulls in tsyringe, which insists on the Reflect metadata API (the reflect-metadata package is not
-// installed). It only stores constructor metadata, so a per-object map is enough.
-const R = Reflect as unknown as Record<string, unknown>;
-if (typeof R.getMetadata !== 'function') {
-  const store = new WeakMap<object, Map<unknown, unknown>>();
-  const own = (key: unknown, target: object, prop?: unknown) => store.get(target)?.get(`${String(prop ?? '')}\u0000${String(key)}`);
-  R.getOwnMetadata = own;
-  R.getMetadata = (key: unknown, target: object, prop?: unknown) => {
-    for (let t: object | null = target; t; t = Object.getPrototypeOf(t)) {
-      const v = own(key, t, prop);
-      if (v !== undefined) return v;
-    }
-    return undefined;
-  };
-  R.defineMetadata = (key: unknown, value: unknown, target: object, prop?: unknown) => {
-    if (!store.has(target)) store.set(target, new Map());
-    store.get(target)!.set(`${String(prop ?? '')}\u0000${String(key)}`, value);
-  };
-  R.hasMetadata = (key: unknown, target: object, prop?: unknown) => (R.getMetadata as (...a: unknown[]) => unknown)(key, target, prop) !== undefined;
-  R.metadata = (key: unknown, value: unknown) => (target: object, prop?: unknown) => (R.defineMetadata as (...a: unknown[]) => void)(key, value, target, prop);
-}
+// @peculiar/x509 loads tsyringe, which needs the Reflect metadata API before it is imported.
+import 'reflect-metadata';
+
 const x509 = await import('@peculiar/x509');
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
