@@ -2,6 +2,7 @@ import { AppError } from '../api/app-error.ts';
 import type { ConsoleConnectInfo, ConsoleTarget, SessionGrant } from '../api/contract.ts';
 import type { ConsoleService, CredentialService, SessionService } from '../api/services.ts';
 import type { GrantRequest, IssuedGrant } from './gateway.ts';
+import { encodePreconnectionPdu, PreconnectionBlobError } from './preconnection.ts';
 
 /**
  * `session.open` / `session.close`: turns what the user picked (a pasted console URL, a server in the sidebar, a
@@ -69,9 +70,16 @@ export class GatewaySessions implements SessionService {
     host = normaliseHost(host);
     if (!host) throw new AppError('bad-url', 'The console has no host to connect to.');
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new AppError('bad-url', `The console's port ${port} is not a valid TCP port.`);
-    const preConnectionBlob = info?.internalAccessPath || undefined;
-    const forced = info ? this.opts.vmconnectFor?.(info.cloud) : undefined;
-    const vmconnect = forced ?? preConnectionBlob !== undefined;
+    let preConnectionBlob: string | undefined;
+    let vmconnect: boolean;
+    if (info) {
+      preConnectionBlob = info.internalAccessPath || undefined;
+      vmconnect = this.opts.vmconnectFor?.(info.cloud) ?? preConnectionBlob !== undefined;
+    } else {
+      preConnectionBlob = (target as { preConnectionBlob?: string }).preConnectionBlob || undefined;
+      vmconnect = addressUsesVmconnect(port, preConnectionBlob);
+    }
+    if (preConnectionBlob !== undefined) checkBlob(preConnectionBlob);
     let issued: IssuedGrant;
     try {
       issued = this.opts.gateway.grant({ host, port, preConnectionBlob, vmconnect });
@@ -109,6 +117,25 @@ export class GatewaySessions implements SessionService {
 
   async close(sessionId: string): Promise<void> {
     this.opts.gateway.revoke(sessionId, 'the tab was closed');
+  }
+}
+
+/**
+ * A direct address (an `.rdp` file's `pcb:s:`) has no cloud to ask, and the `.rdp` format has no field naming the
+ * connection order. A blob on Hyper-V's VMConnect port 2179 means a Hyper-V console (VMConnect order); a blob on any
+ * other port is routing information for the standard order (e.g. a VM pool behind a broker), sent before X.224.
+ */
+export const HYPERV_CONSOLE_PORT = 2179;
+function addressUsesVmconnect(port: number, blob: string | undefined): boolean {
+  return blob !== undefined && port === HYPERV_CONSOLE_PORT;
+}
+
+/** Refuses a blob the gateway could not encode now, with a sentence, rather than when the page connects. */
+function checkBlob(blob: string): void {
+  try {
+    encodePreconnectionPdu(blob);
+  } catch (err) {
+    throw new AppError('bad-request', `The pre-connection blob cannot be used: ${err instanceof PreconnectionBlobError ? err.message : 'bad value'}.`);
   }
 }
 

@@ -133,3 +133,47 @@ test('tab titles are the Nova server name: from the console request, from Horizo
   const fallback = await failing.open({ kind: 'url', url: 'http://proxy:6083/?token=abc' });
   assert.equal(fallback.title, 'uuid-1');
 });
+
+test('a direct address with a pre-connection blob: VMConnect order on Hyper-V\'s port 2179, standard order elsewhere', async () => {
+  const { gateway, grants } = fakeGateway();
+  const sessions = new GatewaySessions({ consoles, gateway });
+  const hyperv = await sessions.open({ kind: 'address', host: 'hv1.example', port: 2179, preConnectionBlob: VM });
+  assert.deepEqual(grants[0], { host: 'hv1.example', port: 2179, preConnectionBlob: VM, vmconnect: true });
+  assert.equal(hyperv.preConnectionBlob, VM);
+  assert.equal(hyperv.vmconnect, true);
+  const pooled = await sessions.open({ kind: 'address', host: 'broker.example', port: 3389, preConnectionBlob: 'pool-7' });
+  assert.deepEqual(grants[1], { host: 'broker.example', port: 3389, preConnectionBlob: 'pool-7', vmconnect: false });
+  assert.equal(pooled.preConnectionBlob, 'pool-7');
+  // Port 2179 without a blob is not a Hyper-V console (it could not route to a VM): standard order.
+  await sessions.open({ kind: 'address', host: 'hv1.example', port: 2179 });
+  assert.equal(grants[2].vmconnect, false);
+  await assert.rejects(
+    sessions.open({ kind: 'address', host: 'hv1.example', port: 2179, preConnectionBlob: 'a\u0000b' }),
+    (e: unknown) => e instanceof AppError && e.code === 'bad-request' && /pre-connection blob cannot be used: .*NUL/.test(e.message),
+  );
+  assert.equal(grants.length, 3, 'no grant for a blob that cannot be sent');
+});
+
+test('a direct address with a blob through the real gateway: the PDU V2 reaches the server before X.224', async (t) => {
+  const { RdpGateway } = await import('../../../electron/rdp/gateway.ts');
+  const { makeCert, startRdpDouble } = await import('./rdp-double.ts');
+  const { openWs, requestPdu, sendRaw } = await import('./gateway-client.ts');
+  const double = await startRdpDouble({ order: 'standard', cert: makeCert() });
+  const gw = new RdpGateway({ verifyCertificate: async () => true, onStatus: () => {} });
+  await gw.listen();
+  t.after(async () => {
+    await gw.close();
+    await double.close();
+  });
+  const sessions = new GatewaySessions({ consoles, gateway: gw });
+  const grant = await sessions.open({ kind: 'address', host: '127.0.0.1', port: double.port, preConnectionBlob: VM });
+  assert.equal(grant.vmconnect, false);
+  const ws = await openWs(grant.gatewayUrl);
+  const answer = await sendRaw(ws, requestPdu({ destination: grant.destination, proxyAuth: grant.token, preconnectionBlob: grant.preConnectionBlob }));
+  ws.close();
+  assert.equal(answer.pdu?.error, undefined);
+  const conv = double.conversations[0];
+  assert.deepEqual(conv.steps.slice(0, 2), ['pcb', 'x224']);
+  // cchPCB counts two terminating NULs; the id follows as UTF-16LE.
+  assert.equal(conv.pcb!.subarray(18).toString('utf16le').replace(/\u0000+$/, ''), VM);
+});
