@@ -36,6 +36,11 @@ export interface CloudSummary {
   authUrl: string;
   region?: string;
   isDemo: boolean;
+  /**
+   * Whether the signed-in user holds the admin role (Keystone token roles), which lets it list all projects' servers.
+   * Absent until the cloud has been signed in to (its first server page); `clouds.changed` brings it then.
+   */
+  isAdmin?: boolean;
 }
 
 export interface ServerSummary {

@@ -110,16 +110,32 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
     const openstack = createOpenStackConsoles({ clouds });
     closers.push(() => openstack.close());
 
+    // Admin or not, per cloud: learnt from the Keystone token the first server page signed in with, so listing the
+    // clouds never waits for a sign-in (a slow cloud would hold up the whole sidebar).
+    const adminOf = new Map<string, boolean>();
     // The demo cloud is listed unless hidden in settings; everything else passes straight through.
     const visibleClouds = async (): Promise<CloudSummary[]> => {
       const hide = (await settings.get()).hideDemoCloud;
-      return (await openstack.listClouds()).filter((c) => !(hide && c.isDemo));
+      return (await openstack.listClouds())
+        .filter((c) => !(hide && c.isDemo))
+        .map((c) => (adminOf.has(c.name) ? { ...c, isAdmin: adminOf.get(c.name) } : c));
+    };
+    const learnAdmin = async (cloud: string) => {
+      if (adminOf.has(cloud)) return;
+      const admin = await openstack.nova(cloud).isAdmin().catch(() => undefined);
+      if (admin === undefined || adminOf.has(cloud)) return;
+      adminOf.set(cloud, admin);
+      events('clouds.changed', await visibleClouds());
     };
     // Which cloud each console endpoint belongs to, so a cloud's console credentials apply to its hosts.
     const endpointCloud = new Map<string, string>();
     const consoles: ConsoleService = {
       listClouds: visibleClouds,
-      listServers: (args) => openstack.listServers(args),
+      listServers: async (args) => {
+        const page = await openstack.listServers(args);
+        await learnAdmin(args.cloud);
+        return page;
+      },
       consoleUrl: (cloud, server) => openstack.consoleUrl(cloud, server),
       serverName: (cloud, serverId) => openstack.serverName(cloud, serverId),
       resolve: async (url, cloud) => {

@@ -64,14 +64,17 @@ function CloudSection({ cloud, query }: { cloud: CloudSummary; query: string }) 
           ⟳
         </button>
       </header>
-      <label className="all-projects">
-        <input
-          type="checkbox"
-          checked={data.allProjects}
-          onChange={(e) => void loadServers(cloud.name, { allProjects: e.target.checked })}
-        />
-        All projects (admin)
-      </label>
+      {/* Only admins may list other projects' servers (Nova's policy); the cloud says so once signed in to. */}
+      {cloud.isAdmin && (
+        <label className="all-projects">
+          <input
+            type="checkbox"
+            checked={data.allProjects}
+            onChange={(e) => void loadServers(cloud.name, { allProjects: e.target.checked })}
+          />
+          All projects
+        </label>
+      )}
       {data.state === 'loading' && data.servers.length === 0 && <p className="muted">Loading servers…</p>}
       {data.state === 'error' && (
         <div className="cloud-error" role="alert">

@@ -2,8 +2,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
+import { PROJECTS, buildServers } from '../../../electron/mock/cloud/demo-data.ts';
 
 const TESSERACT = '/usr/bin/tesseract';
 
@@ -118,6 +120,37 @@ test('search as you type by name, id or IP', { skip: chromiumMissing }, async ()
   assert.deepEqual(await visible(), []);
   await search.fill('');
   assert.ok((await visible()).length > 10);
+});
+
+test('All projects (admins only): on, the servers of both demo projects; off, only those of the admin\'s project', { skip: chromiumMissing }, async () => {
+  // The oracle is the demo's own data, not what the app fetched.
+  const projectOf = new Map(buildServers(0).map((s) => [s.name, s.projectId]));
+  const adminProject = PROJECTS.find((p) => p.name === 'admin')!.id;
+  const all = [...projectOf.keys()].sort();
+  const adminOnly = all.filter((n) => projectOf.get(n) === adminProject);
+  assert.ok(adminOnly.length > 0 && adminOnly.length < all.length);
+  const region = page.getByRole('region', { name: DEMO });
+  const toggle = region.getByRole('checkbox', { name: 'All projects' });
+  // Every row of the demo fits the tree's height, so the virtualized list renders them all.
+  const listed = async () => (await tree().getByRole('treeitem').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')!))).sort();
+  const waitForCount = (n: number) =>
+    page.waitForFunction(
+      ({ label, n }) => document.querySelector(`[role=tree][aria-label="${label}"] [role=treeitem]`)?.getAttribute('aria-setsize') === String(n),
+      { label: DEMO, n },
+    );
+
+  await toggle.waitFor();
+  assert.equal(await toggle.isChecked(), true, 'the demo starts with all projects');
+  await waitForCount(all.length);
+  assert.deepEqual(await listed(), all);
+  await toggle.uncheck();
+  await waitForCount(adminOnly.length);
+  assert.deepEqual(await listed(), adminOnly);
+  await toggle.check();
+  await waitForCount(all.length);
+  assert.deepEqual(await listed(), all);
+  // The unreachable cloud was never signed in to: nothing says its user is an admin, so it offers no toggle.
+  assert.equal(await page.getByRole('region', { name: 'broken' }).getByRole('checkbox').count(), 0);
 });
 
 test('garbage typed or pasted is explained in an alert and opens nothing', { skip: chromiumMissing }, async () => {
@@ -288,6 +321,79 @@ test('settings: hiding the demo cloud removes it from the sidebar, showing it br
   await tree().waitFor({ state: 'detached' });
   await dialog.getByRole('checkbox', { name: 'Hide the demo cloud' }).uncheck();
   await tree().waitFor();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await dialog.waitFor({ state: 'detached' });
+});
+
+test('F11 with no display focused puts the active tab\'s display in fullscreen; F11 again leaves it', { skip: chromiumMissing }, async () => {
+  await item('ad-dc-01').click();
+  await tab('ad-dc-01').waitFor();
+  const areaId = `${await tab('ad-dc-01').getAttribute('aria-controls')}`.replace(/-panel$/, '') + '-display';
+  await page.getByRole('searchbox', { name: 'Search servers' }).focus();
+  assert.equal(await page.evaluate(() => document.activeElement?.closest('.display')), null);
+  await page.keyboard.press('F11');
+  await page.waitForFunction(() => document.fullscreenElement !== null, undefined, { timeout: 5_000 });
+  const full = await page.evaluate(() => ({ id: document.fullscreenElement?.id, canvas: document.fullscreenElement?.querySelector('canvas')?.getAttribute('aria-label') }));
+  assert.equal(full.canvas, 'Remote display: ad-dc-01', `fullscreen element: ${JSON.stringify(full)}`);
+  assert.equal(full.id, areaId);
+  await page.keyboard.press('F11');
+  await page.waitForFunction(() => document.fullscreenElement === null, undefined, { timeout: 5_000 });
+  await page.getByRole('button', { name: 'Close ad-dc-01', exact: true }).click();
+  await tab('ad-dc-01').waitFor({ state: 'detached' });
+});
+
+/** Saves one cloud's console credentials through the Settings dialog. */
+async function saveConsoleCredentials(username: string, password: string) {
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Settings' });
+  const form = dialog.getByRole('form', { name: `Console credentials for ${DEMO}` });
+  await form.getByRole('textbox', { name: 'User name' }).fill(username);
+  await form.getByLabel('Password').fill(password);
+  await form.getByRole('button', { name: 'Save' }).click();
+  await page.waitForFunction(() => (document.querySelector('.modal input[type=password]') as HTMLInputElement | null)?.value === '');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+test('settings: console credentials saved for the demo cloud are what its next tab signs in with', { skip: chromiumMissing }, async () => {
+  const demo = app!.host.app.demo!;
+  const right = demo.consoleCredentials;
+  const panelStatus = async (name: string) => (await statusOf(name)).innerText();
+  try {
+    // Wrong ones first: the console host refuses them, which shows they were used.
+    await saveConsoleCredentials(right.username, 'not-the-console-password');
+    assert.deepEqual(app!.host.app.settings.consoleCredentials('demo'), { username: right.username, password: 'not-the-console-password' });
+    await item('ad-dc-01').click();
+    const signIn = page.getByRole('dialog', { name: 'Sign in to ad-dc-01' });
+    await signIn.waitFor({ timeout: 20_000 });
+    assert.match(await panelStatus('ad-dc-01'), /^Disconnected: /);
+    await signIn.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'Close ad-dc-01', exact: true }).click();
+
+    // The right ones: a new tab of the same cloud connects with them, no dialog.
+    await saveConsoleCredentials(right.username, right.password);
+    assert.deepEqual(app!.host.app.settings.consoleCredentials('demo'), { username: right.username, password: right.password });
+    await item('ad-dc-01').click();
+    await expectLive('ad-dc-01');
+    assert.equal(await page.getByRole('dialog').count(), 0);
+  } finally {
+    await app!.host.app.settings.update({ consoleCredentials: { cloud: 'demo', credentials: right } });
+  }
+});
+
+test('settings: the trusted certificates are listed with endpoint and SHA-256 fingerprint', { skip: chromiumMissing }, async () => {
+  const demo = app!.host.app.demo!;
+  // The oracle: the demo console host's own certificate, fingerprinted by Node.
+  const fingerprint = new X509Certificate(demo.consoleCertificate).fingerprint256;
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Settings' });
+  const certs = dialog.getByRole('region', { name: 'Trusted certificates' });
+  const revoke = certs.getByRole('button', { name: `Revoke ${demo.consoleEndpoint}`, exact: true });
+  await revoke.waitFor();
+  const entry = certs.getByRole('listitem').filter({ has: page.getByRole('button', { name: `Revoke ${demo.consoleEndpoint}`, exact: true }) });
+  const text = await entry.innerText();
+  assert.ok(text.includes(demo.consoleEndpoint), text);
+  assert.ok(text.includes(fingerprint), `${fingerprint} not in ${text}`);
   await dialog.getByRole('button', { name: 'Close' }).click();
   await dialog.waitFor({ state: 'detached' });
 });

@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeApp, type ComposedApp } from '../../../electron/app/compose.ts';
@@ -33,6 +33,13 @@ test('demo cloud listed (or hidden), its console reached with filled-in credenti
   const { consoles, sessions, trust, settings } = app.services;
   assert.deepEqual((await consoles.listClouds()).map((c) => [c.name, c.label, c.isDemo]), [['demo', 'Demo cloud (offline)', true]]);
 
+  // Admin or not is learnt from the sign-in of the first server page, then announced.
+  assert.equal((await consoles.listClouds())[0].isAdmin, undefined, 'not known before the cloud was signed in to');
+  await consoles.listServers({ cloud: 'demo', limit: 1 });
+  assert.equal((await consoles.listClouds())[0].isAdmin, true, "the demo signs in as its admin");
+  const announced = events.filter(([e]) => e === 'clouds.changed').map(([, p]) => p as ConsoleEvents['clouds.changed']);
+  assert.deepEqual(announced.map((list) => list.map((c) => [c.name, c.isAdmin])), [[['demo', true]]]);
+
   const demo = app.demo!;
   const web01 = demo.mock.info.servers.find((s) => s.name === 'win2022-web-01')!;
   const grant = await sessions!.open({ kind: 'server', cloud: 'demo', server: web01.id });
@@ -58,4 +65,32 @@ test('demo cloud listed (or hidden), its console reached with filled-in credenti
 
   const build = demo.mock.info.servers.find((s) => s.status === 'BUILD')!;
   await assert.rejects(() => sessions!.open({ kind: 'server', cloud: 'demo', server: build.id }), (err: Error & { code?: string }) => err.code === 'not-ready');
+});
+
+test("a cloud whose user is no admin is reported as such (the sidebar offers it no All projects)", async () => {
+  const demo = apps[0]?.demo;
+  assert.ok(demo, 'the first test started the demo');
+  const member = demo.mock.info.users.find((u) => !u.roles.includes('admin'))!;
+  const sub = join(dir, 'member');
+  const yaml = [
+    'clouds:',
+    '  member:',
+    '    auth:',
+    `      auth_url: ${demo.mock.authUrl}`,
+    `      username: ${member.username}`,
+    `      password: ${member.password}`,
+    `      project_name: ${member.project_name}`,
+    '      user_domain_name: Default',
+    '      project_domain_name: Default',
+    '',
+  ].join('\n');
+  mkdirSync(sub, { recursive: true });
+  writeFileSync(join(sub, 'clouds.yaml'), yaml);
+  const app = await composeApp({ mode: 'browser', dataDir: join(sub, 'data'), log: () => undefined, cloudSources: { cwd: sub, home: sub, siteDir: join(sub, 'etc'), env: {} }, demo: false });
+  apps.push(app);
+  const events: Array<[string, unknown]> = [];
+  app.bindEvents((e, p) => events.push([e, p]));
+  await app.services.consoles.listServers({ cloud: 'member', limit: 1 });
+  assert.deepEqual((await app.services.consoles.listClouds()).map((c) => [c.name, c.isAdmin]), [['member', false]]);
+  assert.deepEqual(events.map(([e]) => e), ['clouds.changed']);
 });
