@@ -1,4 +1,4 @@
-import type { RdpEngine, RdpSession } from '../engine/types.ts';
+import type { LockKeys, RdpEngine, RdpSession } from '../engine/types.ts';
 import { isHostKey } from '../engine/scancodes.ts';
 import { DEFAULT_LAYOUTS, type DisplayEngine, type DisplaySession, type ScaleMode } from './engine-adapter.ts';
 
@@ -11,6 +11,17 @@ import { DEFAULT_LAYOUTS, type DisplayEngine, type DisplaySession, type ScaleMod
  */
 /** A key that produces one printable character (no shortcut modifiers held). */
 const isCharacter = (e: KeyboardEvent) => [...e.key].length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey;
+
+/** The lock keys themselves: their own press toggles the remote state, so their events are not a sync point. */
+const LOCK_CODES = new Set(['CapsLock', 'NumLock', 'ScrollLock']);
+
+/** This machine's lock-key state as the browser reports it with an input event. */
+const lockState = (e: KeyboardEvent | MouseEvent): LockKeys => ({
+  capsLock: e.getModifierState('CapsLock'),
+  numLock: e.getModifierState('NumLock'),
+  scrollLock: e.getModifierState('ScrollLock'),
+});
+const sameLocks = (a: LockKeys, b: LockKeys) => a.capsLock === b.capsLock && a.numLock === b.numLock && a.scrollLock === b.scrollLock;
 
 /** Desktop sizes RDP servers accept: even, within sane bounds. */
 function desktopSize(el: HTMLElement | null): { width: number; height: number } {
@@ -45,8 +56,39 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
         return { x: Math.max(0, Math.min(canvas.width - 1, Math.round(x))), y: Math.max(0, Math.min(canvas.height - 1, Math.round(y))) };
       };
 
+      // Lock keys: the remote machine's CapsLock/NumLock/ScrollLock follow this machine's. A FocusEvent carries no
+      // lock state, so the state comes from input events: the click that focuses the display, else the first key.
+      // It is sent on connect and on focus (with the last state seen), and again whenever a key or click shows a
+      // state other than the one last sent (a lock key toggled while another window had focus).
+      let locals: LockKeys | undefined;
+      let sent: LockKeys | undefined;
+      const syncLocks = () => {
+        if (!session || !locals || (sent && sameLocks(sent, locals))) return;
+        sent = locals;
+        session.syncLockKeys(locals);
+      };
+      const observeLocks = (e: KeyboardEvent | MouseEvent) => {
+        if (e instanceof KeyboardEvent && LOCK_CODES.has(e.code)) {
+          // The key's own press toggles the remote state; what was sent is no longer known to match.
+          sent = undefined;
+          return;
+        }
+        locals = lockState(e);
+        if (document.activeElement === canvas) syncLocks();
+      };
+
+      // Input anywhere in the page (the click on a server in the list) tells the state before the display has focus.
+      const learnLocks = (e: Event) => {
+        if (e instanceof KeyboardEvent ? !LOCK_CODES.has(e.code) : e instanceof MouseEvent) locals = lockState(e as KeyboardEvent | MouseEvent);
+      };
+      for (const type of ['keydown', 'mousedown'] as const) {
+        document.addEventListener(type, learnLocks, { capture: true, passive: true });
+        offs.push(() => document.removeEventListener(type, learnLocks, { capture: true }));
+      }
+
       listen('keydown', (e) => {
         if (!session) return;
+        observeLocks(e);
         if (isHostKey(e)) {
           e.preventDefault();
           session.releaseAllKeys();
@@ -66,6 +108,8 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
       });
       listen('blur', () => session?.releaseAllKeys());
       listen('focus', () => {
+        sent = undefined;
+        syncLocks();
         // Entering the display hands this clipboard's text to the remote machine (where it has a clipboard channel).
         // Only where reading is already granted (Electron grants it to the app): no permission prompt on each click.
         void navigator.permissions
@@ -81,7 +125,10 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
       });
       listen('mousedown', (e) => {
         if (!session) return;
+        // Read before focusing: the focus handler syncs with it.
+        locals = lockState(e);
         canvas.focus();
+        syncLocks();
         const p = toRemote(e);
         session.mouseMove(p.x, p.y);
         session.mouseButton(e.button, true);
@@ -128,6 +175,7 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
             return;
           }
           session = s;
+          if (document.activeElement === canvas) syncLocks();
           s.on('connected', () => callbacks.onConnected());
           // Text the remote machine copies lands on this clipboard (where the page may write it).
           s.on('clipboard', (text) => void navigator.clipboard?.writeText(text).catch(() => undefined));
