@@ -580,3 +580,74 @@ test('standard order with HYBRID_EX: the server filter starts at RDP proper, not
     await double.close();
   }
 });
+
+test('backpressure toward the server: while the server does not read, the gateway stops reading the page; nothing is lost', async () => {
+  const total = 48 * 1024 * 1024;
+  const chunk = randomBytes(64 * 1024);
+  let serverTls: import('node:tls').TLSSocket | undefined;
+  const slow = await startRdpDouble({
+    order: 'standard',
+    cert,
+    // The server reads nothing until the test lets it.
+    onSecure: (tls) => {
+      serverTls = tls;
+      tls.pause();
+    },
+  });
+  const g = gateway.grant({ host: '127.0.0.1', port: slow.port, vmconnect: false });
+  const ws = await openWs(g.gatewayUrl);
+  try {
+    const answer = await sendRaw(ws, requestPdu({ destination: g.destination, proxyAuth: g.token }));
+    assert.equal(answer.pdu?.error, undefined);
+    await waitFor(() => serverTls !== undefined, 'the server side of TLS');
+    // The page sends 48 MiB as whole messages, the next one when the socket took the previous one (a page that
+    // respects its own socket's backpressure), so `left` counts what really left the page.
+    let left = 0;
+    let queued = 0;
+    const pump = () => {
+      if (queued >= total) return;
+      queued += chunk.length;
+      ws.send(chunk, { binary: true }, (err) => {
+        if (err) return;
+        left += chunk.length;
+        pump();
+      });
+    };
+    pump();
+    let stalledAt = -1;
+    let last = -1;
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      if (left === last) {
+        stalledAt = left;
+        break;
+      }
+      last = left;
+    }
+    assert.ok(stalledAt >= 0, 'the page never stalled');
+    // Kernel socket buffers on two loopback hops hold some; without backpressure the gateway would take it all.
+    assert.ok(stalledAt < 24 * 1024 * 1024, `${stalledAt} bytes left the page while the server read nothing`);
+    // The server reads again: every byte arrives, in order.
+    let received = 0;
+    let intact = true;
+    const done = new Promise<void>((resolve) => {
+      serverTls!.on('data', (d: Buffer) => {
+        for (let off = 0; off < d.length; ) {
+          const pos = received % chunk.length;
+          const n = Math.min(chunk.length - pos, d.length - off);
+          if (!d.subarray(off, off + n).equals(chunk.subarray(pos, pos + n))) intact = false;
+          off += n;
+          received += n;
+        }
+        if (received >= total) resolve();
+      });
+    });
+    serverTls!.resume();
+    await done;
+    assert.equal(received, total);
+    assert.ok(intact, 'the stream was corrupted');
+  } finally {
+    await closeWs(ws);
+    await slow.close();
+  }
+});
