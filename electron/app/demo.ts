@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import type { Credentials } from '../api/contract.ts';
 import type { CloudConfig } from '../openstack/clouds-config.ts';
-import { startMockCloud, type MockCloud } from '../mock/cloud/index.ts';
-import { buildServers, serverStatus } from '../mock/cloud/demo-data.ts';
-import { startDemoConsoleHost, type DemoConsoleHost } from '../mock/console-host/index.ts';
-import { loadOrCreateCertificate } from '../mock/demo-desktop/certificate.ts';
+import type { MockCloud } from '../mock/cloud/index.ts';
+import type { DemoConsoleHost } from '../mock/console-host/index.ts';
+import { startDemoEnvironment } from '../mock/environment.ts';
 
 export const DEMO_CLOUD_NAME = 'demo';
 export const DEMO_CLOUD_LABEL = 'Demo cloud (offline)';
@@ -39,17 +38,9 @@ export interface DemoOptions {
  * the demo servers live in two projects).
  */
 export async function startEmbeddedDemo(opts: DemoOptions): Promise<EmbeddedDemo> {
-  const certDir = join(opts.dataDir, 'demo');
-  // The console host routes by Hyper-V VM id (what Nova returns as internal_access_path).
-  const vms = buildServers(opts.extraServers ?? 0).map((s) => ({ id: s.vmId, name: s.name, status: serverStatus(s) }));
-  const consoleHost = await startDemoConsoleHost({ servers: vms, dataDir: certDir, port: opts.consolePort, fps: opts.fps, log: opts.log });
-  let mock: MockCloud;
-  try {
-    mock = await startMockCloud({ port: 0, extraServers: opts.extraServers, consoleHost: { host: consoleHost.host, port: consoleHost.port } });
-  } catch (err) {
-    await consoleHost.close();
-    throw err;
-  }
+  const env = await startDemoEnvironment({ dataDir: join(opts.dataDir, 'demo'), extraServers: opts.extraServers, consolePort: opts.consolePort, fps: opts.fps, log: opts.log });
+  const mock = env.cloud;
+  const consoleHost = env.consoleHost!;
   const admin = mock.info.users.find((u) => u.roles.includes('admin')) ?? mock.info.users[0];
   const cloud: CloudConfig = {
     name: DEMO_CLOUD_NAME,
@@ -67,17 +58,13 @@ export async function startEmbeddedDemo(opts: DemoOptions): Promise<EmbeddedDemo
     regionName: mock.info.region,
     source: 'the embedded demo cloud',
   };
-  const { cert } = await loadOrCreateCertificate(certDir);
   return {
     cloud,
     consoleEndpoint: `${consoleHost.host}:${consoleHost.port}`,
-    consoleCertificate: cert,
+    consoleCertificate: env.certificate!.cert,
     consoleCredentials: { ...consoleHost.credentials },
     mock,
     consoleHost,
-    async close() {
-      await mock.close();
-      await consoleHost.close();
-    },
+    close: () => env.close(),
   };
 }

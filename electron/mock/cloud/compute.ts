@@ -1,7 +1,7 @@
 // The compute API under /compute as devstack lays it out: the version documents, the microversioned v2.1 API
 // behind Keystone tokens, and the seed's legacy /v2 and /v3 roots (seed-routes.ts).
 import { randomUUID } from 'node:crypto';
-import { header, sendJson, type Exchange, type Headers } from './http.ts';
+import { header, sendEmpty, sendJson, type Exchange, type Headers } from './http.ts';
 import { NovaError, keystoneErrorBody, KEYSTONE_UNAUTHORIZED, msg, novaFaultBody } from './errors.ts';
 import { negotiateVersion, versionHeaders, type ApiVersion } from './microversions.ts';
 import { versionDocument, versionList } from './compute-versions.ts';
@@ -18,7 +18,16 @@ export interface ComputeDeps {
   broker: ConsoleBroker;
   servers: DemoServer[];
   seed: SeedRoutes;
+  /** Called after a power action changed a server's status (the demo's console host redraws that VM). */
+  onStatusChange?: (server: DemoServer) => void;
+  now: () => number;
 }
+
+/** os-stop and os-start with the vm_states Nova's compute API accepts for them (check_instance_state). */
+const POWER_ACTIONS: Record<string, { verb: string; from: DemoServer['vmState'][]; to: Pick<DemoServer, 'vmState' | 'powerState'> }> = {
+  'os-stop': { verb: 'stop', from: ['active', 'error'], to: { vmState: 'stopped', powerState: 4 } },
+  'os-start': { verb: 'start', from: ['stopped'], to: { vmState: 'active', powerState: 1 } },
+};
 
 /** Both request-id headers Nova sends on every API response. */
 export function requestIdHeaders(): Headers {
@@ -90,7 +99,8 @@ export class Compute {
         path = path.slice(1);
       }
       const [status, body] = this.route(ex, scope, path);
-      sendJson(ex.res, status, body, headers);
+      if (body === undefined) sendEmpty(ex.res, status, headers);
+      else sendJson(ex.res, status, body, headers);
     } catch (err) {
       this.fail(ex, err, headers);
     }
@@ -109,21 +119,32 @@ export class Compute {
       if (path.length === 1 && method === 'GET') return [200, listServers(scope, servers, ex.url.searchParams, false)];
       if (path.length === 2 && second === 'detail' && method === 'GET') return [200, listServers(scope, servers, ex.url.searchParams, true)];
       if (path.length === 2 && method === 'GET') return [200, showServer(scope, servers, second)];
-      if (path.length === 3 && third === 'action' && method === 'POST') return [200, this.action(ex, scope, second)];
+      if (path.length === 3 && third === 'action' && method === 'POST') return this.action(ex, scope, second);
       if (path.length === 3 && third === 'remote-consoles' && method === 'POST') return [200, this.remoteConsole(ex, scope, second)];
     }
     if (first === 'os-console-auth-tokens' && path.length === 2 && method === 'GET') return [200, this.tokenInfo(scope, second)];
     throw new NovaError(404, msg.notFoundResource);
   }
 
-  /** POST /servers/{id}/action: only the console actions exist in the demo cloud. */
-  private action(ex: Exchange, scope: RequestScope, serverId: string): unknown {
+  /** POST /servers/{id}/action: the console actions, and stop/start so a demo VM's status can change. */
+  private action(ex: Exchange, scope: RequestScope, serverId: string): [number, unknown] {
     const body = jsonBody(ex);
     // Nova peeks at the single top-level key to pick the action before anything else.
     if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length !== 1) {
       throw new NovaError(400, msg.malformedBody);
     }
     const name = Object.keys(body)[0];
+    const power = POWER_ACTIONS[name];
+    if (power) {
+      const server = findServer(scope, this.deps.servers, serverId);
+      if (!power.from.includes(server.vmState)) {
+        throw new NovaError(409, `Cannot '${power.verb}' instance ${server.id} while it is in vm_state ${server.vmState}`);
+      }
+      // Nova powers off asynchronously (task_state powering-off); the demo's VMs change at once.
+      Object.assign(server, power.to, { taskState: null, updated: new Date(this.deps.now()).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+      this.deps.onStatusChange?.(server);
+      return [202, undefined];
+    }
     const action = CONSOLE_ACTIONS[name];
     if (!action) throw new NovaError(400, msg.noSuchAction(name));
     // The per-protocol console actions were replaced by remote-consoles in 2.6.
@@ -132,7 +153,7 @@ export class Compute {
     const server = findServer(scope, this.deps.servers, serverId);
     const consoleType = (body as Record<string, { type: string }>)[name].type;
     const { url } = this.deps.broker.create(server, action.protocol, consoleType);
-    return { console: { type: consoleType, url } };
+    return [200, { console: { type: consoleType, url } }];
   }
 
   /** POST /servers/{id}/remote-consoles (2.6+). */

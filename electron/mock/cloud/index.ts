@@ -10,7 +10,7 @@ import { SeedRoutes } from './seed-routes.ts';
 import { ConsoleBroker, type ConsoleEndpoint } from './consoles.ts';
 import { consolePage } from './console-page.ts';
 import { novaFaultBody } from './errors.ts';
-import { APPLICATION_CREDENTIALS, PROJECTS, REGION, USERS, buildServers, serverStatus } from './demo-data.ts';
+import { APPLICATION_CREDENTIALS, PROJECTS, REGION, USERS, buildServers, serverStatus, type DemoServer } from './demo-data.ts';
 
 export interface MockCloudOptions {
   /** 0 (the default) picks a free port. */
@@ -27,6 +27,8 @@ export interface MockCloudOptions {
   consoleHost?: ConsoleEndpoint;
   /** Clock in milliseconds, injectable so tests can expire tokens without waiting. */
   now?: () => number;
+  /** Called when os-stop or os-start changed a server's status, so its console can show it. */
+  onServerStatus?: (server: MockCloudServer) => void;
 }
 
 export interface MockCloudUser {
@@ -59,8 +61,8 @@ export interface MockCloudInfo {
   servers: MockCloudServer[];
   application_credentials: MockCloudApplicationCredential[];
   console_host: ConsoleEndpoint;
-  /** Room for the fields later parts of the demo add (console_credentials, …). */
-  [extra: string]: unknown;
+  /** The console host's credentials, when the demo started one (startDemoEnvironment). */
+  console_credentials?: { username: string; password: string };
 }
 
 export interface MockCloud {
@@ -69,6 +71,10 @@ export interface MockCloud {
   /** http://127.0.0.1:P/identity/v3 */
   authUrl: string;
   close(): Promise<void>;
+}
+
+function describeServer(s: DemoServer): MockCloudServer {
+  return { id: s.id, name: s.name, status: serverStatus(s), vm_id: s.vmId };
 }
 
 export async function startMockCloud(opts: MockCloudOptions = {}): Promise<MockCloud> {
@@ -124,7 +130,8 @@ export async function startMockCloud(opts: MockCloudOptions = {}): Promise<MockC
   identity = new Identity({ baseUrl, ttlSeconds: opts.keystoneTokenTtlSeconds ?? 3600, now });
   broker = new ConsoleBroker({ proxyBaseUrl: `${baseUrl}/rdp/`, ttlSeconds: opts.tokenTtlSeconds ?? 600, now, consoleHost });
   const seed = new SeedRoutes({ identity, broker, servers });
-  compute = new Compute({ identity, broker, servers, seed });
+  const onStatusChange = opts.onServerStatus && ((s: DemoServer) => opts.onServerStatus!(describeServer(s)));
+  compute = new Compute({ identity, broker, servers, seed, now, onStatusChange });
 
   const projectName = (id: string) => PROJECTS.find((p) => p.id === id)!.name;
   const info: MockCloudInfo = {
@@ -136,7 +143,7 @@ export async function startMockCloud(opts: MockCloudOptions = {}): Promise<MockC
       project_name: projectName(u.defaultProjectId),
       roles: u.roles[u.defaultProjectId],
     })),
-    servers: servers.map((s) => ({ id: s.id, name: s.name, status: serverStatus(s), vm_id: s.vmId })),
+    servers: servers.map(describeServer),
     application_credentials: APPLICATION_CREDENTIALS.map((c) => ({
       id: c.id,
       name: c.name,

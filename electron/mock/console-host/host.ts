@@ -139,7 +139,6 @@ export async function startConsoleHost(opts: ConsoleHostOptions): Promise<Consol
     socket.once('close', () => sockets.delete(socket));
     void serve(socket);
   });
-  server.on('error', (err) => log(`console host server error: ${err.message}`));
   const host = opts.host ?? '127.0.0.1';
   if (opts.port !== undefined) await listen(server, opts.port, host);
   else {
@@ -149,6 +148,8 @@ export async function startConsoleHost(opts: ConsoleHostOptions): Promise<Consol
       await listen(server, 0, host);
     }
   }
+  // Only after listening: a busy 2179 is not worth a log line, it just means another port.
+  server.on('error', (err) => log(`console host server error: ${err.message}`));
   const addr = server.address() as AddressInfo;
   return {
     host: addr.address,

@@ -71,11 +71,12 @@ test('bad flags: one line on stderr, exit 2', async () => {
 });
 
 test('a port already in use is a one-line error, exit 1', async () => {
-  const first = start(['--port', '0']);
+  // Console tokens pointed elsewhere: only the cloud's port is at stake here (test/electron/mock/main.test.ts covers the console host).
+  const first = start(['--port', '0', '--console-host', '127.0.0.1:2179']);
   const firstDone = exited(first);
   const info = JSON.parse(await firstLine(first));
   const port = new URL(info.auth_url).port;
-  const second = start(['--port', port]);
+  const second = start(['--port', port, '--console-host', '127.0.0.1:2179']);
   const { code, stderr } = await exited(second);
   assert.equal(code, 1);
   assert.equal(stderr.trim(), `mock-cloud: cannot start: port ${port} is already in use`);
