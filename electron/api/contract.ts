@@ -168,6 +168,8 @@ export interface ConsoleRequests {
   /** Answer a trust prompt (event `trust.prompt`). */
   'trust.decide': { args: { promptId: string; decision: TrustDecision }; result: void };
   'trust.list': { args: void; result: CertificateInfo[] };
+  /** Trust prompts still waiting for an answer: a page that (re)loads shows them again (events are not replayed). */
+  'trust.pending': { args: void; result: TrustPrompt[] };
   'trust.revoke': { args: { endpoint: string }; result: void };
   /** Remember (or forget, with `credentials: null`) credentials for a destination `host:port`. */
   'credentials.save': { args: { endpoint: string; credentials: Credentials | null }; result: void };
@@ -211,6 +213,7 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'session.close',
   'trust.decide',
   'trust.list',
+  'trust.pending',
   'trust.revoke',
   'credentials.save',
   'settings.get',

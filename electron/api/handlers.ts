@@ -57,6 +57,7 @@ export function createHandlers(services: Services): HandlerTable {
       return need(services.trust, 'Certificate trust').decide(requireString(a.promptId, 'promptId'), a.decision);
     },
     'trust.list': async () => need(services.trust, 'Certificate trust').list(),
+    'trust.pending': async () => services.trust?.pendingPrompts?.() ?? [],
     'trust.revoke': async (args) => need(services.trust, 'Certificate trust').revoke(requireString(requireObject(args).endpoint, 'endpoint')),
     'credentials.save': async (args) => {
       const a = requireObject(args);

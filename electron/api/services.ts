@@ -10,6 +10,7 @@ import type {
   SessionGrant,
   SettingsPatch,
   TrustDecision,
+  TrustPrompt,
 } from './contract.ts';
 
 /**
@@ -37,6 +38,8 @@ export interface TrustService {
   decide(promptId: string, decision: TrustDecision): Promise<void>;
   list(): Promise<CertificateInfo[]>;
   revoke(endpoint: string): Promise<void>;
+  /** Prompts still waiting for an answer (absent: none are ever pending). */
+  pendingPrompts?(): TrustPrompt[];
 }
 
 /** Remembered credentials per `host:port` (OS keychain in Electron, memory in browser mode). */

@@ -49,5 +49,15 @@ export async function bootstrap(store: AppStore): Promise<void> {
   const s = store.getState();
   const info = await s.api.invoke('app.info').catch(() => undefined);
   store.setState({ mode: info?.mode });
-  await Promise.all([s.loadClouds(), s.loadSettings().catch(() => undefined)]);
+  await Promise.all([s.loadClouds(), s.loadSettings().catch(() => undefined), loadPendingTrustPrompts(store)]);
+}
+
+/**
+ * Certificate questions asked before this page connected (it reloaded while a session waited): events are not
+ * replayed, so the page asks. Call after subscribeEvents, so a prompt arriving meanwhile is not lost either (the
+ * store keeps each prompt once).
+ */
+export async function loadPendingTrustPrompts(store: AppStore): Promise<void> {
+  const pending = await store.getState().api.invoke('trust.pending').catch(() => []);
+  for (const prompt of pending) store.getState().pushTrustPrompt(prompt);
 }

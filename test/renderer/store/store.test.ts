@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConsoleApi, ConsoleEvents, ConsoleTarget, EventName, RequestName, ServerSummary, SessionGrant } from '../../../electron/api/contract.ts';
-import { createAppStore, subscribeEvents } from '../../../renderer/store/index.ts';
+import { createAppStore, loadPendingTrustPrompts, subscribeEvents } from '../../../renderer/store/index.ts';
 import { ApiRequestError } from '../../../renderer/api/ws-client.ts';
 
 /** A ConsoleApi whose answers the test scripts, recording every request. */
@@ -249,4 +249,25 @@ test('app.open (a deep link or an .rdp file) opens its target with the suggested
   assert.equal(tab.title, 'hv01:2179');
   assert.deepEqual(tab.userHint, { username: 'alice', domain: 'CORP' });
   assert.deepEqual(tab.origin, { kind: 'address', host: 'hv01', port: 2179, preConnectionBlob: 'VM-1' }, 'Reconnect keeps the pre-connection blob');
+});
+
+test('trust prompts still waiting when the page starts are asked for and shown once, even if the event also arrives', async () => {
+  const prompt = {
+    promptId: 'p-1',
+    sessionId: 's-x',
+    reason: 'first-use' as const,
+    certificate: { endpoint: '10.0.0.5:2179', fingerprint: 'AA:BB', subject: 'CN=h', issuer: 'CN=h', validFrom: 'a', validTo: 'b' },
+  };
+  const { api, calls, emit } = fakeApi({ 'trust.pending': () => [prompt] });
+  const store = createAppStore(api);
+  subscribeEvents(store);
+  emit('trust.prompt', prompt);
+  await loadPendingTrustPrompts(store);
+  assert.ok(calls.some((c) => c.name === 'trust.pending'));
+  assert.deepEqual(store.getState().trustPrompts, [prompt]);
+
+  // An app without the request (older main process) just shows nothing more.
+  const bare = createAppStore(fakeApi({}).api);
+  await loadPendingTrustPrompts(bare);
+  assert.deepEqual(bare.getState().trustPrompts, []);
 });
