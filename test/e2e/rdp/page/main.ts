@@ -1,7 +1,7 @@
 // Test page for the RDP engine: connects a canvas through the gateway the way a console tab does and wires DOM
 // input to the session. Driven from Playwright through window.rdpTest.
 import type { Credentials, SessionGrant } from '../../../../electron/api/contract.ts';
-import { createIronRdpEngine, isHostKey, type CloseReason, type RdpSession } from '../../../../renderer/engine/index.ts';
+import { createIronRdpEngine, isHostKey, loadIronRdp, type CloseReason, type RdpSession } from '../../../../renderer/engine/index.ts';
 
 const engine = createIronRdpEngine();
 const canvas = document.getElementById('screen') as HTMLCanvasElement;
@@ -72,6 +72,19 @@ window.rdpTest = {
   },
   shutdownExtra: (name: string) => extra.get(name)?.shutdown(),
   extraClosed: (name: string) => extra.get(name)?.closed.then((r) => r),
+  /** Whether IronRDP's SessionBuilder takes an extension by this name (its message when it does not). */
+  async probeExtension(name: string, value: unknown) {
+    const mod = await loadIronRdp();
+    // The package does not export the Extension class; every extension helper returns one.
+    const sample = mod.enableCredssp(true);
+    const Ext = sample.constructor as new (n: string, v: unknown) => typeof sample;
+    try {
+      new mod.Backend.SessionBuilder().extension(new Ext(name, value));
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, message: String((e as { message?: string })?.message ?? e) };
+    }
+  },
   typeText: (text: string) => session?.typeText(text),
   ctrlAltDel: () => session?.ctrlAltDel(),
   shutdown: () => session?.shutdown(),
