@@ -1,10 +1,9 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { ProtocolError } from '../demo-desktop/bytes.ts';
-import { derLength } from './der.ts';
 import { LogonFailure, NtlmServer, type NtlmAccount } from './ntlm-server.ts';
 import type { StreamReader } from './stream-reader.ts';
-import { encodeTsRequest, parseTsRequest } from './tsrequest.ts';
+import { encodeTsRequest, parseTsRequest, tsRequestLength } from './tsrequest.ts';
 
 // CredSSP acceptor (MS-CSSP 3.1.5) with NTLM: the console host is the CredSSP server for its demo desktops and
 // checks the console credentials itself.
@@ -28,7 +27,7 @@ export async function acceptCredssp(
   account: NtlmAccount,
   publicKey: Buffer,
 ): Promise<string> {
-  const next = async () => parseTsRequest(await reader.readMessage(derLength));
+  const next = async () => parseTsRequest(await reader.readMessage(tsRequestLength));
   const first = await next();
   if (!first.negoToken) throw new ProtocolError('CredSSP request without an NTLM token');
   // Answer with the client's version (up to 6): versions 5 and 6 bind the key through a hash with the client nonce.

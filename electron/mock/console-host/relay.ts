@@ -2,7 +2,7 @@ import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { ProtocolError } from '../demo-desktop/bytes.ts';
-import { derLength } from './der.ts';
+import { tsRequestLength } from './tsrequest.ts';
 import {
   PROTOCOL_HYBRID,
   PROTOCOL_SSL,
@@ -114,7 +114,7 @@ export function pipeSession(
     try {
       while (inspecting && pending.length) {
         let n: number | null;
-        if (pending[0] === 0x30) n = derLength(pending);
+        if (pending[0] === 0x30) n = tsRequestLength(pending);
         else if (pending[0] === 0x03) n = pending.length >= 4 ? pending.readUInt16BE(2) : null;
         else throw new ProtocolError(`unexpected client byte 0x${pending[0].toString(16)} before the MCS connection`);
         if (n === null || pending.length < n) return;
