@@ -2,9 +2,11 @@
 // configured rate, a real client (xfreerdp under Xvfb when installed, else a small in-process client) receives it,
 // and the figures are printed. Not a test: nothing here asserts on time.
 //
-//   node --import tsx bench/demo-desktop-stream.ts [--fps 30] [--seconds 10] [--encoding planar|raw] [--client xfreerdp|mini]
-//   (prefix with `taskset -c 0` to hold the server and client to one core)
-import { mkdtempSync, rmSync } from 'node:fs';
+//   npm run -s bench:stream -- [--fps 30] [--seconds 10] [--encoding planar|raw] [--client xfreerdp|mini] [--no-pin]
+// Where taskset is installed the bench runs itself again under `taskset -c 0`, so the server has one core (xfreerdp,
+// a separate process, may use the other); --no-pin leaves scheduling alone. Prints one JSON object.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,8 +14,16 @@ import { startDemoDesktop } from '../electron/mock/demo-desktop/index.ts';
 import { missingTools, startXfreerdp, startXvfb } from '../test/support/xfreerdp.ts';
 import { connectMiniClient } from '../test/electron/mock/demo-desktop/mini-client.ts';
 
+const TASKSET = '/usr/bin/taskset';
+if (!process.argv.includes('--no-pin') && process.env.NOVA_BENCH_PINNED !== '1' && existsSync(TASKSET)) {
+  const argv = [TASKSET, '-c', '0', process.execPath, ...process.execArgv, ...process.argv.slice(1)];
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit', env: { ...process.env, NOVA_BENCH_PINNED: '1' } });
+  process.exit(r.status ?? 1);
+}
+
 const { values } = parseArgs({
   options: {
+    'no-pin': { type: 'boolean', default: false },
     fps: { type: 'string', default: '30' },
     seconds: { type: 'string', default: '10' },
     encoding: { type: 'string', default: 'planar' },
@@ -61,6 +71,7 @@ try {
   const bytes = session.stats.bytesOut - s0.bytesOut;
   const cpuMs = (cpu.user + cpu.system) / 1000;
   const figures = {
+    pinnedToOneCore: process.env.NOVA_BENCH_PINNED === '1',
     client: clientKind,
     encoding,
     size: `${width}x${height}`,

@@ -21,6 +21,8 @@ export interface DemoEnvironmentOptions {
   backends?: Map<string, RelayBackend>;
   /** Frame rate of the demo desktops' animated region. */
   fps?: number;
+  /** 'fullscreen' changes every pixel each frame, for streaming measurements. */
+  animation?: 'box' | 'fullscreen';
   tokenTtlSeconds?: number;
   /** Generated servers on top of the hand-made ones. */
   extraServers?: number;
@@ -68,6 +70,7 @@ export async function startDemoEnvironment(opts: DemoEnvironmentOptions): Promis
     dataDir: opts.dataDir,
     port: opts.consolePort,
     fps: opts.fps,
+    animation: opts.animation,
     requireNla: opts.requireNla,
     credentials: opts.credentials,
     backends,

@@ -8,7 +8,7 @@ import { ConsoleHostOptionError, parseBackendOption, type RelayBackend } from '.
 
 const USAGE =
   'usage: mock-cloud [--port P] [--console-port P] [--require-nla] [--backend VMID=HOST:PORT[,cert=PATH,key=PATH]]... ' +
-  '[--demo-fps N] [--token-ttl SECONDS] [--servers N] [--data-dir DIR] [--console-host HOST:PORT]';
+  '[--demo-fps N] [--demo-animation box|fullscreen] [--token-ttl SECONDS] [--servers N] [--data-dir DIR] [--console-host HOST:PORT]';
 
 class UsageError extends Error {}
 
@@ -63,6 +63,12 @@ export function parseArgs(argv: string[]): DemoEnvironmentOptions {
       case '--demo-fps':
         opts.fps = integer('--demo-fps', value(), 0, 120);
         break;
+      case '--demo-animation': {
+        const text = value();
+        if (text !== 'box' && text !== 'fullscreen') throw new UsageError(`--demo-animation needs box or fullscreen, got ${text === undefined ? 'nothing' : `'${text}'`}`);
+        opts.animation = text;
+        break;
+      }
       case '--token-ttl':
         opts.tokenTtlSeconds = integer('--token-ttl', value(), 1, 86400 * 365);
         break;
@@ -91,8 +97,8 @@ export function parseArgs(argv: string[]): DemoEnvironmentOptions {
         throw new UsageError(`unknown option '${arg}' (${USAGE})`);
     }
   }
-  if (opts.externalConsoleHost && (opts.consolePort !== undefined || opts.requireNla || backends.size > 0 || opts.fps !== undefined)) {
-    throw new UsageError('--console-host points tokens at another console host; it cannot be combined with --console-port, --require-nla, --backend or --demo-fps');
+  if (opts.externalConsoleHost && (opts.consolePort !== undefined || opts.requireNla || backends.size > 0 || opts.fps !== undefined || opts.animation !== undefined)) {
+    throw new UsageError('--console-host points tokens at another console host; it cannot be combined with --console-port, --require-nla, --backend, --demo-fps or --demo-animation');
   }
   if (backends.size > 0) opts.backends = backends;
   opts.dataDir ||= defaultDataDir();

@@ -12,6 +12,8 @@ export interface DemoConsoleHostOptions {
   dataDir: string;
   port?: number;
   fps?: number;
+  /** 'fullscreen' repaints every pixel each frame (streaming measurements); default 'box', a band near the bottom. */
+  animation?: 'box' | 'fullscreen';
   requireNla?: boolean;
   /** Console credentials; a random password is made when not given. */
   credentials?: { username: string; password: string };
@@ -40,7 +42,7 @@ export async function startDemoConsoleHost(opts: DemoConsoleHostOptions): Promis
       vms.set(s.id, { kind: 'relay', ...relay });
       continue;
     }
-    const desktop = new DemoDesktop({ id: s.id, name: s.name, status: s.status, fps: opts.fps });
+    const desktop = new DemoDesktop({ id: s.id, name: s.name, status: s.status, fps: opts.fps, animation: opts.animation });
     desktops.set(s.id, desktop);
     vms.set(s.id, { kind: 'demo', desktop });
   }
