@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { attachWebSocketApi, checkLoopbackRequest, secretMatches, type WsTransport, type WsTransportOptions } from './api/ws-transport.ts';
 import { createHandlers } from './api/handlers.ts';
 import { composeApp, type ComposedApp } from './app/compose.ts';
-import { CSP_HEADER } from './app/csp.ts';
+import { BROWSER_MODE_CSP_HEADER } from './app/csp.ts';
 import { resolveDataDir } from './app/data-dir.ts';
 import { staticFile } from './app/static-files.ts';
 
@@ -89,7 +89,7 @@ export async function startBrowserHost(opts: BrowserHostOptions = {}): Promise<B
     const headers: Record<string, string> = {
       'Content-Type': file.type,
       'Content-Length': String(file.body.length),
-      'Content-Security-Policy': CSP_HEADER,
+      'Content-Security-Policy': BROWSER_MODE_CSP_HEADER,
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
       'Cross-Origin-Opener-Policy': 'same-origin',

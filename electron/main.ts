@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createHandlers } from './api/handlers.ts';
 import { registerIpcApi, type IpcTransport } from './api/ipc-transport.ts';
 import { composeApp, type ComposedApp } from './app/compose.ts';
-import { CSP_HEADER } from './app/csp.ts';
+import { cspHeader, socketOrigin } from './app/csp.ts';
 import { resolveDataDir } from './app/data-dir.ts';
 import { DEEP_LINK_SCHEME, launchArgs, parseDeepLink, parseRdpFile, rdpFileRequest, type OpenRequest } from './app/launch-input.ts';
 import { APP_ORIGIN, APP_SCHEME } from './app/permissions.ts';
@@ -72,10 +72,10 @@ async function start() {
     const file = url.host === 'app' ? await staticFile(rendererDir, url.pathname) : undefined;
     if (!file) return new Response('Not found', { status: 404 });
     return new Response(new Uint8Array(file.body), {
-      headers: { 'Content-Type': file.type, 'Content-Security-Policy': CSP_HEADER, 'X-Content-Type-Options': 'nosniff' },
+      headers: { 'Content-Type': file.type, 'Content-Security-Policy': pageCsp(), 'X-Content-Type-Options': 'nosniff' },
     });
   });
-  hardenSession(session.defaultSession);
+  hardenSession(session.defaultSession, pageCsp);
   // No menu accelerators on Linux and Windows: Ctrl+W, F11, Ctrl+0… belong to the tabs or the remote machine. macOS
   // needs its app and edit menus (Cmd+Q, Cmd+C/V in text fields).
   Menu.setApplicationMenu(process.platform === 'darwin' ? Menu.buildFromTemplate([{ role: 'appMenu' }, { role: 'editMenu' }]) : null);
@@ -118,6 +118,11 @@ async function start() {
     flush();
   });
   await handleArgs(process.argv);
+}
+
+/** The page may open WebSockets only to this run's gateway (IPC carries the ConsoleApi). */
+function pageCsp(): string {
+  return cspHeader(composed ? [socketOrigin(composed.gatewayUrl)] : []);
 }
 
 function queue(req: OpenRequest) {

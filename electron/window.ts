@@ -1,12 +1,11 @@
 import { BrowserWindow, type Session, type WebContents } from 'electron';
-import { CSP_HEADER } from './app/csp.ts';
 import { APP_ORIGIN, isAppUrl, permissionAllowed } from './app/permissions.ts';
 
 /**
  * Window hardening. The page runs sandboxed with context isolation and no Node; it may not navigate anywhere, open
  * windows, attach webviews, or get any permission beyond clipboard and fullscreen for its own origin.
  */
-export function hardenSession(ses: Session): void {
+export function hardenSession(ses: Session, csp: () => string): void {
   ses.setPermissionRequestHandler((_wc, permission, callback, details) => {
     callback(permissionAllowed(permission, details.requestingUrl));
   });
@@ -15,7 +14,7 @@ export function hardenSession(ses: Session): void {
   // The CSP is also in the page's meta tag; the header covers anything served without it.
   ses.webRequest.onHeadersReceived((details, callback) => {
     const headers = { ...details.responseHeaders };
-    if (isAppUrl(details.url)) headers['Content-Security-Policy'] = [CSP_HEADER];
+    if (isAppUrl(details.url)) headers['Content-Security-Policy'] = [csp()];
     callback({ responseHeaders: headers });
   });
 }

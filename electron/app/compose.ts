@@ -46,6 +46,8 @@ export interface ComposedApp {
   clouds: CloudConfig[];
   /** The embedded demo (cloud, console host), when started. */
   demo?: EmbeddedDemo;
+  /** ws:// address of the RDP gateway (on the shared HTTP server in browser mode). */
+  gatewayUrl: string;
   /** Connects the services' events to the transport once it exists. */
   bindEvents(emit: EventSink): void;
   close(): Promise<void>;
@@ -194,6 +196,9 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
       settings,
       clouds,
       demo,
+      get gatewayUrl() {
+        return gateway.url; // read late: in browser mode the shared server listens after composing
+      },
       bindEvents(sink) {
         emit = sink;
       },

@@ -110,6 +110,45 @@ test('the page has no Node, no Electron bridge, only the ConsoleApi contract; th
   assert.deepEqual(reply, { id: 1, reply: { ok: false, error: { code: 'bad-request', message: 'Unknown request "fs.readFile"' } } });
 });
 
+test('the CSP header lets the page open sockets only to its own origin, not to other loopback ports', { skip: chromiumMissing }, async () => {
+  const { page, host } = app!;
+  const res = await get(host.port, `/?secret=${host.secret}`, { Host: `127.0.0.1:${host.port}` });
+  const csp = String(res.headers['content-security-policy']);
+  assert.match(csp, /connect-src 'self' data:;/);
+  assert.doesNotMatch(csp, /ws:\/\/127\.0\.0\.1:\*/);
+  // Something real listens on the other port, so only the policy can stop the page from reaching it.
+  const { createServer } = await import('node:http');
+  const other = createServer((_q, r) => r.end());
+  let upgrades = 0;
+  other.on('upgrade', (_q, socket) => {
+    upgrades++;
+    socket.destroy();
+  });
+  await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+  const otherPort = (other.address() as import('node:net').AddressInfo).port;
+  try {
+    await page.goto(host.url);
+    await page.getByRole('textbox', { name: 'Console URL or address' }).waitFor();
+    const blocked = await page.evaluate(
+      (url) =>
+        new Promise<string>((resolve) => {
+          try {
+            const ws = new WebSocket(url);
+            ws.onopen = () => resolve('open');
+            ws.onerror = () => resolve('error');
+          } catch (e) {
+            resolve('threw: ' + (e as Error).name);
+          }
+        }),
+      `ws://127.0.0.1:${otherPort}/rdcleanpath`,
+    );
+    assert.notEqual(blocked, 'open');
+    assert.equal(upgrades, 0, 'the blocked socket must never reach the other port');
+  } finally {
+    await new Promise<void>((r) => other.close(() => r()));
+  }
+});
+
 test('a page of another origin cannot use the API even when it knows the port', { skip: chromiumMissing }, async () => {
   const { context, host } = app!;
   const other = await context.newPage();
