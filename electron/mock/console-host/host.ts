@@ -3,7 +3,7 @@ import { TLSSocket } from 'node:tls';
 import { ProtocolError } from '../demo-desktop/bytes.ts';
 import { loadOrCreateCertificate } from '../demo-desktop/certificate.ts';
 import type { DemoDesktop } from '../demo-desktop/desktop.ts';
-import { handleRdpConnection } from '../demo-desktop/session.ts';
+import { handleRdpConnection, type RdpSession } from '../demo-desktop/session.ts';
 import { HYBRID_REQUIRED_BY_SERVER, connectionConfirmFailure, isConnectionRequest } from '../demo-desktop/x224.ts';
 import { acceptCredssp, subjectPublicKey } from './credssp-server.ts';
 import { LogonFailure } from './ntlm-server.ts';
@@ -31,6 +31,10 @@ export interface ConsoleHostOptions {
 export interface ConsoleHost {
   host: string;
   port: number;
+  /** The demo-desktop sessions running now (relayed ones are byte pipes, not sessions). */
+  sessions: Set<RdpSession>;
+  /** Open client connections, in any phase: the way to see that bad clients leave nothing behind. */
+  connectionCount(): number;
   close(): Promise<void>;
 }
 
@@ -53,12 +57,15 @@ export async function startConsoleHost(opts: ConsoleHostOptions): Promise<Consol
   const hostKey = subjectPublicKey(identity.cert);
   const log = opts.log ?? ((line: string) => console.error(line));
   const sockets = new Set<Socket>();
+  const sessions = new Set<RdpSession>();
 
   const serve = async (socket: Socket): Promise<void> => {
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
     let label = peer;
     socket.setNoDelay(true);
     socket.on('error', () => {}); // reported through the reader or the session
+    // Once TLS wraps the socket it owns the connection: closing only the raw socket would leave it open.
+    let tls: TLSSocket | undefined;
     try {
       const rawReader = new StreamReader(socket);
       const pcb = parsePcb(await rawReader.readMessage(pcbLength));
@@ -70,7 +77,7 @@ export async function startConsoleHost(opts: ConsoleHostOptions): Promise<Consol
       socket.pause();
       if (rest.length) socket.unshift(rest);
       const tlsIdentity = backend.kind === 'relay' && backend.tls ? backend.tls : identity;
-      const tls = new TLSSocket(socket, { isServer: true, key: tlsIdentity.key, cert: tlsIdentity.cert });
+      tls = new TLSSocket(socket, { isServer: true, key: tlsIdentity.key, cert: tlsIdentity.cert });
       tls.on('error', () => {});
       const reader = new StreamReader(tls);
       const first = (await reader.peek())[0];
@@ -97,7 +104,8 @@ export async function startConsoleHost(opts: ConsoleHostOptions): Promise<Consol
           // Tell an X.224 client why (as Hyper-V does), close gracefully, and drop the connection soon regardless.
           if (isConnectionRequest(head)) tls.end(connectionConfirmFailure(HYBRID_REQUIRED_BY_SERVER));
           else tls.end();
-          setTimeout(() => socket.destroy(), 2000).unref();
+          const wrapped = tls;
+          setTimeout(() => (wrapped.destroy(), socket.destroy()), 2000).unref();
           return;
         }
       } else {
@@ -105,7 +113,7 @@ export async function startConsoleHost(opts: ConsoleHostOptions): Promise<Consol
       }
       const initial = reader.release();
       if (backend.kind === 'demo') {
-        handleRdpConnection(tls, backend.desktop, {
+        const session = handleRdpConnection(tls, backend.desktop, {
           tls: identity,
           insideTls: true,
           credsspDone: credssp,
@@ -114,6 +122,8 @@ export async function startConsoleHost(opts: ConsoleHostOptions): Promise<Consol
           label,
           log,
         });
+        sessions.add(session);
+        socket.once('close', () => sessions.delete(session));
       } else {
         const { socket: b, selected } = await connectBackend(backend, PROTOCOL_SSL);
         pipeSession(tls, b, initial, {
@@ -130,6 +140,7 @@ export async function startConsoleHost(opts: ConsoleHostOptions): Promise<Consol
             ? err.message
             : `internal error: ${(err as Error).message}`;
       log(`console host: ${label}: connection closed: ${reason}`);
+      tls?.destroy();
       socket.destroy();
     }
   };
@@ -154,6 +165,8 @@ export async function startConsoleHost(opts: ConsoleHostOptions): Promise<Consol
   return {
     host: addr.address,
     port: addr.port,
+    sessions,
+    connectionCount: () => sockets.size,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,7 @@
 // The emulated Hyper-V console host and its wiring to the demo desktops.
 import { randomBytes } from 'node:crypto';
 import { DemoDesktop } from '../demo-desktop/desktop.ts';
+import type { RdpSession } from '../demo-desktop/session.ts';
 import { startConsoleHost, type ConsoleBackend } from './host.ts';
 
 export { startConsoleHost, type ConsoleBackend, type ConsoleHost, type ConsoleHostOptions } from './host.ts';
@@ -28,6 +29,10 @@ export interface DemoConsoleHost {
   credentials: { username: string; password: string };
   /** The demo desktops by VM id, to change a VM's status (e.g. after a stop action) while sessions run. */
   desktops: Map<string, DemoDesktop>;
+  /** The demo-desktop sessions running now. */
+  sessions: Set<RdpSession>;
+  /** Open client connections in any phase. */
+  connectionCount(): number;
   close(): Promise<void>;
 }
 
@@ -59,6 +64,8 @@ export async function startDemoConsoleHost(opts: DemoConsoleHostOptions): Promis
     port: host.port,
     credentials,
     desktops,
+    sessions: host.sessions,
+    connectionCount: host.connectionCount,
     close: async () => {
       await host.close();
       for (const d of desktops.values()) d.close();

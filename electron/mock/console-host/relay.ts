@@ -10,6 +10,7 @@ import {
   isConnectionRequest,
   tpkt,
 } from '../demo-desktop/x224.ts';
+import { connectionErrorText } from '../demo-desktop/connection-error.ts';
 
 // Relaying a Hyper-V style console connection to an ordinary RDP server (for example FreeRDP's shadow server):
 // the backend expects X.224 before TLS, so the host negotiates with it itself and then pipes the TLS plaintext.
@@ -59,7 +60,7 @@ export async function connectBackend(backend: RelayBackend, protocols: number): 
     return { socket, selected };
   } catch (err) {
     raw.destroy();
-    throw new ProtocolError(`backend ${backend.host}:${backend.port}: ${(err as Error).message}`);
+    throw new ProtocolError(`backend ${backend.host}:${backend.port}: ${connectionErrorText(err as Error)}`);
   }
 }
 
@@ -139,8 +140,8 @@ export function pipeSession(
   });
   client.on('drain', () => backend.resume());
   backend.on('drain', () => client.resume());
-  client.on('error', (e) => end(`client: ${e.message}`));
-  backend.on('error', (e) => end(`backend: ${e.message}`));
+  client.on('error', (e) => end(`client: ${connectionErrorText(e)}`));
+  backend.on('error', (e) => end(`backend: ${connectionErrorText(e)}`));
   client.on('close', () => end(null));
   backend.on('close', () => end(null));
   if (initial.length) fromClient(initial);

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { ProtocolError } from '../demo-desktop/bytes.ts';
+import { connectionErrorText } from '../demo-desktop/connection-error.ts';
 
 /**
  * Pull-style reads from a stream for the short exchanges before a session starts (pre-connection PDU, CredSSP):
@@ -15,7 +16,7 @@ export class StreamReader {
     this.wake();
   };
   private readonly onEnd = (): void => this.fail(new ProtocolError('client closed the connection'));
-  private readonly onError = (e: Error): void => this.fail(new ProtocolError(`connection error: ${e.message}`));
+  private readonly onError = (e: Error): void => this.fail(new ProtocolError(`connection error: ${connectionErrorText(e)}`));
 
   constructor(private readonly stream: Duplex) {
     stream.on('data', this.onData);

@@ -77,6 +77,7 @@ import {
   x224Data,
   x224DataPayload,
 } from './x224.ts';
+import { connectionErrorText } from './connection-error.ts';
 
 export interface TlsIdentity {
   key: string;
@@ -145,7 +146,7 @@ export class RdpSession {
   ) {
     this.io = socket;
     this.phase = opts.insideTls ? 'mcs-connect' : 'x224';
-    socket.on('error', (err) => this.end(`connection error: ${err.message}`));
+    socket.on('error', (err) => this.end(`connection error: ${connectionErrorText(err)}`));
     socket.on('close', () => this.end(this.closedByPeerReason()));
     socket.on('data', this.onData);
     socket.resume(); // the console host hands over a paused stream
@@ -271,7 +272,7 @@ export class RdpSession {
     if (rest.length) raw.unshift(rest);
     if (!(raw instanceof Socket)) throw new Error('TLS upgrade needs a TCP socket');
     const tls = new TLSSocket(raw, { isServer: true, key: this.opts.tls.key, cert: this.opts.tls.cert });
-    tls.on('error', (err) => this.end(this.everActive ? `connection lost: ${err.message}` : `TLS failed: ${err.message}`));
+    tls.on('error', (err) => this.end(this.everActive ? `connection lost: ${connectionErrorText(err)}` : `TLS failed: ${connectionErrorText(err)}`));
     tls.on('close', () => this.end(this.closedByPeerReason()));
     tls.on('data', this.onData);
     this.io = tls;
