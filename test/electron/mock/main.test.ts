@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { login, raw } from './cloud/support.ts';
+import { bitmapRects, connectMiniClient } from './demo-desktop/mini-client.ts';
+import { startDemoDesktop, type DemoDesktopServer } from '../../../electron/mock/demo-desktop/server.ts';
 import { missingTools, readScreenUntil, squash, startXfreerdp, startXvfb, type Xvfb, type XfreerdpClient } from '../../support/xfreerdp.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -194,6 +196,31 @@ describe('mock-cloud --require-nla', { skip: missingTools() ?? false }, () => {
     client = undefined;
     assert.ok(await accepts(info.console_host.host, info.console_host.port));
     assert.equal(demo!.child.exitCode, null);
+  });
+});
+
+describe('mock-cloud --backend', () => {
+  let backend: DemoDesktopServer | undefined;
+  let demo: Running | undefined;
+  after(async () => {
+    await stopDemo(demo);
+    await backend?.close();
+  });
+
+  it("relays that VM's console to the given RDP server; the other VMs keep their demo desktops", async () => {
+    backend = await startDemoDesktop({ dataDir: join(dataDir, 'backend'), vm: { id: 'backend', name: 'RELAYED' }, fps: 0, log: () => {} });
+    const vmId = '2B4C6D8E-0F1A-4B3C-9D5E-7F8A9B0C1D02'; // jump-host
+    demo = await startDemo(['--backend', `${vmId.toLowerCase()}=127.0.0.1:${backend.port}`]);
+    const relayed = await connectMiniClient(demo.info.console_host.port, undefined, vmId);
+    const own = await connectMiniClient(demo.info.console_host.port, undefined, demo.info.servers[0].vm_id);
+    try {
+      await relayed.waitFor((f) => bitmapRects(f).length > 0);
+      await own.waitFor((f) => bitmapRects(f).length > 0);
+      assert.equal(backend.sessions.size, 1, 'exactly the relayed VM reached the backend');
+    } finally {
+      relayed.close();
+      own.close();
+    }
   });
 });
 
