@@ -47,7 +47,7 @@ server.desktop.on('frame', () => framesRendered++);
 
 try {
   if (clientKind === 'xfreerdp') {
-    const xvfb = await startXvfb(`${width}x${height}x24`);
+    const xvfb = await startXvfb({ width, height });
     stops.push(() => xvfb.stop());
     const c = startXfreerdp(xvfb.display, [`/v:127.0.0.1:${server.port}`, '/cert:ignore', `/size:${width}x${height}`]);
     stops.push(() => c.stop());

@@ -21,10 +21,8 @@ export function missingTools(extra: string[] = []): string | null {
   return missing.length ? `not installed: ${missing.join(', ')} (run scripts/install-test-deps.sh)` : null;
 }
 
-export interface Xvfb {
-  display: string;
-  stop(): Promise<void>;
-}
+// One Xvfb starter for every suite (tracked PID, -displayfd, -noreset); `Xvfb` names what these tests use of it.
+export { startXvfb, type XDisplay as Xvfb } from './xvfb.ts';
 
 function stopProcess(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
@@ -36,33 +34,6 @@ function stopProcess(proc: ChildProcess): Promise<void> {
     });
     proc.kill('SIGTERM');
   });
-}
-
-/** Starts Xvfb on a free display number chosen by the server itself (-displayfd). */
-export async function startXvfb(size = '1024x768x24'): Promise<Xvfb> {
-  const proc = spawn(XVFB, ['-displayfd', '3', '-screen', '0', size, '-nolisten', 'tcp'], {
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-  });
-  const display = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error('Xvfb did not report a display')), 15000);
-    (proc.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => {
-      text += d.toString();
-      const m = /(\d+)\n/.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve(`:${m[1]}`);
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`Xvfb exited with ${code}`));
-    });
-  });
-  // The display number is reported once the server listens; check its socket is there before clients use it.
-  const socketPath = `/tmp/.X11-unix/X${display.slice(1)}`;
-  for (let i = 0; i < 50 && !existsSync(socketPath); i++) await new Promise((r) => setTimeout(r, 100));
-  return { display, stop: () => stopProcess(proc) };
 }
 
 export interface XfreerdpClient {

@@ -13,6 +13,7 @@ import { startDemoConsoleHost, type DemoConsoleHost } from '../../../../electron
 import { startDemoDesktop, type DemoDesktopServer } from '../../../../electron/mock/demo-desktop/server.ts';
 import { encodeTsRequest } from '../../../../electron/mock/console-host/tsrequest.ts';
 import { bitmapRects, connectInitial, connectMiniClient, connectionRequest, preconnectionPdu, unicodeInput, type MiniClient } from '../demo-desktop/mini-client.ts';
+import { prng } from '../../../support/prng.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'console-host-fuzz-'));
 const BUSY = { id: 'B0000000-0000-4000-8000-00000000B051', name: 'BUSY', status: 'ACTIVE' };
@@ -20,17 +21,6 @@ const WITNESS = { id: 'W0000000-0000-4000-8000-0000000057E5', name: 'WITNESS', s
 const RELAYED = { id: 'R0000000-0000-4000-8000-00000000AE1A', name: 'RELAYED', status: 'ACTIVE' };
 const credentials = { username: 'console', password: 'Fuzz-Pass1' };
 
-/** Deterministic bytes, so a failing run can be repeated (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = prng(0x5eed4);
 const int = (n: number) => Math.floor(rand() * n);
 const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { createXrdpRepair } from '../../../../electron/rdp/xrdp-repair/index.ts';
+export { prng } from '../../../support/prng.ts';
 
 // Captured bytes from real software live in shared/vectors beside the repository (see its README).
 const VECTORS = fileURLToPath(new URL('../../../../../shared/vectors/', import.meta.url));
@@ -45,14 +46,3 @@ export function splitPdus(stream: Buffer): Buffer[] {
   return pdus;
 }
 
-export function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}

@@ -4,19 +4,8 @@ import { decodeInterleavedRle, RleDecodeError } from '../../../../electron/rdp/x
 import { encodeInterleavedRle } from '../../../../electron/rdp/xrdp-repair/interleaved-rle-encode.ts';
 import { decodePlanar, PlanarDecodeError } from '../../../../electron/rdp/xrdp-repair/planar-decode.ts';
 import { planarBody } from './pdu-builders.ts';
+import { prng } from '../../../support/prng.ts';
 
-// Deterministic pseudo-random numbers so failures reproduce.
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
 
 /** An image with the structure of a desktop: flat areas, vertical repeats, gradients and noise. */
 function desktopLike(width: number, height: number, mask: number, rnd: () => number): Uint32Array {
