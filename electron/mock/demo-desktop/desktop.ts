@@ -83,6 +83,8 @@ export class DemoDesktop extends EventEmitter {
   name: string;
   status: string;
   typed = '';
+  /** How many times Ctrl+Alt+Del arrived (shown on screen, as a console's secure attention screen would react). */
+  secureAttentions = 0;
   mouse: { x: number; y: number } | null = null;
   fps: number;
   animation: 'box' | 'fullscreen';
@@ -145,6 +147,12 @@ export class DemoDesktop extends EventEmitter {
     this.requestRedraw();
   }
 
+  secureAttention(): void {
+    if (this.poweredOff) return;
+    this.secureAttentions++;
+    this.requestRedraw();
+  }
+
   movePointer(x: number, y: number): void {
     if (this.mouse && this.mouse.x === x && this.mouse.y === y) return;
     this.mouse = { x, y };
@@ -173,6 +181,7 @@ export class DemoDesktop extends EventEmitter {
       id: this.id,
       status: this.status,
       typed: this.typed,
+      secureAttentions: this.secureAttentions,
       mouse: this.mouse,
       clockSeconds: Math.floor(this.now() / 1000),
       frame: this.frame,

@@ -16,13 +16,29 @@ row(0x2b, '\\zxcvbnm,./', '|ZXCVBNM<>?');
 NORMAL[0x39] = ' ';
 SHIFTED[0x39] = ' ';
 
-export type KeyAction = { type: 'char'; text: string } | { type: 'backspace' } | null;
+export type KeyAction = { type: 'char'; text: string } | { type: 'backspace' } | { type: 'secure-attention' } | null;
+
+// Left and right Ctrl/Alt share a code and differ by the extended flag; tracking the code is enough here.
+const CTRL = 0x1d;
+const ALT = 0x38;
+const DELETE = 0x53;
 
 export class KeyboardState {
   private shift = new Set<number>();
+  private held = new Set<number>();
   private caps = false;
 
   key(code: number, release: boolean, extended: boolean): KeyAction {
+    if (code === CTRL || code === ALT) {
+      if (release) this.held.delete(code);
+      else this.held.add(code);
+      return null;
+    }
+    // Ctrl+Alt+Del (Delete is the extended 0x53; keypad Del with Num Lock off is not) is what a Windows console
+    // answers with its secure attention screen.
+    if (code === DELETE && extended && !release && this.held.has(CTRL) && this.held.has(ALT)) {
+      return { type: 'secure-attention' };
+    }
     if (code === 0x2a || code === 0x36) {
       if (release) this.shift.delete(code);
       else this.shift.add(code);

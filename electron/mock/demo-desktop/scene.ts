@@ -6,6 +6,7 @@ export interface SceneState {
   id: string;
   status: string;
   typed: string;
+  secureAttentions: number;
   mouse: { x: number; y: number } | null;
   /** Seconds since the epoch, whole seconds: the clock changes once a second. */
   clockSeconds: number;
@@ -76,6 +77,7 @@ export function drawScene(fb: Framebuffer, s: SceneState): void {
   const typed = s.typed.length > maxChars ? s.typed.slice(-maxChars) : s.typed;
   line(`TYPED ${typed}_`, WHITE);
   line(s.mouse ? `MOUSE ${s.mouse.x},${s.mouse.y}` : 'MOUSE -', DIM);
+  if (s.secureAttentions > 0) line(`CTRL+ALT+DEL x${s.secureAttentions}`, ACCENT);
   if (s.animation === 'box') {
     // A band of moving colour bars: a steady stream of small updates at the configured frame rate.
     const bw = Math.min(256, W - 2 * margin);

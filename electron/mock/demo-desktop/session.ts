@@ -445,6 +445,7 @@ export class RdpSession {
         const action = this.keyboard.key(e.code, e.release, e.extended);
         if (action?.type === 'char') this.desktop.typeText(action.text);
         else if (action?.type === 'backspace') this.desktop.backspace();
+        else if (action?.type === 'secure-attention') this.desktop.secureAttention();
       } else if (e.kind === 'unicode') {
         if (e.release) continue;
         if (e.char === 8) this.desktop.backspace();

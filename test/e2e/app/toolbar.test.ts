@@ -145,15 +145,21 @@ test('Screenshot saves a PNG of the remote display', { skip: chromiumMissing }, 
   assert.ok(colours.size >= 3, `only ${colours.size} colours in the screenshot`);
 });
 
-test('Ctrl+Alt+Del sends Ctrl, Alt and Delete down then up; the session stays connected', { skip: chromiumMissing }, async () => {
+test('Ctrl+Alt+Del sends Ctrl, Alt and Delete down then up; the remote desktop shows it; the session stays connected', { skip: chromiumMissing }, async (t) => {
   keys.length = 0;
   await toolbar().getByRole('button', { name: 'Ctrl+Alt+Del' }).click();
   const seq = () => keys.map((k) => `${k.release ? 'up' : 'down'} ${k.extended ? 'e0 ' : ''}${k.code.toString(16)}`);
   await until(`the key sequence (got ${seq().join(', ')})`, () => keys.length >= 6);
   // Set-1 scancodes: Ctrl 0x1d, Alt 0x38, Delete 0x53 (extended).
   assert.deepEqual(seq(), ['down 1d', 'down 38', 'down e0 53', 'up e0 53', 'up 38', 'up 1d']);
-  // The demo desktop draws nothing for it (it has no secure attention screen); the session carries on.
-  await page.waitForTimeout(300);
   assert.equal(await statusText(), 'Connected');
   assert.equal(await alerts(), 0);
+  await t.test('OCR reads the secure attention line on the remote display', { skip: tesseractMissing }, async () => {
+    let read = '';
+    for (let i = 0; i < 10 && !/CTRL.ALT.DEL/i.test(read); i++) {
+      read = await ocr(await frame());
+      await page.waitForTimeout(100);
+    }
+    assert.match(read, /CTRL.ALT.DEL x1/i, `OCR of the display: ${JSON.stringify(read)}`);
+  });
 });
