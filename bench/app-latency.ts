@@ -1,6 +1,6 @@
 // Prints the desktop app's latency figures in browser mode on the embedded demo (no assertions; see issue targets):
 // cold start to first frame, server click to first frame, and search over 10,000 servers per keystroke.
-// Usage: npx tsx bench/app-latency.ts
+// Usage: npm run -s bench:app
 import { startAppUnderTest } from '../test/e2e/app/harness.ts';
 
 /** True once the named tab's status line says Connected (a function: the page's CSP forbids string eval). */
