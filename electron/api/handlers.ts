@@ -26,6 +26,11 @@ export interface Services {
   trust?: TrustService;
   credentials?: CredentialService;
   settings?: SettingsService;
+  /**
+   * Where a bug goes: an error that is not an AppError reaches the page only as a one-line 'internal' message, so
+   * its stack is written here (the main process's log) for whoever has to fix it.
+   */
+  logInternalError?: (request: RequestName, err: unknown) => void;
 }
 
 /** The single table of handlers that both transports register. */
@@ -35,7 +40,7 @@ export function createHandlers(services: Services): HandlerTable {
     if (!service) throw new AppError('internal', `${what} is not available in this mode`);
     return service;
   };
-  return {
+  const table: HandlerTable = {
     'app.info': async () => ({ version: services.version, mode: services.mode }),
     'clouds.list': async () => consoles.listClouds(),
     'servers.list': async (args) => consoles.listServers(requireObject(args)),
@@ -90,6 +95,21 @@ export function createHandlers(services: Services): HandlerTable {
       return need(services.settings, 'Settings').update(patch);
     },
   };
+  const log = services.logInternalError;
+  if (!log) return table;
+  const logged = {} as Record<RequestName, (args: unknown) => Promise<unknown>>;
+  for (const name of REQUEST_NAMES) {
+    const handler = table[name] as (args: unknown) => Promise<unknown>;
+    logged[name] = async (args) => {
+      try {
+        return await handler(args);
+      } catch (err) {
+        if (!(err instanceof AppError)) log(name, err);
+        throw err;
+      }
+    };
+  }
+  return logged as HandlerTable;
 }
 
 /**

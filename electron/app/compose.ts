@@ -189,6 +189,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
       trust,
       credentials,
       settings,
+      logInternalError: (request, err) => log(`internal error in ${request}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     };
 
     return {
