@@ -314,7 +314,3 @@ export function serverStatus(s: DemoServer): string {
       return 'SUSPENDED';
   }
 }
-
-export function projectById(id: string): Project | undefined {
-  return PROJECTS.find((p) => p.id === id);
-}
