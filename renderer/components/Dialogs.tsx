@@ -73,12 +73,16 @@ function TrustDialog() {
           ? `The certificate of ${prompt.certificate.endpoint}${tabTitle ? ` (${tabTitle})` : ''} is not the one pinned earlier. This happens when the host was reinstalled or its certificate renewed, and also when someone intercepts the connection. Check the fingerprint with the host's administrator before trusting it.`
           : `${prompt.certificate.endpoint}${tabTitle ? ` (${tabTitle})` : ''} presented a certificate this app has not seen before.`}
       </p>
-      <CertificateFields cert={prompt.certificate} />
-      {prompt.previous && (
-        <details>
-          <summary>Previously pinned certificate</summary>
+      {/* A changed certificate shows both, open: comparing the fingerprints is the whole point of the question. */}
+      {prompt.previous ? (
+        <>
+          <h3>Presented now</h3>
+          <CertificateFields cert={prompt.certificate} />
+          <h3>Pinned earlier</h3>
           <CertificateFields cert={prompt.previous} />
-        </details>
+        </>
+      ) : (
+        <CertificateFields cert={prompt.certificate} />
       )}
       <div className="buttons">
         <button onClick={() => void decideTrust(prompt.promptId, 'reject')}>Reject</button>

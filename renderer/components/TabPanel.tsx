@@ -33,9 +33,9 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
     if (!grant || !canvas) return;
     const session = engine.connect(canvas, grant, tab.credentials ?? grant.credentials, {
       onConnected: () => setTabState(tab.id, attempt, 'connected'),
-      onDisconnected: (reason) => setTabState(tab.id, attempt, 'disconnected', reason),
+      onDisconnected: (reason) => setTabState(tab.id, attempt, 'disconnected', reason, 'engine'),
       onCredentialsNeeded: (reason) => {
-        setTabState(tab.id, attempt, 'disconnected', reason);
+        setTabState(tab.id, attempt, 'disconnected', reason, 'login');
         openDialog({ kind: 'credentials', tabId: tab.id });
       },
     });

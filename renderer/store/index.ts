@@ -36,9 +36,10 @@ export function subscribeEvents(store: AppStore): () => void {
     api.on('session.status', ({ sessionId, state, reason }) => {
       const tab = store.getState().tabs.find((t) => t.grant?.sessionId === sessionId);
       if (!tab) return;
-      // Only the end is taken from the gateway (its reason names the cause); "connected" there means the relay is up,
-      // not that the login succeeded, so the display engine alone reports Connected.
-      if (state === 'closed') store.getState().setTabState(tab.id, tab.attempt, 'disconnected', reason ?? 'The session ended.');
+      // Only the end is taken from the gateway (its reason names the cause, and wins over the engine's: see
+      // REASON_RANK in tabs.ts); "connected" there means the relay is up, not that the login succeeded, so the
+      // display engine alone reports Connected.
+      if (state === 'closed') store.getState().setTabState(tab.id, tab.attempt, 'disconnected', reason ?? 'The session ended.', 'gateway');
     }),
   ];
   return () => offs.forEach((off) => off());

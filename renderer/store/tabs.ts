@@ -1,8 +1,18 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { ConsoleTarget, SessionGrant } from '../../electron/api/contract.ts';
-import type { AppState, Tab, TabOrigin, TabsSlice } from './types.ts';
+import type { AppState, ReasonSource, Tab, TabOrigin, TabsSlice } from './types.ts';
 import { errorMessage } from '../api/ws-client.ts';
 import { addressTitle } from '../logic/parse-target.ts';
+
+/**
+ * Which reason a disconnected tab shows when both sides report the end (they do, in either order: the gateway's
+ * `session.status` and the engine's `closed` travel over different sockets). The gateway's wins over the engine's:
+ * it holds the server's socket and names the cause there (connection refused, the server closed the session, the
+ * certificate was not trusted), while the engine only sees its relay to the gateway drop. A refused login is the
+ * exception: the engine reads it from the RDP/CredSSP exchange itself, where the gateway sees only a hang-up. Among
+ * reasons of the same rank the later one wins; a reason of lower rank never replaces one of higher rank.
+ */
+const REASON_RANK: Record<ReasonSource, number> = { engine: 0, gateway: 1, login: 2 };
 
 let tabCounter = 0;
 const newTabId = () => `tab-${++tabCounter}`;
@@ -57,10 +67,10 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
       }
       update(tabId, (x) => {
         const title = titleFor(x.origin, grant, x.title);
-        return { grant, state: 'connecting', reason: undefined, title, origin: originAfterGrant(x.origin, grant, title) };
+        return { grant, state: 'connecting', reason: undefined, reasonFrom: undefined, title, origin: originAfterGrant(x.origin, grant, title) };
       });
     } catch (err) {
-      if (tab(tabId)?.attempt === attempt) update(tabId, () => ({ state: 'disconnected', reason: errorMessage(err), grant: undefined }));
+      if (tab(tabId)?.attempt === attempt) update(tabId, () => ({ state: 'disconnected', reason: errorMessage(err), reasonFrom: 'gateway', grant: undefined }));
     }
   }
 
@@ -106,7 +116,7 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
       if (!t) return;
       if (t.grant) void get().api.invoke('session.close', { sessionId: t.grant.sessionId }).catch(() => undefined);
       const attempt = t.attempt + 1;
-      update(tabId, () => ({ attempt, state: 'opening', reason: undefined, grant: undefined }));
+      update(tabId, () => ({ attempt, state: 'opening', reason: undefined, reasonFrom: undefined, grant: undefined }));
       await connect(tabId, attempt);
     },
 
@@ -146,10 +156,16 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
       set({ tabs });
     },
 
-    setTabState(tabId, attempt, state, reason) {
+    setTabState(tabId, attempt, state, reason, source = 'engine') {
       const t = tab(tabId);
       if (!t || t.attempt !== attempt) return;
-      update(tabId, () => ({ state, reason: state === 'disconnected' ? reason : undefined }));
+      if (t.state === 'disconnected') {
+        // An ended attempt stays ended (a late "connected" from the other side does not revive it); only Reconnect,
+        // which starts a new attempt, does.
+        if (state !== 'disconnected') return;
+        if (t.reasonFrom && REASON_RANK[t.reasonFrom] > REASON_RANK[source]) return;
+      }
+      update(tabId, () => (state === 'disconnected' ? { state, reason, reasonFrom: source } : { state, reason: undefined, reasonFrom: undefined }));
     },
 
     setTabCredentials: (tabId, credentials) => update(tabId, () => ({ credentials })),

@@ -45,6 +45,12 @@ export type TabOrigin =
 
 export type TabState = 'opening' | 'connecting' | 'connected' | 'disconnected';
 
+/**
+ * Who said why a tab's session ended: the gateway (the main process, which holds the server's socket), the display
+ * engine (which sees only its WebSocket to the gateway), or the engine reporting a refused login. See setTabState.
+ */
+export type ReasonSource = 'engine' | 'gateway' | 'login';
+
 export interface Tab {
   id: string;
   title: string;
@@ -52,6 +58,8 @@ export interface Tab {
   state: TabState;
   /** Why the tab is disconnected, or why it never got a console. */
   reason?: string;
+  /** Who gave `reason` (a more specific source is not overwritten by a vaguer one). */
+  reasonFrom?: ReasonSource;
   grant?: SessionGrant;
   /** Credentials typed in the credentials dialog for this tab (override the grant's). */
   credentials?: Credentials;
@@ -76,7 +84,8 @@ export interface TabsSlice {
   cycleTab(delta: 1 | -1): void;
   moveTab(tabId: string, delta: number): void;
   moveTabTo(tabId: string, index: number): void;
-  setTabState(tabId: string, attempt: number, state: TabState, reason?: string): void;
+  /** A state for the tab's current attempt (`attempt` of an older one is ignored); `source` says who gave `reason`. */
+  setTabState(tabId: string, attempt: number, state: TabState, reason?: string, source?: ReasonSource): void;
   setTabCredentials(tabId: string, credentials: Credentials): void;
 }
 

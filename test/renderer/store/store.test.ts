@@ -271,3 +271,43 @@ test('trust prompts still waiting when the page starts are asked for and shown o
   await loadPendingTrustPrompts(bare);
   assert.deepEqual(bare.getState().trustPrompts, []);
 });
+
+test("a tab's end reason: the gateway's wins over the engine's in either order, a refused login over both", async () => {
+  const { api, emit } = fakeApi({ 'session.open': (t: ConsoleTarget) => grantFor(t), 'session.close': () => undefined });
+  const store = createAppStore(api);
+  subscribeEvents(store);
+  const s = () => store.getState();
+  await s().openServer('demo', server(1));
+  const tab = () => s().tabs[0];
+  const ENGINE = 'the RDP connection failed: not enough bytes';
+  const GATEWAY = '127.0.0.1:2179 closed the session';
+
+  // Engine first, then the gateway: the gateway's reason replaces the engine's.
+  s().setTabState(tab().id, tab().attempt, 'connected');
+  s().setTabState(tab().id, tab().attempt, 'disconnected', ENGINE, 'engine');
+  assert.equal(tab().reason, ENGINE);
+  emit('session.status', { sessionId: tab().grant!.sessionId, state: 'closed', reason: GATEWAY });
+  assert.equal(tab().reason, GATEWAY);
+  assert.equal(tab().reasonFrom, 'gateway');
+
+  // Gateway first, then the engine: the gateway's stays; a late "connected" does not revive the ended attempt.
+  await s().reconnect(tab().id);
+  emit('session.status', { sessionId: tab().grant!.sessionId, state: 'closed', reason: GATEWAY });
+  s().setTabState(tab().id, tab().attempt, 'disconnected', ENGINE, 'engine');
+  assert.equal(tab().reason, GATEWAY);
+  s().setTabState(tab().id, tab().attempt, 'connected');
+  assert.equal(tab().state, 'disconnected');
+
+  // A refused login reported by the engine outranks the gateway's guess, before or after it.
+  await s().reconnect(tab().id);
+  emit('session.status', { sessionId: tab().grant!.sessionId, state: 'closed', reason: 'closed the connection during authentication' });
+  s().setTabState(tab().id, tab().attempt, 'disconnected', 'wrong user name or password', 'login');
+  assert.equal(tab().reason, 'wrong user name or password');
+  emit('session.status', { sessionId: tab().grant!.sessionId, state: 'closed', reason: 'closed the connection during authentication' });
+  assert.equal(tab().reason, 'wrong user name or password');
+
+  // Reconnect clears the reason and its source.
+  await s().reconnect(tab().id);
+  assert.equal(tab().reason, undefined);
+  assert.equal(tab().reasonFrom, undefined);
+});
