@@ -6,7 +6,7 @@ import { registerIpcApi, type IpcTransport } from './api/ipc-transport.ts';
 import { composeApp, type ComposedApp } from './app/compose.ts';
 import { cspHeader, socketOrigin } from './app/csp.ts';
 import { resolveDataDir } from './app/data-dir.ts';
-import { DEEP_LINK_SCHEME, launchArgs, parseDeepLink, parseRdpFile, rdpFileRequest, type OpenRequest } from './app/launch-input.ts';
+import { createLaunchRouter, DEEP_LINK_SCHEME } from './app/launch-input.ts';
 import { APP_ORIGIN, APP_SCHEME } from './app/permissions.ts';
 import type { SecretBox } from './app/secret-box.ts';
 import { staticFile } from './app/static-files.ts';
@@ -23,17 +23,21 @@ protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standa
 
 const windows = new Set<BrowserWindow>();
 const trusted = new Set<number>();
-const pending: OpenRequest[] = [];
 let transport: IpcTransport | undefined;
 let composed: ComposedApp | undefined;
-let pageReady = false;
+// Links and .rdp files: opened in the page, or refused there with the reason (held until the page has loaded).
+const launches = createLaunchRouter({
+  emit: (e) => transport?.emit(e.event, e.payload),
+  readFile: (path) => readFile(path),
+  log: (line) => log(`Ignored: ${line}`),
+});
 
 if (!app.requestSingleInstanceLock()) {
   // Another instance owns the window; it receives our argv through 'second-instance'.
   app.quit();
 } else {
   app.on('second-instance', (_event, argv) => {
-    void handleArgs(argv);
+    void launches.handleArgs(argv.slice(1));
     const win = [...windows][0];
     if (win) {
       if (win.isMinimized()) win.restore();
@@ -43,11 +47,11 @@ if (!app.requestSingleInstanceLock()) {
   // macOS delivers links and files as events rather than argv.
   app.on('open-url', (event, url) => {
     event.preventDefault();
-    handleLink(url);
+    launches.handleLink(url);
   });
   app.on('open-file', (event, path) => {
     event.preventDefault();
-    void handleRdpFile(path);
+    void launches.handleRdpFile(path);
   });
   app.on('web-contents-created', (_event, contents) => hardenContents(contents));
   app.on('window-all-closed', () => app.quit());
@@ -113,46 +117,11 @@ async function start() {
     windows.delete(win);
     trusted.delete(id);
   });
-  win.webContents.on('did-finish-load', () => {
-    pageReady = true;
-    flush();
-  });
-  await handleArgs(process.argv);
+  win.webContents.on('did-finish-load', () => launches.pageReady());
+  await launches.handleArgs(process.argv.slice(1));
 }
 
 /** The page may open WebSockets only to this run's gateway (IPC carries the ConsoleApi). */
 function pageCsp(): string {
   return cspHeader(composed ? [socketOrigin(composed.gatewayUrl)] : []);
-}
-
-function queue(req: OpenRequest) {
-  pending.push(req);
-  flush();
-}
-
-function flush() {
-  if (!pageReady || !transport) return;
-  for (const req of pending.splice(0)) transport.emit('app.open', req);
-}
-
-function handleLink(link: string) {
-  try {
-    queue(parseDeepLink(link));
-  } catch (err) {
-    log(`Ignored link: ${(err as Error).message}`);
-  }
-}
-
-async function handleRdpFile(path: string) {
-  try {
-    queue(rdpFileRequest(parseRdpFile(await readFile(path))));
-  } catch (err) {
-    log(`Ignored ${path}: ${(err as Error).message}`);
-  }
-}
-
-async function handleArgs(argv: readonly string[]) {
-  const { links, rdpFiles } = launchArgs(argv.slice(1));
-  for (const link of links) handleLink(link);
-  for (const file of rdpFiles) await handleRdpFile(file);
 }

@@ -186,6 +186,11 @@ export interface ConsoleEvents {
   'session.status': { sessionId: string; state: 'connecting' | 'connected' | 'closed'; reason?: string };
   /** Open a console the OS handed the app (a `nova-console://` link or an `.rdp` file), as if it had been pasted. */
   'app.open': { target: ConsoleTarget; label: string; username?: string; domain?: string };
+  /**
+   * A link or .rdp file the OS handed the app could not be opened: `message` says why (shown as an alert). It never
+   * repeats the link itself (it may carry a console token); a file is named by its base name.
+   */
+  'app.openError': { source: 'link' | 'file'; message: string };
 }
 
 export type RequestName = keyof ConsoleRequests;

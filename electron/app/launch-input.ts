@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { ConsoleEvents } from '../api/contract.ts';
 import { parseConsoleInput } from '../../renderer/logic/parse-target.ts';
 
@@ -100,4 +101,101 @@ export function launchArgs(argv: readonly string[]): { links: string[]; rdpFiles
   const links = argv.filter((a) => a.toLowerCase().startsWith(`${DEEP_LINK_SCHEME}://`));
   const rdpFiles = argv.filter((a) => !a.startsWith('-') && a.toLowerCase().endsWith('.rdp'));
   return { links, rdpFiles };
+}
+
+/** The events a launch router sends to the page. */
+export type LaunchEvent =
+  | { event: 'app.open'; payload: ConsoleEvents['app.open'] }
+  | { event: 'app.openError'; payload: ConsoleEvents['app.openError'] };
+
+export interface LaunchRouterOptions {
+  /** Sends an event to the page; called only once the page is ready (see `pageReady`). */
+  emit(event: LaunchEvent): void;
+  readFile(path: string): Promise<Buffer>;
+  /** One line per refused input, for the terminal (the page shows the same sentence). */
+  log?(line: string): void;
+}
+
+export interface LaunchRouter {
+  handleLink(link: string): void;
+  handleRdpFile(path: string): Promise<void>;
+  /** A command line: the first launch's, or a second instance's. */
+  handleArgs(argv: readonly string[]): Promise<void>;
+  /** The page has loaded (again): everything held back is sent, in order. */
+  pageReady(): void;
+}
+
+/** Why a file could not be read, in words (never a stack or errno dump). */
+function readFailure(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException)?.code) {
+    case 'ENOENT':
+      return 'the file does not exist';
+    case 'EACCES':
+    case 'EPERM':
+      return 'the app may not read the file';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    default:
+      return 'the file could not be read';
+  }
+}
+
+/**
+ * Deep links and .rdp files from the OS, as `app.open` for the page, or `app.openError` saying why one cannot be
+ * opened: a user who double-clicks a broken file sees the reason in the window, not only on a terminal nobody reads.
+ * Events wait until the page is ready (a link can arrive before the window has loaded).
+ */
+export function createLaunchRouter(opts: LaunchRouterOptions): LaunchRouter {
+  const held: LaunchEvent[] = [];
+  let ready = false;
+  const send = (e: LaunchEvent) => {
+    if (ready) opts.emit(e);
+    else held.push(e);
+  };
+  const refuse = (source: 'link' | 'file', message: string) => {
+    opts.log?.(message);
+    send({ event: 'app.openError', payload: { source, message } });
+  };
+  const router: LaunchRouter = {
+    handleLink(link) {
+      try {
+        send({ event: 'app.open', payload: parseDeepLink(link) });
+      } catch (err) {
+        // The link itself is not repeated: it may carry a console token.
+        refuse('link', `The ${DEEP_LINK_SCHEME}:// link could not be opened: ${sentence((err as Error).message)}`);
+      }
+    },
+    async handleRdpFile(path) {
+      const name = basename(path);
+      let data: Buffer;
+      try {
+        data = await opts.readFile(path);
+      } catch (err) {
+        refuse('file', `${name} could not be opened: ${readFailure(err)}.`);
+        return;
+      }
+      try {
+        send({ event: 'app.open', payload: rdpFileRequest(parseRdpFile(data)) });
+      } catch (err) {
+        refuse('file', `${name} could not be opened: ${sentence((err as Error).message)}`);
+      }
+    },
+    async handleArgs(argv) {
+      const { links, rdpFiles } = launchArgs(argv);
+      for (const link of links) router.handleLink(link);
+      for (const file of rdpFiles) await router.handleRdpFile(file);
+    },
+    pageReady() {
+      ready = true;
+      for (const e of held.splice(0)) opts.emit(e);
+    },
+  };
+  return router;
+}
+
+/** A parser's message continued after "could not be opened: " (lower-case start, one final full stop). */
+function sentence(message: string): string {
+  const m = message.trim();
+  const lowered = /^[A-Z][a-z]/.test(m) ? m[0].toLowerCase() + m.slice(1) : m;
+  return /[.!?]$/.test(lowered) ? lowered : `${lowered}.`;
 }

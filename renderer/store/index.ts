@@ -32,6 +32,8 @@ export function subscribeEvents(store: AppStore): () => void {
     api.on('app.open', ({ target, label, username, domain }) => {
       void store.getState().openTarget(target, label, username ? { username, ...(domain ? { domain } : {}) } : undefined);
     }),
+    // A link or .rdp file that could not be opened: the same alert as a rejected paste, with the reason.
+    api.on('app.openError', ({ message }) => store.getState().setInputError(message)),
     api.on('trust.prompt', (prompt) => store.getState().pushTrustPrompt(prompt)),
     api.on('session.status', ({ sessionId, state, reason }) => {
       const tab = store.getState().tabs.find((t) => t.grant?.sessionId === sessionId);

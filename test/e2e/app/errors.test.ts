@@ -2,7 +2,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { Locator, Page } from 'playwright-core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator, Page, WebSocketRoute } from 'playwright-core';
+import { createLaunchRouter } from '../../../electron/app/launch-input.ts';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
 import { shadowMissing, startDesktop, startShadow, type Desktop, type ShadowServer } from '../../support/rdp-servers.ts';
 
@@ -219,5 +224,48 @@ test('a changed certificate: the dialog shows both fingerprints; Reject leaves t
     await first?.stop();
     await second?.stop();
     await desktop?.stop();
+  }
+});
+
+test('a bad .rdp file or link handed to the app: the page shows why in an alert; a good one opens its tab', { skip: chromiumMissing }, async () => {
+  // Browser mode has no OS hand-over, so the launch router (what Electron's main process runs) is fed here and its
+  // events reach a fresh page over its own API socket, where Electron would send them over IPC.
+  const dir = mkdtempSync(join(tmpdir(), 'launch-e2e-'));
+  const second = await app!.context.newPage();
+  try {
+    let api: WebSocketRoute | undefined;
+    await second.routeWebSocket(/\/api/, (ws) => {
+      ws.connectToServer();
+      api = ws;
+    });
+    await second.goto(app!.host.url);
+    await second.getByRole('tree', { name: DEMO }).waitFor();
+    assert.ok(api, 'the page opened its API socket');
+    const router = createLaunchRouter({ emit: (e) => api!.send(JSON.stringify(e)), readFile: (p) => readFile(p) });
+    router.pageReady();
+
+    const bad = join(dir, 'hyperv-console.rdp');
+    writeFileSync(bad, 'screen mode id:i:2\r\nusername:s:CORP\\alice\r\n');
+    await router.handleRdpFile(bad);
+    const alert = second.locator('#url-error[role=alert]');
+    await alert.waitFor({ timeout: 10_000 });
+    assert.equal(await alert.innerText(), 'hyperv-console.rdp could not be opened: the .rdp file has no "full address" line.');
+    assert.equal(await second.getByRole('tab').count(), 0);
+
+    router.handleLink('nova-console://open?url=x');
+    await second.waitForFunction(() => /link could not be opened: unknown link action "open"/.test(document.querySelector('#url-error')?.textContent ?? ''), undefined, { timeout: 10_000 });
+
+    // A good file opens a tab (and clears the alert); nothing listens at its address, and the tab says so.
+    const port = await closedPort();
+    const good = join(dir, 'good.rdp');
+    writeFileSync(good, `full address:s:127.0.0.1:${port}\r\n`);
+    await router.handleRdpFile(good);
+    const target = `127.0.0.1:${port}`;
+    await second.getByRole('tab', { name: target, exact: true }).waitFor({ timeout: 10_000 });
+    assert.equal(await alert.count(), 0);
+    await second.waitForFunction(() => /^Disconnected: .*refused/.test(document.querySelector('[role=tabpanel]:not([hidden]) [role=status]')?.textContent ?? ''), undefined, { timeout: 20_000 });
+  } finally {
+    await second.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

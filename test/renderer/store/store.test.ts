@@ -311,3 +311,15 @@ test("a tab's end reason: the gateway's wins over the engine's in either order, 
   assert.equal(tab().reason, undefined);
   assert.equal(tab().reasonFrom, undefined);
 });
+
+test('app.openError (a bad link or .rdp file) becomes the alert; a later good paste clears it', async () => {
+  const { api, emit } = fakeApi({ 'session.open': (t: ConsoleTarget) => grantFor(t) });
+  const store = createAppStore(api);
+  subscribeEvents(store);
+  const message = 'broken.rdp could not be opened: the .rdp file has no "full address" line.';
+  emit('app.openError', { source: 'file', message });
+  assert.equal(store.getState().inputError, message);
+  assert.equal(store.getState().tabs.length, 0);
+  assert.equal(await store.getState().openTarget({ kind: 'address', host: 'h', port: 3389 }, 'h:3389'), true);
+  assert.equal(store.getState().inputError, undefined);
+});
