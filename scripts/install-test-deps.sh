@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   chromium xvfb xauth xterm x11-apps fonts-dejavu-core
   freerdp2-shadow-x11 winpr-utils freerdp2-x11 xrdp xorgxrdp
-  imagemagick tesseract-ocr p7zip-full xdotool x11-utils x11-xserver-utils
+  imagemagick tesseract-ocr p7zip-full xdotool x11-utils x11-xserver-utils xclip
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -86,6 +86,10 @@ export class DemoDesktop extends EventEmitter {
   /** How many times Ctrl+Alt+Del arrived (shown on screen, as a console's secure attention screen would react). */
   secureAttentions = 0;
   mouse: { x: number; y: number } | null = null;
+  /** This machine's clipboard text: offered to clients with a clipboard channel; Ctrl+C copies the typed line. */
+  clipboard: string;
+  /** The last text a client handed over through its clipboard channel (shown on screen). */
+  pasted = '';
   fps: number;
   animation: 'box' | 'fullscreen';
   private frame = 0;
@@ -104,6 +108,7 @@ export class DemoDesktop extends EventEmitter {
     this.fps = Math.max(0, Math.min(120, opts.fps ?? 10));
     this.animation = opts.animation ?? 'box';
     this.now = opts.now ?? Date.now;
+    this.clipboard = `demo clipboard ${opts.name}`;
   }
 
   get poweredOff(): boolean {
@@ -153,6 +158,25 @@ export class DemoDesktop extends EventEmitter {
     this.requestRedraw();
   }
 
+  /** A client put text on this machine's clipboard. */
+  receiveClipboard(text: string): void {
+    this.pasted = text;
+    if (!this.poweredOff) this.requestRedraw();
+  }
+
+  /** This machine's clipboard changed: sessions with a clipboard channel announce it. */
+  setClipboard(text: string): void {
+    if (text === this.clipboard) return;
+    this.clipboard = text;
+    this.emit('clipboard');
+  }
+
+  /** Ctrl+C: the typed line becomes the clipboard text (an empty line leaves it as it was). */
+  copyTyped(): void {
+    if (this.poweredOff || !this.typed) return;
+    this.setClipboard(this.typed);
+  }
+
   movePointer(x: number, y: number): void {
     if (this.mouse && this.mouse.x === x && this.mouse.y === y) return;
     this.mouse = { x, y };
@@ -182,6 +206,7 @@ export class DemoDesktop extends EventEmitter {
       status: this.status,
       typed: this.typed,
       secureAttentions: this.secureAttentions,
+      pasted: this.pasted,
       mouse: this.mouse,
       clockSeconds: Math.floor(this.now() / 1000),
       frame: this.frame,

@@ -4,35 +4,8 @@ import { ByteReader, ByteWriter, ProtocolError } from './bytes.ts';
 // (MS-RDPEDYC), itself inside static virtual channel chunks (MS-RDPBCGR 2.2.6.1).
 
 export const DISPLAY_CONTROL_CHANNEL = 'Microsoft::Windows::RDS::DisplayControl';
-const CHANNEL_FLAG_FIRST = 0x1;
-const CHANNEL_FLAG_LAST = 0x2;
-
-/** One complete static channel message in a single chunk. */
-export function channelChunk(data: Buffer): Buffer {
-  return Buffer.concat([new ByteWriter().u32le(data.length).u32le(CHANNEL_FLAG_FIRST | CHANNEL_FLAG_LAST).toBuffer(), data]);
-}
-
-/** Reassembles static channel chunks into whole messages. */
-export class ChannelReassembler {
-  private parts: Buffer[] = [];
-  private total = 0;
-
-  push(chunk: Buffer): Buffer | null {
-    const r = new ByteReader(chunk);
-    const length = r.u32le('channel length');
-    const flags = r.u32le('channel flags');
-    if (length > 1 << 20) throw new ProtocolError('virtual channel message too large');
-    if (flags & CHANNEL_FLAG_FIRST) {
-      this.parts = [];
-      this.total = length;
-    }
-    this.parts.push(r.take(r.remaining));
-    if (!(flags & CHANNEL_FLAG_LAST)) return null;
-    const msg = Buffer.concat(this.parts);
-    this.parts = [];
-    return msg.subarray(0, this.total || msg.length);
-  }
-}
+// Static channel chunking lives in static-channel.ts; re-exported for the session's existing imports.
+export { ChannelReassembler, channelChunk } from './static-channel.ts';
 
 export function dvcCapsRequest(): Buffer {
   return new ByteWriter().u8(0x50).u8(0).u16le(1).toBuffer();

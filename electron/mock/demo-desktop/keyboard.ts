@@ -16,12 +16,13 @@ row(0x2b, '\\zxcvbnm,./', '|ZXCVBNM<>?');
 NORMAL[0x39] = ' ';
 SHIFTED[0x39] = ' ';
 
-export type KeyAction = { type: 'char'; text: string } | { type: 'backspace' } | { type: 'secure-attention' } | null;
+export type KeyAction = { type: 'char'; text: string } | { type: 'backspace' } | { type: 'secure-attention' } | { type: 'copy' } | null;
 
 // Left and right Ctrl/Alt share a code and differ by the extended flag; tracking the code is enough here.
 const CTRL = 0x1d;
 const ALT = 0x38;
 const DELETE = 0x53;
+const KEY_C = 0x2e;
 
 export class KeyboardState {
   private shift = new Set<number>();
@@ -50,6 +51,8 @@ export class KeyboardState {
       return null;
     }
     if (code === 0x0e) return { type: 'backspace' };
+    // Ctrl+C (without Alt, which some layouts use for characters) copies, as on a real desktop.
+    if (code === KEY_C && this.held.has(CTRL) && !this.held.has(ALT)) return { type: 'copy' };
     if (code === 0x1c) return { type: 'char', text: ' ' };
     const shifted = this.shift.size > 0;
     let ch = (shifted ? SHIFTED : NORMAL)[code];

@@ -7,6 +7,8 @@ export interface SceneState {
   status: string;
   typed: string;
   secureAttentions: number;
+  /** Text a client handed over through the clipboard channel ('' when none yet). */
+  pasted: string;
   mouse: { x: number; y: number } | null;
   /** Seconds since the epoch, whole seconds: the clock changes once a second. */
   clockSeconds: number;
@@ -78,6 +80,12 @@ export function drawScene(fb: Framebuffer, s: SceneState): void {
   line(`TYPED ${typed}_`, WHITE);
   line(s.mouse ? `MOUSE ${s.mouse.x},${s.mouse.y}` : 'MOUSE -', DIM);
   if (s.secureAttentions > 0) line(`CTRL+ALT+DEL x${s.secureAttentions}`, ACCENT);
+  if (s.pasted) {
+    // One line: line breaks and tabs become spaces, the end of a long text is shown.
+    const flat = s.pasted.replace(/[\x00-\x1f\x7f]+/g, ' ');
+    const room = Math.max(1, maxChars - 3);
+    line(`CLIPBOARD ${flat.length > room ? flat.slice(-room) : flat}`, WHITE);
+  }
   if (s.animation === 'box') {
     // A band of moving colour bars: a steady stream of small updates at the configured frame rate.
     const bw = Math.min(256, W - 2 * margin);

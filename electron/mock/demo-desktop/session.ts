@@ -25,6 +25,7 @@ import {
   parseMonitorLayout,
 } from './display-control.ts';
 import { KeyboardState } from './keyboard.ts';
+import { CLIPRDR_CHANNEL, ClipboardChannel } from './cliprdr.ts';
 import {
   IO_CHANNEL,
   MCS_ATTACH_USER_REQUEST,
@@ -124,6 +125,10 @@ export class RdpSession {
   private drdynvc: number | null = null;
   private dvcStarted = false;
   private dvcReassembler = new ChannelReassembler();
+  /** The clipboard static channel (cliprdr), when the client offered it. */
+  private cliprdrId: number | null = null;
+  private clipboard: ClipboardChannel | null = null;
+  private readonly onClipboard = (): void => this.clipboard?.offer();
   private static readonly DISPLAY_DVC_ID = 1;
   private view: DesktopView | null = null;
   private sent: Uint32Array | null = null;
@@ -176,6 +181,7 @@ export class RdpSession {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     if (this.startTimer) clearTimeout(this.startTimer);
     this.desktop.off('frame', this.onFrame);
+    this.desktop.off('clipboard', this.onClipboard);
     if (this.view) this.desktop.detach(this.view);
     this.view = null;
     this.io.off('data', this.onData);
@@ -285,6 +291,8 @@ export class RdpSession {
     this.staticChannels = channelIds(ci.channels);
     const dyn = ci.channels.findIndex((c) => c.name.toLowerCase() === 'drdynvc');
     this.drdynvc = dyn >= 0 ? this.staticChannels[dyn] : null;
+    const clip = ci.channels.findIndex((c) => c.name.toLowerCase() === CLIPRDR_CHANNEL);
+    this.cliprdrId = clip >= 0 ? this.staticChannels[clip] : null;
     this.userId = IO_CHANNEL + ci.channels.length + 1;
     this.write(x224Data(connectResponse(requested, ci.channels)));
     this.view = this.desktop.attach(ci.width, ci.height);
@@ -308,7 +316,8 @@ export class RdpSession {
         const { channelId, data } = parseSendDataRequest(mcs);
         if (channelId === IO_CHANNEL) return this.onIoData(data);
         if (channelId === this.drdynvc && this.drdynvc !== null) return this.onDrdynvc(data);
-        return; // other static virtual channels (clipboard, sound …) are not served
+        if (channelId === this.cliprdrId && this.clipboard) return this.clipboard.receive(data);
+        return; // other static virtual channels (sound, drives …) are not served
       }
       case MCS_DISCONNECT_ULTIMATUM:
         return this.end(null);
@@ -388,6 +397,15 @@ export class RdpSession {
       this.dvcStarted = true;
       this.writeChannel(this.drdynvc, dvcCapsRequest());
     }
+    if (this.cliprdrId !== null && !this.clipboard) {
+      const id = this.cliprdrId;
+      this.clipboard = new ClipboardChannel((chunk) => this.write(x224Data(sendDataIndication(id, chunk))), {
+        received: (text) => this.desktop.receiveClipboard(text),
+        text: () => this.desktop.clipboard,
+      });
+      this.desktop.on('clipboard', this.onClipboard);
+      this.clipboard.start();
+    }
   }
 
   private writeChannel(channelId: number, data: Buffer): void {
@@ -446,6 +464,7 @@ export class RdpSession {
         if (action?.type === 'char') this.desktop.typeText(action.text);
         else if (action?.type === 'backspace') this.desktop.backspace();
         else if (action?.type === 'secure-attention') this.desktop.secureAttention();
+        else if (action?.type === 'copy') this.desktop.copyTyped();
       } else if (e.kind === 'unicode') {
         if (e.release) continue;
         if (e.char === 8) this.desktop.backspace();
