@@ -88,7 +88,9 @@ class IronRdpSession implements RdpSession {
         const text = clipboardText(data);
         if (text !== undefined) later((s) => s.emit('clipboard', text));
       })
-      .forceClipboardUpdateCallback(() => {})
+      // No forceClipboardUpdateCallback: without one, IronRDP answers the server's Monitor Ready with an empty Format
+      // List itself, which completes the clipboard channel's initialisation (an empty callback left it unfinished,
+      // and the server's clipboard never arrived). The page's text follows when the display gains focus.
       .canvasResizedCallback(() => later((s) => s.emit('resized', { width: o.canvas.width, height: o.canvas.height })));
     if (o.grant.preConnectionBlob) builder.extension(mod.preConnectionBlob(o.grant.preConnectionBlob));
     if (o.dynamicResize) builder.extension(mod.displayControl(true));

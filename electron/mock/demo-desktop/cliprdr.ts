@@ -77,6 +77,10 @@ function parseFormatIds(body: Buffer, longNames: boolean): number[] {
 
 /**
  * One session's clipboard channel. `send` writes a whole channel message (already chunked) to the client.
+ *
+ * The client's text is fetched a moment after its last Format List, one request at a time: xfreerdp announces
+ * every format it knows first and a list refined from the X selection's targets just after, and a request that
+ * arrives between the two is answered with a failure or not at all.
  */
 export class ClipboardChannel {
   private reassembler = new ChannelReassembler();
@@ -84,11 +88,24 @@ export class ClipboardChannel {
   private ready = false;
   /** What the client was last told this desktop's clipboard holds, so unchanged text is not announced again. */
   private announced: string | null = null;
+  /** The client's latest Format List offers Unicode text that has not been fetched yet. */
+  private textOffered = false;
+  private requestTimer: NodeJS.Timeout | null = null;
+  /** A Format Data Request is out; when it was sent (an unanswered one is given up after a while). */
+  private outstandingSince: number | null = null;
 
   constructor(
     private readonly send: (chunk: Buffer) => void,
     private readonly host: ClipboardHost,
+    /** How long after the client's last Format List its text is requested (0: at once). */
+    private readonly requestDelayMs = 250,
   ) {}
+
+  /** The session ended: no more requests. */
+  close(): void {
+    if (this.requestTimer) clearTimeout(this.requestTimer);
+    this.requestTimer = null;
+  }
 
   /** Starts the exchange once the session is active: capabilities, then Monitor Ready. */
   start(): void {
@@ -126,7 +143,8 @@ export class ClipboardChannel {
       case CB_FORMAT_LIST: {
         const ids = parseFormatIds(body, this.longNames && !(flags & CB_ASCII_NAMES));
         this.write(pdu(CB_FORMAT_LIST_RESPONSE, CB_RESPONSE_OK));
-        if (ids.includes(CF_UNICODETEXT)) this.write(pdu(CB_FORMAT_DATA_REQUEST, 0, new ByteWriter().u32le(CF_UNICODETEXT).toBuffer()));
+        this.textOffered = ids.includes(CF_UNICODETEXT);
+        this.scheduleRequest();
         if (!this.ready) {
           // The client's first Format List ends the initialisation; now this desktop's clipboard can be offered.
           this.ready = true;
@@ -135,10 +153,13 @@ export class ClipboardChannel {
         return;
       }
       case CB_FORMAT_DATA_RESPONSE:
+        this.outstandingSince = null;
         if (flags & CB_RESPONSE_OK) {
           if (body.length > MAX_TEXT * 2 + 2) throw new ProtocolError('clipboard text too long');
           this.host.received(decodeUnicodeText(body));
         }
+        // A newer Format List came while this answer was on its way: fetch that one too.
+        if (this.textOffered) this.scheduleRequest();
         return;
       case CB_FORMAT_DATA_REQUEST: {
         const format = new ByteReader(body).u32le('requested format');
@@ -148,6 +169,30 @@ export class ClipboardChannel {
       default:
         return; // format list responses, locks, file contents: nothing to answer for text
     }
+  }
+
+  private scheduleRequest(): void {
+    if (!this.textOffered) return;
+    if (this.requestTimer) clearTimeout(this.requestTimer);
+    this.requestTimer = null;
+    if (this.requestDelayMs === 0) return this.requestText();
+    this.requestTimer = setTimeout(() => {
+      this.requestTimer = null;
+      this.requestText();
+    }, this.requestDelayMs);
+  }
+
+  private requestText(): void {
+    // One request at a time; the answer's arrival sends the next (an answer lost for 2 s no longer blocks).
+    if (!this.textOffered) return;
+    const waited = this.outstandingSince === null ? Infinity : Date.now() - this.outstandingSince;
+    if (waited < 2000) {
+      if (!this.requestTimer) this.requestTimer = setTimeout(() => ((this.requestTimer = null), this.requestText()), 2000 - waited);
+      return;
+    }
+    this.textOffered = false;
+    this.outstandingSince = Date.now();
+    this.write(pdu(CB_FORMAT_DATA_REQUEST, 0, new ByteWriter().u32le(CF_UNICODETEXT).toBuffer()));
   }
 
   private onCapabilities(body: Buffer): void {

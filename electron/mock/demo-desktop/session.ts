@@ -182,6 +182,7 @@ export class RdpSession {
     if (this.startTimer) clearTimeout(this.startTimer);
     this.desktop.off('frame', this.onFrame);
     this.desktop.off('clipboard', this.onClipboard);
+    this.clipboard?.close();
     if (this.view) this.desktop.detach(this.view);
     this.view = null;
     this.io.off('data', this.onData);

@@ -46,7 +46,7 @@ function harness(desktopText: string) {
   const sentChunks: Buffer[] = [];
   const received: string[] = [];
   const host = { text: () => desktopText, received: (t: string) => received.push(t) };
-  const ch = new ClipboardChannel((c) => sentChunks.push(c), host);
+  const ch = new ClipboardChannel((c) => sentChunks.push(c), host, 0);
   const messages = (): Array<{ type: number; flags: number; body: Buffer }> => {
     const out: Array<{ type: number; flags: number; body: Buffer }> = [];
     let parts: Buffer[] = [];
@@ -121,6 +121,23 @@ describe('clipboard channel (cliprdr) PDUs', () => {
     h.ch.offer();
     h.ch.offer();
     assert.equal(h.messages().length, before + 1);
+  });
+
+  it('fetches the text one request at a time: a Format List during a request is fetched after its answer', () => {
+    const h = harness('t');
+    h.ch.start();
+    h.feed(clientCaps(2));
+    const list = clipPdu(2, 0, Buffer.from([13, 0, 0, 0, 0, 0]));
+    h.feed(list);
+    h.feed(list);
+    const requests = () => h.messages().filter((m) => m.type === 4).length;
+    assert.equal(requests(), 1, 'the second list waits for the first answer');
+    h.feed(clipPdu(5, 2));
+    assert.equal(requests(), 2, 'after a failed answer the newer list is fetched');
+    h.feed(clipPdu(5, 1, Buffer.from('second\0', 'utf16le')));
+    assert.equal(requests(), 2, 'nothing newer to fetch');
+    assert.deepEqual(h.received, ['second']);
+    h.ch.close();
   });
 
   it('ends the session on a malformed Format List or a message longer than announced', () => {

@@ -1,0 +1,106 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Locator, Page } from 'playwright-core';
+import { DemoDesktop } from '../../../electron/mock/demo-desktop/desktop.ts';
+import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
+
+// Clipboard text both ways through the real UI in browser mode: IronRDP's clipboard channel against the demo
+// desktop's (observed on the desktop's side: it runs in this process), and OCR of the remote display.
+
+const TESSERACT = '/usr/bin/tesseract';
+const tesseractMissing = existsSync(TESSERACT) ? undefined : `OCR not checked: ${TESSERACT} is not installed (apt-get install tesseract-ocr)`;
+if (tesseractMissing) console.log(tesseractMissing);
+
+const SERVER = 'win2022-web-01';
+let app: AppUnderTest | undefined;
+let page: Page;
+
+// The demo desktop this test's session reaches, and what its clipboard channel received.
+const received: string[] = [];
+let desktop: DemoDesktop | undefined;
+const realReceive = DemoDesktop.prototype.receiveClipboard;
+const realAttach = DemoDesktop.prototype.attach;
+
+before(async () => {
+  if (chromiumMissing) return;
+  DemoDesktop.prototype.receiveClipboard = function (this: DemoDesktop, text: string) {
+    received.push(text);
+    return realReceive.call(this, text);
+  };
+  DemoDesktop.prototype.attach = function (this: DemoDesktop, width: number, height: number) {
+    if (this.name === SERVER) desktop = this;
+    return realAttach.call(this, width, height);
+  };
+  app = await startAppUnderTest();
+  page = app.page;
+  await app.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.host.origin });
+  await page.goto(app.host.url);
+  // Something else on the page's clipboard first: the desktop's text must replace it.
+  await page.evaluate(() => navigator.clipboard.writeText('before connecting'));
+  await page.getByRole('tree', { name: 'Demo cloud (offline)' }).getByRole('treeitem', { name: SERVER, exact: true }).click();
+  await page.waitForFunction(() => document.querySelector('[role=tabpanel]:not([hidden]) [role=status]')?.textContent === 'Connected', undefined, { timeout: 20_000 });
+});
+after(async () => {
+  DemoDesktop.prototype.receiveClipboard = realReceive;
+  DemoDesktop.prototype.attach = realAttach;
+  await app?.stop();
+});
+
+const canvas = (): Locator => page.locator(`canvas[aria-label="Remote display: ${SERVER}"]`);
+const readClipboard = () => page.evaluate(() => navigator.clipboard.readText());
+
+async function frame(): Promise<Buffer> {
+  const url = await canvas().evaluate((c: HTMLCanvasElement) => c.toDataURL('image/png'));
+  return Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
+}
+
+function ocr(png: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(TESSERACT, ['stdin', 'stdout', '--psm', '11'], { encoding: 'utf8', maxBuffer: 1 << 20 }, (err, out) =>
+      err ? reject(err) : resolve(out),
+    );
+    child.stdin!.end(png);
+  });
+}
+
+/** Polls (bounded) until the predicate holds. */
+async function until(what: () => string, ok: () => boolean | Promise<boolean>, tries = 100): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (await ok()) return;
+    await page.waitForTimeout(100);
+  }
+  assert.fail(`timed out waiting for ${what()}`);
+}
+
+test("the remote desktop's clipboard text lands on the page's clipboard", { skip: chromiumMissing }, async () => {
+  const expected = `demo clipboard ${SERVER}`;
+  let got = '';
+  await until(() => `the page's clipboard to hold "${expected}" (it holds ${JSON.stringify(got)})`, async () => (got = await readClipboard()) === expected);
+  // A copy on the remote desktop (Ctrl+C copies its typed line) reaches the page too.
+  assert.ok(desktop, 'the session reached the demo desktop');
+  desktop.setClipboard('copied remotely 7');
+  await until(() => `the page's clipboard to follow the remote copy (it holds ${JSON.stringify(got)})`, async () => (got = await readClipboard()) === 'copied remotely 7');
+});
+
+test("entering the display hands the page's clipboard text to the remote desktop", { skip: chromiumMissing }, async (t) => {
+  const text = 'hello from x 42';
+  await page.evaluate((s) => navigator.clipboard.writeText(s), text);
+  received.length = 0;
+  // Focus moves into the display: the adapter reads the clipboard (reading is granted) and pastes it remotely.
+  await canvas().evaluate((c: HTMLCanvasElement) => {
+    c.blur();
+    c.focus();
+  });
+  await until(() => `the demo desktop to receive "${text}" (got ${JSON.stringify(received)})`, () => received.includes(text));
+  assert.equal(desktop?.pasted, text);
+  await t.test('OCR reads it on the remote display', { skip: tesseractMissing }, async () => {
+    let read = '';
+    for (let i = 0; i < 10 && !/CLIPB\w{2,5} hello from x 42/i.test(read); i++) {
+      read = await ocr(await frame());
+      await page.waitForTimeout(100);
+    }
+    assert.match(read, /CLIPB\w{2,5} hello from x 42/i, `OCR of the display: ${JSON.stringify(read)}`);
+  });
+});
