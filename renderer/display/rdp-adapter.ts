@@ -39,6 +39,9 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
     connect(canvas, grant, credentials, callbacks) {
       let session: RdpSession | undefined;
       let closed = false;
+      // The last text exchanged with the remote clipboard either way: handing it back on focus would paste the
+      // remote machine's own copy into it as if it came from here.
+      let clipboardInSync: string | undefined;
       let scale: ScaleMode = 'fit';
       let layout = 'scancode';
       const area = canvas.parentElement;
@@ -115,7 +118,11 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
         void navigator.permissions
           ?.query({ name: 'clipboard-read' as PermissionName })
           .then((p) => (p.state === 'granted' ? navigator.clipboard.readText() : ''))
-          .then((text) => (text && session ? session.setClipboardText(text) : undefined))
+          .then((text) => {
+            if (!text || !session || text === clipboardInSync) return;
+            clipboardInSync = text;
+            session.setClipboardText(text);
+          })
           .catch(() => undefined);
       });
       listen('mousemove', (e) => {
@@ -178,7 +185,10 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
           if (document.activeElement === canvas) syncLocks();
           s.on('connected', () => callbacks.onConnected());
           // Text the remote machine copies lands on this clipboard (where the page may write it).
-          s.on('clipboard', (text) => void navigator.clipboard?.writeText(text).catch(() => undefined));
+          s.on('clipboard', (text) => {
+            clipboardInSync = text;
+            void navigator.clipboard?.writeText(text).catch(() => undefined);
+          });
           s.on('closed', ({ byUser, reason }) => {
             if (!byUser) callbacks.onDisconnected(reason);
           });

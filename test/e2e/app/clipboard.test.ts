@@ -84,16 +84,26 @@ test("the remote desktop's clipboard text lands on the page's clipboard", { skip
   await until(() => `the page's clipboard to follow the remote copy (it holds ${JSON.stringify(got)})`, async () => (got = await readClipboard()) === 'copied remotely 7');
 });
 
-test("entering the display hands the page's clipboard text to the remote desktop", { skip: chromiumMissing }, async (t) => {
+test("entering the display hands the page's clipboard text to the remote desktop, but not the remote's own copy", { skip: chromiumMissing }, async (t) => {
+  const refocus = () =>
+    canvas().evaluate((c: HTMLCanvasElement) => {
+      c.blur();
+      c.focus();
+    });
+  received.length = 0;
+  // The page's clipboard still holds what the remote machine copied (the test above): entering the display must not
+  // paste that back into it. Messages keep their order, so an echo would arrive before the text sent next.
+  assert.equal(await readClipboard(), 'copied remotely 7');
+  await refocus();
+  // The desktop asks for a client's text 250 ms after its last format list, so a second list sooner would hide an
+  // echo behind the next text: let that window pass.
+  await page.waitForTimeout(600);
   const text = 'hello from x 42';
   await page.evaluate((s) => navigator.clipboard.writeText(s), text);
-  received.length = 0;
   // Focus moves into the display: the adapter reads the clipboard (reading is granted) and pastes it remotely.
-  await canvas().evaluate((c: HTMLCanvasElement) => {
-    c.blur();
-    c.focus();
-  });
+  await refocus();
   await until(() => `the demo desktop to receive "${text}" (got ${JSON.stringify(received)})`, () => received.includes(text));
+  assert.deepEqual(received, [text]);
   assert.equal(desktop?.pasted, text);
   await t.test('OCR reads it on the remote display', { skip: tesseractMissing }, async () => {
     let read = '';
