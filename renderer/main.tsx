@@ -2,7 +2,7 @@ import { createRoot } from 'react-dom/client';
 import { connectApi } from './api/connect.ts';
 import { App } from './components/App.tsx';
 import { EngineContext, StoreContext } from './components/context.ts';
-import { createDisplayEngine } from './display/engine.ts';
+import { createDisplayEngine } from './display/create-display-engine.ts';
 import { bootstrap, createAppStore, subscribeEvents } from './store/index.ts';
 
 let store: ReturnType<typeof createAppStore> | undefined;

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Tab } from '../store/types.ts';
-import { HOST_KEY_LABEL, type DisplaySession, type ScaleMode } from '../display/engine-adapter.ts';
+import { HOST_KEY_LABEL, type DisplaySession, type ScaleMode } from '../display/display-engine.ts';
 import { useApp, useEngine } from './context.ts';
 import { panelDomId, tabDomId } from './TabStrip.tsx';
 

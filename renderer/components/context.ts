@@ -2,7 +2,7 @@ import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import type { AppStore } from '../store/index.ts';
 import type { AppState } from '../store/types.ts';
-import type { DisplayEngine } from '../display/engine-adapter.ts';
+import type { DisplayEngine } from '../display/display-engine.ts';
 
 export const StoreContext = createContext<AppStore | null>(null);
 export const EngineContext = createContext<DisplayEngine | null>(null);

@@ -1,6 +1,6 @@
 import type { LockKeys, RdpEngine, RdpSession } from '../engine/types.ts';
 import { isHostKey } from '../engine/scancodes.ts';
-import { DEFAULT_LAYOUTS, type DisplayEngine, type DisplaySession, type ScaleMode } from './engine-adapter.ts';
+import { DEFAULT_LAYOUTS, type DisplayEngine, type DisplaySession, type ScaleMode } from './display-engine.ts';
 
 /**
  * The tab's display over an RdpEngine (renderer/engine): sizes the session to the tab, routes the canvas's keyboard

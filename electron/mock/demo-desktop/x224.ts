@@ -3,7 +3,6 @@ import { ByteReader, ByteWriter, ProtocolError } from './bytes.ts';
 // TPKT (RFC 1006) and X.224 (ISO 8073 class 0) framing, and RDP's security negotiation inside the connection
 // request (MS-RDPBCGR 2.2.1.1 / 2.2.1.2).
 
-export const PROTOCOL_RDP = 0;
 export const PROTOCOL_SSL = 1;
 export const PROTOCOL_HYBRID = 2;
 

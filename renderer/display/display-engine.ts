@@ -2,8 +2,8 @@ import type { Credentials, SessionGrant } from '../../electron/api/contract.ts';
 
 /**
  * What the tab panel needs from an RDP engine. The engine draws straight into the canvas it is given; the UI only
- * hears about state changes and calls toolbar actions. `createDisplayEngine()` returns the real engine where the
- * build has one, else a stand-in that draws a notice and never claims a connection.
+ * hears about state changes and calls toolbar actions. `createDisplayEngine()` (create-display-engine.ts) builds the
+ * one this app uses: IronRDP's WASM client behind rdp-adapter.ts.
  */
 export type ScaleMode = 'fit' | 'actual' | 'dynamic';
 
@@ -45,26 +45,3 @@ export const DEFAULT_LAYOUTS = [
   { id: 'scancode', label: 'Physical keys (remote layout)' },
   { id: 'unicode', label: 'Characters (this layout)' },
 ] as const;
-
-/** Stand-in used until an engine is built in: it paints what it would connect to and stays "Connecting…". */
-export function placeholderEngine(): DisplayEngine {
-  return {
-    name: 'placeholder',
-    keyboardLayouts: DEFAULT_LAYOUTS,
-    connect(canvas, grant) {
-      const ctx = canvas.getContext('2d');
-      if (ctx) {
-        canvas.width = 800;
-        canvas.height = 600;
-        ctx.fillStyle = '#20252b';
-        ctx.fillRect(0, 0, canvas.width, canvas.height);
-        ctx.fillStyle = '#d8dee9';
-        ctx.font = '20px sans-serif';
-        ctx.fillText(`${grant.title} (${grant.destination})`, 24, 48);
-        ctx.fillText('No RDP engine in this build.', 24, 80);
-      }
-      const noop = () => undefined;
-      return { ctrlAltDel: noop, typeText: noop, setScaleMode: noop, setKeyboardLayout: noop, focus: () => canvas.focus(), close: noop };
-    },
-  };
-}

@@ -1,5 +1,5 @@
 import { createIronRdpEngine } from '../engine/ironrdp.ts';
-import type { DisplayEngine } from './engine-adapter.ts';
+import type { DisplayEngine } from './display-engine.ts';
 import { rdpDisplayEngine } from './rdp-adapter.ts';
 
 /** The engine this build uses: IronRDP's WASM client (renderer/engine). */
