@@ -12,7 +12,7 @@ import {
   parseSlowPathInput,
   type InputEvent,
 } from './fastpath.ts';
-import { FrameSplitter } from './frames.ts';
+import { FrameSplitter } from './pdu-splitter.ts';
 import {
   ChannelReassembler,
   DISPLAY_CONTROL_CHANNEL,
