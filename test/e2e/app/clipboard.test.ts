@@ -1,17 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
 import { DemoDesktop } from '../../../electron/mock/demo-desktop/desktop.ts';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
+import { displayFrame, ocr, pollUntil, tesseractMissing } from './remote-display.ts';
 
 // Clipboard text both ways through the real UI in browser mode: IronRDP's clipboard channel against the demo
 // desktop's (observed on the desktop's side: it runs in this process), and OCR of the remote display.
-
-const TESSERACT = '/usr/bin/tesseract';
-const tesseractMissing = existsSync(TESSERACT) ? undefined : `OCR not checked: ${TESSERACT} is not installed (apt-get install tesseract-ocr)`;
-if (tesseractMissing) console.log(tesseractMissing);
 
 const SERVER = 'win2022-web-01';
 let app: AppUnderTest | undefined;
@@ -49,30 +44,12 @@ after(async () => {
 });
 
 const canvas = (): Locator => page.locator(`canvas[aria-label="Remote display: ${SERVER}"]`);
+const frame = () => displayFrame(page, SERVER);
+const until = (what: () => string, ok: () => boolean | Promise<boolean>, tries?: number) => pollUntil(page, what, ok, tries, 100);
 const readClipboard = () => page.evaluate(() => navigator.clipboard.readText());
 
-async function frame(): Promise<Buffer> {
-  const url = await canvas().evaluate((c: HTMLCanvasElement) => c.toDataURL('image/png'));
-  return Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
-}
 
-function ocr(png: Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(TESSERACT, ['stdin', 'stdout', '--psm', '11'], { encoding: 'utf8', maxBuffer: 1 << 20 }, (err, out) =>
-      err ? reject(err) : resolve(out),
-    );
-    child.stdin!.end(png);
-  });
-}
 
-/** Polls (bounded) until the predicate holds. */
-async function until(what: () => string, ok: () => boolean | Promise<boolean>, tries = 100): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await ok()) return;
-    await page.waitForTimeout(100);
-  }
-  assert.fail(`timed out waiting for ${what()}`);
-}
 
 test("the remote desktop's clipboard text lands on the page's clipboard", { skip: chromiumMissing }, async () => {
   const expected = `demo clipboard ${SERVER}`;

@@ -1,13 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
+import { displayFrame, ocr, TESSERACT, tesseractMissing } from './remote-display.ts';
 import { PROJECTS, buildServers } from '../../../electron/mock/cloud/demo-data.ts';
 
-const TESSERACT = '/usr/bin/tesseract';
 
 // The app in browser mode on the embedded demo cloud, driven in Chromium like an administrator would.
 
@@ -28,6 +27,7 @@ after(async () => {
   await app?.stop();
 });
 
+const frameOf = (name: string) => displayFrame(page, name);
 const tree = () => page.getByRole('tree', { name: DEMO });
 const item = (name: string) => tree().getByRole('treeitem', { name, exact: true });
 const tab = (name: string) => page.getByRole('tab', { name, exact: true });
@@ -35,11 +35,6 @@ const panelOf = async (name: string): Promise<Locator> => page.locator(`#${await
 // Panels of inactive tabs are hidden (their sessions keep running), so CSS, not the accessibility tree, finds them.
 const statusOf = async (name: string) => (await panelOf(name)).locator('[role=status]');
 
-/** The remote display's current frame as PNG bytes (works for hidden tabs too: their sessions keep running). */
-async function frameOf(name: string): Promise<Buffer> {
-  const url = await page.locator(`canvas[aria-label="Remote display: ${name}"]`).evaluate((c: HTMLCanvasElement) => c.toDataURL('image/png'));
-  return Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
-}
 
 /** Waits for a tab to say Connected, then for its frame to change (the demo desktop's clock and animation). */
 async function expectLive(name: string) {
@@ -57,17 +52,6 @@ async function expectLive(name: string) {
   );
 }
 
-/** OCR of a frame: the demo desktop draws the VM's name in large letters. */
-function ocr(png: Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(TESSERACT, ['stdin', 'stdout', '--psm', '11'], { encoding: 'utf8', maxBuffer: 1 << 20 }, (err, out) =>
-      err ? reject(err) : resolve(out),
-    );
-    child.stdin!.end(png);
-  });
-}
-const tesseractMissing = existsSync(TESSERACT) ? undefined : `OCR not checked: ${TESSERACT} is not installed (apt-get install tesseract-ocr)`;
-if (tesseractMissing) console.log(tesseractMissing);
 
 /** OCR of a tab's display, repeated (bounded) until the text matches; returns the last reading. */
 async function ocrUntil(name: string, wanted: RegExp, tries = 30): Promise<string> {

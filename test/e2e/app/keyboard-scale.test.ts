@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CDPSession, Locator, Page } from 'playwright-core';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
+import { pollUntil } from './remote-display.ts';
 
 // Two toolbar modes through the real UI, in browser mode on the demo cloud (its desktops run in this process, so
 // what reaches them is read off their state): the keyboard mode "Characters" against "Physical keys", and the scale
@@ -27,20 +28,13 @@ after(async () => {
 
 const toolbar = (): Locator => page.getByRole('toolbar', { name: `Console actions: ${SERVER}` });
 const canvas = (): Locator => page.locator(`canvas[aria-label="Remote display: ${SERVER}"]`);
+const until = (what: () => string, ok: () => boolean | Promise<boolean>, tries?: number) => pollUntil(page, what, ok, tries);
 const desktop = () => {
   // The console host keys its desktops by Hyper-V VM id.
   const id = app!.host.app.demo!.mock.info.servers.find((s) => s.name === SERVER)!.vm_id;
   return app!.host.app.demo!.consoleHost.desktops.get(id)!;
 };
 
-/** Polls (bounded) until the predicate holds. */
-async function until(what: () => string, ok: () => boolean | Promise<boolean>, tries = 100): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await ok()) return;
-    await page.waitForTimeout(50);
-  }
-  assert.fail(`timed out waiting for ${what()}`);
-}
 
 /**
  * Keys as a German keyboard sends them: the physical key (code) and the character it produces here (key). Playwright

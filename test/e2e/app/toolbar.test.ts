@@ -1,20 +1,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { Locator, Page } from 'playwright-core';
 import { DemoDesktop } from '../../../electron/mock/demo-desktop/desktop.ts';
 import { KeyboardState } from '../../../electron/mock/demo-desktop/keyboard.ts';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
+import { displayFrame, ocr, pollUntil, tesseractMissing } from './remote-display.ts';
 
 // The console toolbar through the real UI, in browser mode on the demo cloud: what each button does reaches the
 // demo desktop (observed on its side: it runs in this process) or the files the browser saves.
 
-const TESSERACT = '/usr/bin/tesseract';
-const tesseractMissing = existsSync(TESSERACT) ? undefined : `OCR not checked: ${TESSERACT} is not installed (apt-get install tesseract-ocr)`;
-if (tesseractMissing) console.log(tesseractMissing);
 
 const SERVER = 'win2022-web-01';
 let app: AppUnderTest | undefined;
@@ -49,33 +46,15 @@ after(async () => {
   await app?.stop();
 });
 
+const frame = () => displayFrame(page, SERVER);
+const until = (what: string, ok: () => boolean | Promise<boolean>, tries?: number) => pollUntil(page, what, ok, tries);
 const toolbar = (): Locator => page.getByRole('toolbar', { name: `Console actions: ${SERVER}` });
 const canvas = (): Locator => page.locator(`canvas[aria-label="Remote display: ${SERVER}"]`);
 const statusText = () => page.locator('[role=tabpanel]:not([hidden]) [role=status]').innerText();
 const alerts = () => page.locator('[role=tabpanel]:not([hidden]) .status-line [role=alert]').count();
 
-async function frame(): Promise<Buffer> {
-  const url = await canvas().evaluate((c: HTMLCanvasElement) => c.toDataURL('image/png'));
-  return Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
-}
 
-function ocr(png: Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(TESSERACT, ['stdin', 'stdout', '--psm', '11'], { encoding: 'utf8', maxBuffer: 1 << 20 }, (err, out) =>
-      err ? reject(err) : resolve(out),
-    );
-    child.stdin!.end(png);
-  });
-}
 
-/** Polls (bounded) until the predicate holds. */
-async function until(what: string, ok: () => boolean | Promise<boolean>, tries = 100): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await ok()) return;
-    await page.waitForTimeout(50);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 test('Type clipboard types the clipboard text on the remote desktop', { skip: chromiumMissing }, async (t) => {
   // Letters the demo's pixel font reads back well (its p and r look alike to OCR).
