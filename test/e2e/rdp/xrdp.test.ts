@@ -3,7 +3,7 @@
 // matches, unrepaired it is skewed (so the test can fail). Then keys typed into the password field must show up.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { RdpGateway } from '../../../electron/rdp/gateway.ts';
 import { createXrdpRepair } from '../../../electron/rdp/xrdp-repair/index.ts';
 import { renderCapture } from '../../electron/rdp/xrdp-repair/offline-renderer.ts';
 import { reference, vectorsMissing } from '../../electron/rdp/xrdp-repair/capture.ts';
+import { spawnTracked, type Tracked } from '../../support/xvfb.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const XRDP = '/usr/sbin/xrdp';
@@ -35,7 +36,7 @@ const missing = [CHROMIUM, XRDP, '/etc/xrdp/xrdp.ini'].filter((p) => !existsSync
 const skip = missing.length ? `not installed: ${missing.join(', ')}` : vectorsMissing;
 
 let dir: string;
-const xrdps: ChildProcess[] = [];
+const xrdps: Tracked[] = [];
 let gateway: RdpGateway | undefined;
 let web: Server | undefined;
 let browser: Browser | undefined;
@@ -44,18 +45,6 @@ let repairedPdus = 0;
 /** What the gateway forwarded to the page in the last repaired session. */
 let forwarded: Buffer[] = [];
 let pageUrl = '';
-
-function stop(proc: ChildProcess | undefined): Promise<void> {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-    proc.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    proc.kill('SIGTERM');
-  });
-}
 
 async function waitForPort(port: number, proc: ChildProcess): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -185,9 +174,9 @@ before(async () => {
   if (skip) return;
   dir = mkdtempSync(join(tmpdir(), 'xrdp-e2e-'));
   for (const { port, maxBpp } of SERVERS) {
-    const proc = spawn(XRDP, ['--nodaemon', '--config', xrdpConfig(port, maxBpp)], { stdio: 'ignore' });
+    const proc = spawnTracked(XRDP, ['--nodaemon', '--config', xrdpConfig(port, maxBpp)]);
     xrdps.push(proc);
-    await waitForPort(port, proc);
+    await waitForPort(port, proc.child);
   }
   pageUrl = await servePage();
   gateway = new RdpGateway({
@@ -211,7 +200,7 @@ after(async () => {
   await browser?.close().catch(() => undefined);
   await gateway?.close().catch(() => undefined);
   await new Promise<void>((resolve) => (web ? web.close(() => resolve()) : resolve()));
-  await Promise.all(xrdps.map(stop));
+  await Promise.all(xrdps.map((p) => p.stop()));
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
