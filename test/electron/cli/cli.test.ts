@@ -1,16 +1,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runCli } from '../../../electron/cli/cli.ts';
 import { startFakeCloud, type FakeCloud } from '../openstack/fake-openstack.ts';
+import { spawnCli as spawnCliIn } from './spawn-cli.ts';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 let fake: FakeCloud;
 let dir: string;
+const spawnCli = (args: string[], env: Record<string, string>) => spawnCliIn(args, env, join(dir, 'nohome'));
 let cloudsFile: string;
 
 before(async () => {
@@ -54,23 +53,6 @@ async function run(args: string[], env: Record<string, string> = {}) {
   return { code, out: out.join('\n'), err };
 }
 
-/** Runs the real command line in a child process. */
-function spawnCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OS_')));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli/main.ts', ...args], {
-      cwd: root,
-      env: { ...clean, HOME: join(dir, 'nohome'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('usage errors exit 2 with one line; --help exits 0', async () => {
   for (const args of [[], ['frobnicate'], ['url'], ['resolve'], ['url', 'a', 'b'], ['url', 'x', '--cloud'], ['url', 'x', '--bogus']]) {

@@ -2,18 +2,16 @@
 // independently, so a disagreement here shows a bug on one of them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startMockCloud, type MockCloud } from '../../../electron/mock/cloud/index.ts';
 import { createOpenStackConsoles, type OpenStackConsoles } from '../../../electron/openstack/console-service.ts';
 import { parseConsoleUrl } from '../../../electron/openstack/console-url.ts';
 import type { CloudConfig } from '../../../electron/openstack/clouds-config.ts';
 import { AppError } from '../../../electron/api/app-error.ts';
+import { spawnCli } from '../cli/spawn-cli.ts';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 let clock = Date.parse('2026-03-01T12:00:00Z');
 const now = () => clock;
 let mock: MockCloud;
@@ -21,6 +19,7 @@ let service: OpenStackConsoles;
 let adminCloud: CloudConfig;
 let memberCloud: CloudConfig;
 let dir: string;
+const cli = (args: string[], env: Record<string, string>) => spawnCli(args, env, join(dir, 'home'));
 
 before(async () => {
   mock = await startMockCloud({ now, consoleHost: { host: '192.0.2.10', port: 2179 } });
@@ -156,22 +155,6 @@ test("the seed's legacy /compute/v2 and /compute/v3 roots (compute_endpoint_over
   }
 });
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OS_')));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli/main.ts', ...args], {
-      cwd: root,
-      env: { ...clean, HOME: join(dir, 'home'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('the command line against the demo cloud', async () => {
   const file = join(dir, 'clouds.yaml');
