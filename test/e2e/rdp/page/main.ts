@@ -75,7 +75,7 @@ window.rdpTest = {
   /** Whether IronRDP's SessionBuilder takes an extension by this name (its message when it does not). */
   async probeExtension(name: string, value: unknown) {
     const mod = await loadIronRdp();
-    // The package does not export the Extension class; every extension helper returns one.
+    // The package does not export the Extension class; every extension function returns one.
     const sample = mod.enableCredssp(true);
     const Ext = sample.constructor as new (n: string, v: unknown) => typeof sample;
     try {

@@ -1,4 +1,4 @@
-// Shared helpers for the tests that replay xrdp's captured login screen.
+// Loading, framing and comparing for the tests that replay xrdp's captured login screen.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
