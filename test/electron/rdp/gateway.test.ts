@@ -58,6 +58,32 @@ async function goodSession(port = standard.port) {
   return { g, ws, tls, answer };
 }
 
+
+/**
+ * Resolves once `total` bytes have arrived on `source`, failing if they are not `chunk` repeated: the backpressure
+ * tests check that a paused direction loses, duplicates and reorders nothing.
+ */
+function expectRepeated(source: { on(event: string, cb: (d: Buffer) => void): unknown }, event: string, chunk: Buffer, total: number): Promise<void> {
+  let received = 0;
+  let intact = true;
+  return new Promise<void>((resolve, reject) => {
+    source.on(event, (d: Buffer) => {
+      for (let off = 0; off < d.length; ) {
+        const pos = received % chunk.length;
+        const n = Math.min(chunk.length - pos, d.length - off);
+        if (!d.subarray(off, off + n).equals(chunk.subarray(pos, pos + n))) intact = false;
+        off += n;
+        received += n;
+      }
+      if (received >= total) {
+        if (received !== total) reject(new Error(`${received} bytes arrived, ${total} were sent`));
+        else if (!intact) reject(new Error('the stream was corrupted'));
+        else resolve();
+      }
+    });
+  });
+}
+
 test('standard order: X.224 before TLS, certificate checked, response [0][6][7][9], bytes relayed both ways', async () => {
   const before = standard.conversations.length;
   const { g, ws, tls, answer } = await goodSession();
@@ -438,24 +464,9 @@ test('backpressure: while the page does not read, the gateway stops reading the 
     assert.ok(stalledAt > 0, 'the server never stalled: the gateway kept buffering');
     assert.ok(stalledAt < 24 * 1024 * 1024, `the server got ${stalledAt} bytes out while the page read nothing`);
     // The page reads again: every byte arrives, in order.
-    let received = 0;
-    let intact = true;
-    const done = new Promise<void>((resolve) => {
-      ws.on('message', (d: Buffer) => {
-        for (let off = 0; off < d.length; ) {
-          const pos = received % chunk.length;
-          const n = Math.min(chunk.length - pos, d.length - off);
-          if (!d.subarray(off, off + n).equals(chunk.subarray(pos, pos + n))) intact = false;
-          off += n;
-          received += n;
-        }
-        if (received >= total) resolve();
-      });
-    });
+    const arrived = expectRepeated(ws, 'message', chunk, total);
     ws.resume();
-    await done;
-    assert.equal(received, total);
-    assert.ok(intact, 'the stream was corrupted');
+    await arrived;
   } finally {
     await closeWs(ws);
     await flooding.close();
@@ -628,24 +639,9 @@ test('backpressure toward the server: while the server does not read, the gatewa
     // Kernel socket buffers on two loopback hops hold some; without backpressure the gateway would take it all.
     assert.ok(stalledAt < 24 * 1024 * 1024, `${stalledAt} bytes left the page while the server read nothing`);
     // The server reads again: every byte arrives, in order.
-    let received = 0;
-    let intact = true;
-    const done = new Promise<void>((resolve) => {
-      serverTls!.on('data', (d: Buffer) => {
-        for (let off = 0; off < d.length; ) {
-          const pos = received % chunk.length;
-          const n = Math.min(chunk.length - pos, d.length - off);
-          if (!d.subarray(off, off + n).equals(chunk.subarray(pos, pos + n))) intact = false;
-          off += n;
-          received += n;
-        }
-        if (received >= total) resolve();
-      });
-    });
+    const arrived = expectRepeated(serverTls!, 'data', chunk, total);
     serverTls!.resume();
-    await done;
-    assert.equal(received, total);
-    assert.ok(intact, 'the stream was corrupted');
+    await arrived;
   } finally {
     await closeWs(ws);
     await slow.close();
