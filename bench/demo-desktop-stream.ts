@@ -10,9 +10,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startDemoDesktop } from '../electron/mock/demo-desktop/index.ts';
+import { startDemoDesktop } from '../electron/demo/demo-desktop/index.ts';
 import { missingTools, startXfreerdp, startXvfb } from '../test/support/xfreerdp.ts';
-import { connectMiniClient } from '../test/electron/mock/demo-desktop/mini-client.ts';
+import { connectMiniClient } from '../test/electron/demo/demo-desktop/mini-client.ts';
 
 const TASKSET = '/usr/bin/taskset';
 if (!process.argv.includes('--no-pin') && process.env.NOVA_BENCH_PINNED !== '1' && existsSync(TASKSET)) {

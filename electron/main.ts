@@ -14,7 +14,7 @@ import { createMainWindow, hardenContents, hardenSession } from './window.ts';
 
 /**
  * The Electron main process: lifecycle, the one window, deep links and .rdp files. Everything else is plain Node in
- * electron/app (composition), electron/openstack, electron/rdp and electron/mock, shared with browser mode.
+ * electron/app (composition), electron/openstack, electron/rdp and electron/demo, shared with browser mode.
  */
 const log = (line: string) => process.stderr.write(`[nova-console] ${line}\n`);
 

@@ -1,7 +1,7 @@
 // Page for bench/connect-vs-xfreerdp.ts: the console tab's engine (renderer/engine, IronRDP's WASM build) drawing
 // into 1024×768 canvases, timed from inside the page. Driven from Playwright through window.connectBench.
 import type { SessionGrant } from '../../electron/api/contract.ts';
-import { createIronRdpEngine, type RdpSession } from '../../renderer/engine/index.ts';
+import { createIronRdpEngine, type RdpEngineSession } from '../../renderer/engine/index.ts';
 
 export interface Probe {
   /** Canvas points that show the remote desktop's known colour once its first frame is drawn. */
@@ -23,7 +23,7 @@ export interface Timing {
 }
 
 const engine = createIronRdpEngine();
-const sessions = new Map<string, { session: RdpSession; canvas: HTMLCanvasElement }>();
+const sessions = new Map<string, { session: RdpEngineSession; canvas: HTMLCanvasElement }>();
 const WIDTH = 1024;
 const HEIGHT = 768;
 

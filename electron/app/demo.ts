@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { Credentials } from '../api/contract.ts';
 import type { CloudConfig } from '../openstack/clouds-config.ts';
-import type { MockCloud } from '../mock/cloud/index.ts';
-import type { DemoConsoleHost } from '../mock/console-host/index.ts';
-import { startDemoEnvironment } from '../mock/environment.ts';
+import type { DemoCloud } from '../demo/cloud/index.ts';
+import type { DemoConsoleHost } from '../demo/console-host/index.ts';
+import { startDemoEnvironment } from '../demo/environment.ts';
 
 export const DEMO_CLOUD_NAME = 'demo';
 export const DEMO_CLOUD_LABEL = 'Demo cloud (offline)';
@@ -15,7 +15,7 @@ export interface EmbeddedDemo {
   /** PEM of the console host's certificate (pre-trusted: the offline demo shows no prompt). */
   consoleCertificate: string;
   consoleCredentials: Credentials;
-  mock: MockCloud;
+  demoCloud: DemoCloud;
   consoleHost: DemoConsoleHost;
   close(): Promise<void>;
 }
@@ -33,29 +33,29 @@ export interface DemoOptions {
 }
 
 /**
- * The offline demo, in-process: the emulated Hyper-V console host with one live demo desktop per VM, and the mock
+ * The offline demo, in-process: the emulated Hyper-V console host with one live demo desktop per VM, and the demo
  * Keystone + Nova pointing its console tokens at that host, signed in as its admin (token lookups need admin, and
  * the demo servers live in two projects).
  */
 export async function startEmbeddedDemo(opts: DemoOptions): Promise<EmbeddedDemo> {
   const env = await startDemoEnvironment({ dataDir: join(opts.dataDir, 'demo'), extraServers: opts.extraServers, consolePort: opts.consolePort, fps: opts.fps, log: opts.log });
-  const mock = env.cloud;
+  const demoCloud = env.cloud;
   const consoleHost = env.consoleHost!;
-  const admin = mock.info.users.find((u) => u.roles.includes('admin')) ?? mock.info.users[0];
+  const admin = demoCloud.info.users.find((u) => u.roles.includes('admin')) ?? demoCloud.info.users[0];
   const cloud: CloudConfig = {
     name: DEMO_CLOUD_NAME,
     label: DEMO_CLOUD_LABEL,
     isDemo: true,
     authType: 'password',
     auth: {
-      auth_url: mock.authUrl,
+      auth_url: demoCloud.authUrl,
       username: admin.username,
       password: admin.password,
       project_name: admin.project_name,
       user_domain_name: 'Default',
       project_domain_name: 'Default',
     },
-    regionName: mock.info.region,
+    regionName: demoCloud.info.region,
     source: 'the embedded demo cloud',
   };
   return {
@@ -63,7 +63,7 @@ export async function startEmbeddedDemo(opts: DemoOptions): Promise<EmbeddedDemo
     consoleEndpoint: `${consoleHost.host}:${consoleHost.port}`,
     consoleCertificate: env.certificate!.cert,
     consoleCredentials: { ...consoleHost.credentials },
-    mock,
+    demoCloud,
     consoleHost,
     close: () => env.close(),
   };

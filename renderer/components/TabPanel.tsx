@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Tab } from '../store/types.ts';
-import { HOST_KEY_LABEL, type DisplaySession, type ScaleMode } from '../display/display-engine.ts';
+import type { DisplaySession, InputMode, ScaleMode } from '../display/display-engine.ts';
+import { HOST_KEY_LABEL } from '../display/host-key.ts';
 import { useApp, useEngine } from './context.ts';
 import { panelDomId, tabDomId } from './TabStrip.tsx';
 
@@ -21,7 +22,7 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const sessionRef = useRef<DisplaySession | null>(null);
   const [scale, setScale] = useState<ScaleMode>('fit');
-  const [layout, setLayout] = useState(engine.keyboardLayouts[0]?.id ?? 'scancode');
+  const [inputMode, setInputMode] = useState<InputMode>(engine.inputModes[0]?.id ?? 'scancode');
   const [note, setNote] = useState<string>();
   const setTabState = useApp((s) => s.setTabState);
   const reconnect = useApp((s) => s.reconnect);
@@ -40,18 +41,18 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
       },
     });
     session.setScaleMode(scale);
-    session.setKeyboardLayout(layout);
+    session.setInputMode(inputMode);
     sessionRef.current = session;
     return () => {
       sessionRef.current = null;
       session.close();
     };
-    // A new grant (reconnect) is what starts a new session; scale and layout apply to the running one below.
+    // A new grant (reconnect) is what starts a new session; scale and input mode apply to the running one below.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [grant?.sessionId, attempt, engine]);
 
   useEffect(() => sessionRef.current?.setScaleMode(scale), [scale]);
-  useEffect(() => sessionRef.current?.setKeyboardLayout(layout), [layout]);
+  useEffect(() => sessionRef.current?.setInputMode(inputMode), [inputMode]);
 
   const live = tab.state === 'connected';
   const status =
@@ -100,8 +101,8 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
         </label>
         <label>
           Keyboard
-          <select value={layout} onChange={(e) => setLayout(e.target.value)}>
-            {engine.keyboardLayouts.map((l) => (
+          <select value={inputMode} onChange={(e) => setInputMode(e.target.value as InputMode)}>
+            {engine.inputModes.map((l) => (
               <option key={l.id} value={l.id}>
                 {l.label}
               </option>

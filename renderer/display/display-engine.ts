@@ -7,9 +7,6 @@ import type { Credentials, SessionGrant } from '../../electron/api/contract.ts';
  */
 export type ScaleMode = 'fit' | 'actual' | 'dynamic';
 
-/** The key combination that takes keyboard focus back from a remote display (documented in the status line). */
-export const HOST_KEY_LABEL = 'Ctrl+Alt+Home';
-
 export interface DisplayCallbacks {
   onConnected(): void;
   onDisconnected(reason: string): void;
@@ -21,7 +18,7 @@ export interface DisplaySession {
   ctrlAltDel(): void;
   typeText(text: string): void;
   setScaleMode(mode: ScaleMode): void;
-  setKeyboardLayout(layout: string): void;
+  setInputMode(mode: InputMode): void;
   /** Gives keyboard focus to the remote display. */
   focus(): void;
   /** The current frame as PNG, where the engine can produce it (else the canvas is saved). */
@@ -31,7 +28,7 @@ export interface DisplaySession {
 
 export interface DisplayEngine {
   readonly name: string;
-  readonly keyboardLayouts: readonly { id: string; label: string }[];
+  readonly inputModes: readonly { id: InputMode; label: string }[];
   /** Loads the engine ahead of the first click (off the critical path). */
   warmUp?(): Promise<void>;
   connect(canvas: HTMLCanvasElement, grant: SessionGrant, credentials: Credentials | undefined, callbacks: DisplayCallbacks): DisplaySession;
@@ -41,7 +38,9 @@ export interface DisplayEngine {
  * How keys reach the remote machine. Physical keys (scancodes) follow the remote side's layout, as a local keyboard
  * would; characters send what the key produces here as Unicode, for text the remote layout cannot express.
  */
-export const DEFAULT_LAYOUTS = [
+export type InputMode = 'scancode' | 'unicode';
+
+export const INPUT_MODES: readonly { id: InputMode; label: string }[] = [
   { id: 'scancode', label: 'Physical keys (remote layout)' },
   { id: 'unicode', label: 'Characters (this layout)' },
-] as const;
+];

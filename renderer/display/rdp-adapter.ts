@@ -1,6 +1,6 @@
-import type { LockKeys, RdpEngine, RdpSession } from '../engine/types.ts';
-import { isHostKey } from '../engine/scancodes.ts';
-import { DEFAULT_LAYOUTS, type DisplayEngine, type DisplaySession, type ScaleMode } from './display-engine.ts';
+import type { LockKeys, RdpEngine, RdpEngineSession } from '../engine/types.ts';
+import { isHostKey } from './host-key.ts';
+import { INPUT_MODES, type DisplayEngine, type DisplaySession, type InputMode, type ScaleMode } from './display-engine.ts';
 
 /**
  * The tab's display over an RdpEngine (renderer/engine): sizes the session to the tab, routes the canvas's keyboard
@@ -34,16 +34,16 @@ function desktopSize(el: HTMLElement | null): { width: number; height: number } 
 export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
   return {
     name: 'ironrdp',
-    keyboardLayouts: DEFAULT_LAYOUTS,
+    inputModes: INPUT_MODES,
     warmUp: () => engine.init(),
     connect(canvas, grant, credentials, callbacks) {
-      let session: RdpSession | undefined;
+      let session: RdpEngineSession | undefined;
       let closed = false;
       // The last text exchanged with the remote clipboard either way: handing it back on focus would paste the
       // remote machine's own copy into it as if it came from here.
       let clipboardInSync: string | undefined;
       let scale: ScaleMode = 'fit';
-      let layout = 'scancode';
+      let inputMode: InputMode = 'scancode';
       const area = canvas.parentElement;
       const offs: Array<() => void> = [];
       const listen = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void, opts?: AddEventListenerOptions) => {
@@ -98,7 +98,7 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
           canvas.blur();
           return;
         }
-        if (layout === 'unicode' && isCharacter(e)) {
+        if (inputMode === 'unicode' && isCharacter(e)) {
           e.preventDefault();
           session.unicode(e.key);
           return;
@@ -106,7 +106,7 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
         if (session.keyEvent(e)) e.preventDefault();
       });
       listen('keyup', (e) => {
-        if (layout === 'unicode' && isCharacter(e)) return e.preventDefault();
+        if (inputMode === 'unicode' && isCharacter(e)) return e.preventDefault();
         if (session?.keyEvent(e)) e.preventDefault();
       });
       listen('blur', () => session?.releaseAllKeys());
@@ -213,9 +213,9 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
             session.resize(s.width, s.height);
           }
         },
-        setKeyboardLayout: (id) => {
+        setInputMode: (id) => {
           session?.releaseAllKeys();
-          layout = id;
+          inputMode = id;
         },
         focus: () => canvas.focus(),
         screenshot: () => (session ? session.screenshot() : Promise.reject(new Error('not connected'))),

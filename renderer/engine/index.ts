@@ -1,5 +1,5 @@
-export type { RdpEngine, RdpSession, ConnectOptions, CloseReason, SessionEvents, LockKeys, EngineErrorKind } from './types.ts';
+export type { RdpEngine, RdpEngineSession, ConnectOptions, CloseReason, SessionEvents, LockKeys, EngineErrorKind } from './types.ts';
 export { EngineError } from './types.ts';
 export { createIronRdpEngine, loadIronRdp } from './ironrdp.ts';
-export { SCANCODES, Scancode, scancodeForCode, isHostKey, HOST_KEY_LABEL } from './scancodes.ts';
+export { SCANCODES, Scancode, scancodeForCode } from './scancodes.ts';
 export { describeIronError } from './iron-errors.ts';

@@ -5,7 +5,7 @@ import {
   type ConnectOptions,
   type LockKeys,
   type RdpEngine,
-  type RdpSession,
+  type RdpEngineSession,
   type SessionEvents,
 } from './types.ts';
 import { Scancode, scancodeForCode } from './scancodes.ts';
@@ -51,7 +51,7 @@ export function createIronRdpEngine(opts: { logLevel?: string } = {}): RdpEngine
 /** RDP's "normal end" text when shutdown() was called. */
 const USER_REQUESTED = /UserRequested/i;
 
-class IronRdpSession implements RdpSession {
+class IronRdpSession implements RdpEngineSession {
   private readonly listeners = new Map<keyof SessionEvents, Set<(p: unknown) => void>>();
   private ended = false;
   private connected = false;

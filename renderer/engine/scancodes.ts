@@ -42,13 +42,3 @@ export const Scancode = {
 export function scancodeForCode(code: string): number | undefined {
   return SCANCODES[code];
 }
-
-/**
- * The one key combination a focused console never sends to the server: it gives keyboard focus back to the app.
- * Ctrl+Alt+Home (the display in renderer/display uses the same combination).
- */
-export const HOST_KEY_LABEL = 'Ctrl+Alt+Home';
-
-export function isHostKey(e: Pick<KeyboardEvent, 'ctrlKey' | 'altKey' | 'code' | 'type'>): boolean {
-  return e.type === 'keydown' && e.ctrlKey && e.altKey && e.code === 'Home';
-}

@@ -41,7 +41,7 @@ export interface SessionEvents {
 
 export type LockKeys = { scrollLock: boolean; numLock: boolean; capsLock: boolean; kanaLock?: boolean };
 
-export interface RdpSession {
+export interface RdpEngineSession {
   readonly sessionId: string;
   on<E extends keyof SessionEvents>(event: E, listener: (payload: SessionEvents[E]) => void): () => void;
   /** Resolves with the close reason once the session has ended. */
@@ -77,7 +77,7 @@ export interface RdpSession {
 export interface RdpEngine {
   /** Loads the RDP module; safe to call many times, the first call does the work. */
   init(): Promise<void>;
-  connect(options: ConnectOptions): Promise<RdpSession>;
+  connect(options: ConnectOptions): Promise<RdpEngineSession>;
 }
 
 export type EngineErrorKind =

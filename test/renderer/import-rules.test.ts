@@ -53,7 +53,7 @@ const localImports = (file: string): string[] =>
     .filter((s) => s.startsWith('.'))
     .map((s) => relative(root, resolve(dirname(file), s)).split('\\').join('/'));
 
-const MOCK = 'electron/mock/';
+const MOCK = 'electron/demo/';
 const CLIENT = ['electron/openstack/', 'electron/rdp/'];
 const under = (path: string, dirs: string[]) => dirs.some((d) => path.startsWith(d));
 

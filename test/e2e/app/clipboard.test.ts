@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Locator, Page } from 'playwright-core';
-import { DemoDesktop } from '../../../electron/mock/demo-desktop/desktop.ts';
+import { DemoDesktop } from '../../../electron/demo/demo-desktop/desktop.ts';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
 import { displayFrame, ocr, pollUntil, tesseractMissing } from './remote-display.ts';
 

@@ -5,7 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
 import { displayFrame, ocr, TESSERACT, tesseractMissing } from './remote-display.ts';
-import { PROJECTS, buildServers } from '../../../electron/mock/cloud/demo-data.ts';
+import { PROJECTS, buildServers } from '../../../electron/demo/cloud/demo-data.ts';
 
 
 // The app in browser mode on the embedded demo cloud, driven in Chromium like an administrator would.
@@ -171,7 +171,7 @@ test('two server tabs open from the tree, named after their servers, both showin
   if (existsSync(TESSERACT)) {
     for (const name of ['win2022-web-01', 'win2022-web-02']) {
       // The large pixel-font name OCRs poorly; the VM id line below it reads reliably and tells the VMs apart.
-      const vmId = app!.host.app.demo!.mock.info.servers.find((x) => x.name === name)!.vm_id;
+      const vmId = app!.host.app.demo!.demoCloud.info.servers.find((x) => x.name === name)!.vm_id;
       const text = await ocr(await frameOf(name));
       // Its first and last characters are enough (the demo VM ids differ at the end; OCR confuses Z/2 and S/3).
       const read = squash(text);
@@ -236,7 +236,7 @@ test('a cloud tab whose session ends says why; Reconnect asks the cloud for a fr
     close: (id) => real.close(id),
   };
   try {
-    const jumpHost = app!.host.app.demo!.mock.info.servers.find((x) => x.name === 'jump-host')!;
+    const jumpHost = app!.host.app.demo!.demoCloud.info.servers.find((x) => x.name === 'jump-host')!;
     await item('jump-host').click();
     await expectLive('jump-host');
     assert.equal(opened.length, 1);

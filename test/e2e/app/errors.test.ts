@@ -131,7 +131,7 @@ test('a direct address where nothing listens: the tab says the connection was re
 });
 
 test('a console URL whose token is unknown or expired: the alert says so and no tab opens', { skip: chromiumMissing }, async (t) => {
-  const server = app!.host.app.demo!.mock.info.servers.find((s) => s.name === SERVER_A)!;
+  const server = app!.host.app.demo!.demoCloud.info.servers.find((s) => s.name === SERVER_A)!;
   const { url } = await app!.host.app.services.consoles.consoleUrl('demo', server.id);
   const token = new URL(url).searchParams.get('token');
   assert.ok(token, `the demo's console URL carries a token: ${url}`);

@@ -31,7 +31,7 @@ const canvas = (): Locator => page.locator(`canvas[aria-label="Remote display: $
 const until = (what: () => string, ok: () => boolean | Promise<boolean>, tries?: number) => pollUntil(page, what, ok, tries);
 const desktop = () => {
   // The console host keys its desktops by Hyper-V VM id.
-  const id = app!.host.app.demo!.mock.info.servers.find((s) => s.name === SERVER)!.vm_id;
+  const id = app!.host.app.demo!.demoCloud.info.servers.find((s) => s.name === SERVER)!.vm_id;
   return app!.host.app.demo!.consoleHost.desktops.get(id)!;
 };
 

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { Locator, Page } from 'playwright-core';
-import { DemoDesktop } from '../../../electron/mock/demo-desktop/desktop.ts';
-import { KeyboardState } from '../../../electron/mock/demo-desktop/keyboard.ts';
+import { DemoDesktop } from '../../../electron/demo/demo-desktop/desktop.ts';
+import { KeyboardState } from '../../../electron/demo/demo-desktop/keyboard.ts';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
 import { displayFrame, ocr, pollUntil, tesseractMissing } from './remote-display.ts';
 

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import { startDemoDesktop, type DemoDesktopServer } from '../../../electron/mock/demo-desktop/index.ts';
-import { loadOrCreateCertificate } from '../../../electron/mock/demo-desktop/certificate.ts';
+import { startDemoDesktop, type DemoDesktopServer } from '../../../electron/demo/demo-desktop/index.ts';
+import { loadOrCreateCertificate } from '../../../electron/demo/demo-desktop/certificate.ts';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
 
 // A certificate question asked before a page connected (a page that reloads or opens later, events are not

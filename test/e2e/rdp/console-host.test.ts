@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { chromiumMissing } from '../../support/chromium.ts';
 import { haveBinary } from '../../support/xvfb.ts';
-import { startDemoConsoleHost, type DemoConsoleHost } from '../../../electron/mock/console-host/index.ts';
+import { startDemoConsoleHost, type DemoConsoleHost } from '../../../electron/demo/console-host/index.ts';
 import type { SessionGrant } from '../../../electron/api/contract.ts';
 import { canvasFrame, connectPage, distinctColours, startHarness, waitForFrame, type Harness, type Frame } from './harness.ts';
 

@@ -16,7 +16,7 @@ import { PNG } from 'pngjs';
 import { RdpGateway } from '../../../electron/rdp/gateway.ts';
 import { createXrdpRepair } from '../../../electron/rdp/xrdp-repair/index.ts';
 import { renderCapture } from '../../electron/rdp/xrdp-repair/offline-renderer.ts';
-import { reference, vectorsMissing } from '../../electron/rdp/xrdp-repair/capture.ts';
+import { reference } from '../../electron/rdp/xrdp-repair/capture.ts';
 import { spawnTracked, type Tracked } from '../../support/xvfb.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -33,7 +33,7 @@ const FUZZ = 8;
 const passwordField = { left: 449, top: 442, right: 655, bottom: 459 };
 
 const missing = [CHROMIUM, XRDP, '/etc/xrdp/xrdp.ini'].filter((p) => !existsSync(p));
-const skip = missing.length ? `not installed: ${missing.join(', ')}` : vectorsMissing;
+const skip = missing.length ? `not installed: ${missing.join(', ')}` : false;
 
 let dir: string;
 const xrdps: Tracked[] = [];

@@ -41,7 +41,7 @@ test('demo cloud listed (or hidden), its console reached with filled-in credenti
   assert.deepEqual(announced.map((list) => list.map((c) => [c.name, c.isAdmin])), [[['demo', true]]]);
 
   const demo = app.demo!;
-  const web01 = demo.mock.info.servers.find((s) => s.name === 'win2022-web-01')!;
+  const web01 = demo.demoCloud.info.servers.find((s) => s.name === 'win2022-web-01')!;
   const grant = await sessions!.open({ kind: 'server', cloud: 'demo', server: web01.id });
   assert.equal(grant.destination, demo.consoleEndpoint);
   assert.equal(grant.preConnectionBlob?.toUpperCase(), web01.vm_id.toUpperCase());
@@ -63,20 +63,20 @@ test('demo cloud listed (or hidden), its console reached with filled-in credenti
   await settings!.update({ hideDemoCloud: false });
   assert.equal((await consoles.listClouds()).length, 1);
 
-  const build = demo.mock.info.servers.find((s) => s.status === 'BUILD')!;
+  const build = demo.demoCloud.info.servers.find((s) => s.status === 'BUILD')!;
   await assert.rejects(() => sessions!.open({ kind: 'server', cloud: 'demo', server: build.id }), (err: Error & { code?: string }) => err.code === 'not-ready');
 });
 
 test("a cloud whose user is no admin is reported as such (the sidebar offers it no All projects)", async () => {
   const demo = apps[0]?.demo;
   assert.ok(demo, 'the first test started the demo');
-  const member = demo.mock.info.users.find((u) => !u.roles.includes('admin'))!;
+  const member = demo.demoCloud.info.users.find((u) => !u.roles.includes('admin'))!;
   const sub = join(dir, 'member');
   const yaml = [
     'clouds:',
     '  member:',
     '    auth:',
-    `      auth_url: ${demo.mock.authUrl}`,
+    `      auth_url: ${demo.demoCloud.authUrl}`,
     `      username: ${member.username}`,
     `      password: ${member.password}`,
     `      project_name: ${member.project_name}`,

@@ -8,7 +8,8 @@ import { RdpGateway } from '../../../electron/rdp/gateway.ts';
 import type { CertificateCheck, SessionStatus } from '../../../electron/rdp/relay-session.ts';
 import { makeCert, startRdpDouble, type RdpDouble, type TestCert } from './rdp-double.ts';
 import { openWs, requestPdu, roundTrip, sendRaw, streamOverWs, x224Request } from './gateway-client.ts';
-import { prng, vector, vectorsMissing } from './vectors.ts';
+import { captured } from '../../support/captures.ts';
+import { prng } from '../../support/prng.ts';
 
 let cert: TestCert;
 let standard: RdpDouble;
@@ -227,7 +228,7 @@ test('a certificate the trust hook rejects stops the session before the client i
   }
 });
 
-test('standard order with a pre-connection blob: the PDU V2 reaches the server before X.224', { skip: vectorsMissing }, async () => {
+test('standard order with a pre-connection blob: the PDU V2 reaches the server before X.224', async () => {
   const before = standard.conversations.length;
   const g = gateway.grant({ host: '127.0.0.1', port: standard.port, vmconnect: false, preConnectionBlob: 'abcd-1234' });
   const ws = await openWs(url);
@@ -235,7 +236,7 @@ test('standard order with a pre-connection blob: the PDU V2 reaches the server b
   assert.equal(answer.pdu?.error, undefined);
   const conv = standard.conversations[before];
   assert.deepEqual(conv.steps.slice(0, 2), ['pcb', 'x224']);
-  assert.deepEqual(conv.pcb, vector('xfreerdp-2.11-pcb-abcd-1234.bin'));
+  assert.deepEqual(conv.pcb, captured('xfreerdp-2.11-pcb-abcd-1234.bin'));
   await closeWs(ws);
 });
 
@@ -315,11 +316,11 @@ test('shares an HTTP server: serves its own path only', async () => {
   }
 });
 
-test('fuzz: malformed PDUs, truncated frames, huge lengths and text end only their own session', { skip: vectorsMissing }, async () => {
+test('fuzz: malformed PDUs, truncated frames, huge lengths and text end only their own session', async () => {
   // A session that must survive everything below.
   const survivor = await goodSession();
   const rnd = prng(20261127);
-  const seed = vector('ironrdp-0.7.0-rdcleanpath-request.der');
+  const seed = captured('ironrdp-0.7.0-rdcleanpath-request.der');
   const inputs: Array<{ bytes: Buffer | string; closeEarly?: boolean }> = [
     { bytes: Buffer.from([0x30, 0x84, 0x7f, 0xff, 0xff, 0xff]) },
     { bytes: Buffer.from([0x30, 0x80, 0x00, 0x00]) },

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodePreconnectionPdu, PreconnectionBlobError } from '../../../electron/rdp/preconnection.ts';
-import { vector, vectorsMissing } from './vectors.ts';
+import { captured } from '../../support/captures.ts';
 
-test('encodes the PDU byte for byte as xfreerdp 2.11 does for /pcb:abcd-1234', { skip: vectorsMissing }, () => {
-  assert.deepEqual(encodePreconnectionPdu('abcd-1234'), vector('xfreerdp-2.11-pcb-abcd-1234.bin'));
+test('encodes the PDU byte for byte as xfreerdp 2.11 does for /pcb:abcd-1234', () => {
+  assert.deepEqual(encodePreconnectionPdu('abcd-1234'), captured('xfreerdp-2.11-pcb-abcd-1234.bin'));
 });
 
 test('a GUID blob: sizes follow the string', () => {

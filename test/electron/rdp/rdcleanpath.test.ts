@@ -8,10 +8,11 @@ import {
   RdCleanPathFramer,
   RDCLEANPATH_VERSION,
 } from '../../../electron/rdp/rdcleanpath.ts';
-import { prng, vector, vectorsMissing } from './vectors.ts';
+import { captured } from '../../support/captures.ts';
+import { prng } from '../../support/prng.ts';
 
-test('decodes the request IronRDP 0.7.0 sends', { skip: vectorsMissing }, () => {
-  const pdu = decodeRdCleanPath(vector('ironrdp-0.7.0-rdcleanpath-request.der'));
+test('decodes the request IronRDP 0.7.0 sends', () => {
+  const pdu = decodeRdCleanPath(captured('ironrdp-0.7.0-rdcleanpath-request.der'));
   assert.equal(pdu.version, RDCLEANPATH_VERSION);
   assert.equal(pdu.destination, '127.0.0.1:3390');
   assert.equal(pdu.proxyAuth, 'dummy-token');
@@ -22,8 +23,8 @@ test('decodes the request IronRDP 0.7.0 sends', { skip: vectorsMissing }, () => 
   assert.equal(pdu.x224ConnectionPdu.readUInt32LE(pdu.x224ConnectionPdu.length - 4), 0x0b);
 });
 
-test('round-trips the response example byte for byte', { skip: vectorsMissing }, () => {
-  const der = vector('rdcleanpath-response-example.der');
+test('round-trips the response example byte for byte', () => {
+  const der = captured('rdcleanpath-response-example.der');
   const pdu = decodeRdCleanPath(der);
   assert.equal(pdu.serverAddr, '127.0.0.1:41389');
   assert.equal(pdu.serverCertChain?.length, 1);
@@ -36,8 +37,8 @@ test('round-trips an error PDU with every error field', () => {
   assert.deepEqual(decodeRdCleanPath(encodeRdCleanPath(pdu)), pdu);
 });
 
-test('frames a request split over many messages and keeps the bytes after it', { skip: vectorsMissing }, () => {
-  const der = vector('ironrdp-0.7.0-rdcleanpath-request.der');
+test('frames a request split over many messages and keeps the bytes after it', () => {
+  const der = captured('ironrdp-0.7.0-rdcleanpath-request.der');
   const framer = new RdCleanPathFramer();
   for (let i = 0; i < der.length - 1; i++) assert.equal(framer.push(der.subarray(i, i + 1)), undefined);
   const out = framer.push(Buffer.concat([der.subarray(der.length - 1), Buffer.from([1, 2, 3])]));
@@ -61,9 +62,9 @@ function mustBeTyped(fn: () => unknown, label: string) {
   }
 }
 
-test('random bytes, truncations and bit flips only ever raise RdCleanPathFormatError', { skip: vectorsMissing }, () => {
+test('random bytes, truncations and bit flips only ever raise RdCleanPathFormatError', () => {
   const rnd = prng(0x5eed);
-  const seeds = [vector('ironrdp-0.7.0-rdcleanpath-request.der'), vector('rdcleanpath-response-example.der')];
+  const seeds = [captured('ironrdp-0.7.0-rdcleanpath-request.der'), captured('rdcleanpath-response-example.der')];
   for (const seed of seeds) {
     for (let cut = 0; cut < seed.length; cut++) {
       mustBeTyped(() => decodeRdCleanPath(seed.subarray(0, cut)), `truncated at ${cut}`);

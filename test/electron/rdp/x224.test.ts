@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildConfirm, parseConfirm, requestedProtocols, withRequestedProtocols, X224Error } from '../../../electron/rdp/x224.ts';
 import { decodeRdCleanPath } from '../../../electron/rdp/rdcleanpath.ts';
-import { vector, vectorsMissing } from './vectors.ts';
+import { captured } from '../../support/captures.ts';
 
-test("reads IronRDP's requested protocols past its cookie, and rewrites them in place", { skip: vectorsMissing }, () => {
-  const x224 = decodeRdCleanPath(vector('ironrdp-0.7.0-rdcleanpath-request.der')).x224ConnectionPdu!;
+test("reads IronRDP's requested protocols past its cookie, and rewrites them in place", () => {
+  const x224 = decodeRdCleanPath(captured('ironrdp-0.7.0-rdcleanpath-request.der')).x224ConnectionPdu!;
   assert.equal(requestedProtocols(x224), 0x0b);
   const rewritten = withRequestedProtocols(x224, 3);
   assert.equal(requestedProtocols(rewritten), 3);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SCANCODES, isHostKey, scancodeForCode } from '../../../renderer/engine/scancodes.ts';
+import { SCANCODES, scancodeForCode } from '../../../renderer/engine/scancodes.ts';
+import { isHostKey } from '../../../renderer/display/host-key.ts';
 
 test('every physical key has its own set-1 scancode; extended keys carry 0xE000', () => {
   const values = Object.values(SCANCODES);

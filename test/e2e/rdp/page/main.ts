@@ -1,14 +1,15 @@
 // Test page for the RDP engine: connects a canvas through the gateway the way a console tab does and wires DOM
 // input to the session. Driven from Playwright through window.rdpTest.
 import type { Credentials, SessionGrant } from '../../../../electron/api/contract.ts';
-import { createIronRdpEngine, isHostKey, loadIronRdp, type CloseReason, type RdpSession } from '../../../../renderer/engine/index.ts';
+import { createIronRdpEngine, loadIronRdp, type CloseReason, type RdpEngineSession } from '../../../../renderer/engine/index.ts';
+import { isHostKey } from '../../../../renderer/display/host-key.ts';
 
 const engine = createIronRdpEngine();
 const canvas = document.getElementById('screen') as HTMLCanvasElement;
-let session: RdpSession | undefined;
+let session: RdpEngineSession | undefined;
 const closed: CloseReason[] = [];
 const hostKeyPresses: number[] = [];
-const extra = new Map<string, RdpSession>();
+const extra = new Map<string, RdpEngineSession>();
 
 for (const type of ['keydown', 'keyup'] as const) {
   canvas.addEventListener(type, (e) => {

@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderCapture, matchRatio, type Framebuffer } from './offline-renderer.ts';
-import { capture, reference, repairInPieces, vectorsMissing } from './capture.ts';
+import { capture, reference, repairInPieces } from './capture.ts';
 
-const skip = vectorsMissing;
 
 const { width, height } = reference;
 const FUZZ = 8;
@@ -22,14 +21,14 @@ function regionRatio(fb: Framebuffer): number {
   return ok / n;
 }
 
-test('the offline renderer itself reproduces the reference when it steps rows correctly', { skip }, () => {
+test('the offline renderer itself reproduces the reference when it steps rows correctly', () => {
   const { fb, stats } = renderCapture(capture, width, height, false);
   assert.equal(stats.undecodable, 0);
   assert.ok(stats.padded > 0, 'the capture has padded rectangles');
   assert.ok(matchRatio(fb, reference.data, FUZZ) >= 0.999);
 });
 
-test('unrepaired, a client stepping rows by the destination width (IronRDP 0.7.0) draws a skewed screen', { skip }, () => {
+test('unrepaired, a client stepping rows by the destination width (IronRDP 0.7.0) draws a skewed screen', () => {
   const { fb } = renderCapture(capture, width, height, true);
   const whole = matchRatio(fb, reference.data, FUZZ);
   const inDialog = regionRatio(fb);
@@ -37,7 +36,7 @@ test('unrepaired, a client stepping rows by the destination width (IronRDP 0.7.0
   assert.ok(inDialog < 0.9, `dialog matched ${inDialog}`);
 });
 
-test('repaired, the same defective client draws the reference screen', { skip }, () => {
+test('repaired, the same defective client draws the reference screen', () => {
   const repaired = repairInPieces(capture, () => 1400);
   const { fb, stats } = renderCapture(repaired, width, height, true);
   assert.equal(stats.padded, 0, 'no rectangle is wider or taller than its destination');

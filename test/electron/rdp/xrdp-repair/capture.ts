@@ -1,22 +1,12 @@
 // Loading, framing and comparing for the tests that replay xrdp's captured login screen.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { createXrdpRepair } from '../../../../electron/rdp/xrdp-repair/index.ts';
-export { prng } from '../../../support/prng.ts';
+import { captured } from '../../../support/captures.ts';
 
-// Captured bytes from real software live in shared/vectors beside the repository (see its README).
-const VECTORS = fileURLToPath(new URL('../../../../../shared/vectors/', import.meta.url));
-const CAPTURE = `${VECTORS}xrdp-0.9.21-login-to-ironrdp.s2c.bin`;
-const REFERENCE = `${VECTORS}xrdp-0.9.21-login-reference.png`;
-
-/** Why the capture tests cannot run, or false. */
-export const vectorsMissing = existsSync(CAPTURE) && existsSync(REFERENCE) ? false : `captured vectors not found in ${VECTORS}`;
-
-/** xrdp 0.9.21's server→client plaintext up to its login screen (empty when missing; tests then skip). */
-export const capture = vectorsMissing ? Buffer.alloc(0) : readFileSync(CAPTURE);
+/** xrdp 0.9.21's server→client plaintext up to its login screen. */
+export const capture = captured('xrdp-0.9.21-login-to-ironrdp.s2c.bin');
 /** How that screen should look, 1024×768. */
-export const reference = vectorsMissing ? new PNG({ width: 1, height: 1 }) : PNG.sync.read(readFileSync(REFERENCE));
+export const reference = PNG.sync.read(captured('xrdp-0.9.21-login-reference.png'));
 
 /** Runs `input` through a fresh repair, cut into pieces by `cut` (sizes), and returns the concatenated output. */
 export function repairInPieces(input: Buffer, cut: (remaining: number) => number = (n) => n): Buffer {

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createXrdpRepair } from '../../../../electron/rdp/xrdp-repair/index.ts';
 import { renderCapture } from './offline-renderer.ts';
-import { prng, repairInPieces, splitPdus } from './capture.ts';
+import { repairInPieces, splitPdus } from './capture.ts';
+import { prng } from '../../../support/prng.ts';
 import {
   bitmapUpdate,
   fastPathPdu,

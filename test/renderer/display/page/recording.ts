@@ -1,13 +1,13 @@
 // Test page: the display adapter (renderer/display/rdp-adapter.ts) over an engine double that records every call
 // the adapter makes on its session, so tests can check what a real engine would have been told.
 import { rdpDisplayEngine } from '../../../../renderer/display/rdp-adapter.ts';
-import type { RdpEngine, RdpSession, SessionEvents } from '../../../../renderer/engine/types.ts';
+import type { RdpEngine, RdpEngineSession, SessionEvents } from '../../../../renderer/engine/types.ts';
 import type { SessionGrant } from '../../../../electron/api/contract.ts';
 
 const calls: unknown[][] = [];
 let release: (() => void) | undefined;
 
-function recordingSession(): RdpSession {
+function recordingSession(): RdpEngineSession {
   const rec =
     (name: string) =>
     (...args: unknown[]) => {

@@ -1,0 +1,169 @@
+// The embedded demo cloud: a mock Keystone + Nova (2023.1, Hyper-V console flavour) on one loopback HTTP port,
+// laid out like devstack (/identity/v3, /compute/v2.1) plus the seed's legacy /compute/v2 and /compute/v3 roots and
+// the console page at /rdp/. The app starts it in-process; electron/demo/main.ts runs it standalone.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BodyTooLarge, readBody, segments, sendJson, type Exchange } from './http.ts';
+import { Identity } from './keystone.ts';
+import { Compute } from './compute.ts';
+import { SeedRoutes } from './seed-routes.ts';
+import { ConsoleBroker, type ConsoleEndpoint } from './consoles.ts';
+import { consolePage } from './console-page.ts';
+import { novaFaultBody } from './errors.ts';
+import { APPLICATION_CREDENTIALS, PROJECTS, REGION, USERS, buildServers, serverStatus, type DemoServer } from './demo-data.ts';
+
+export interface DemoCloudOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Console token lifetime, Nova's [consoleauth] token_ttl; default 600. */
+  tokenTtlSeconds?: number;
+  /** Keystone token lifetime; default 3600. */
+  keystoneTokenTtlSeconds?: number;
+  /** Generates this many more servers (scale-00001, …) in the demo project. */
+  extraServers?: number;
+  /** What console token lookups return as host/port (the Hyper-V console host); default 127.0.0.1:2179. */
+  consoleHost?: ConsoleEndpoint;
+  /** Clock in milliseconds, injectable so tests can expire tokens without waiting. */
+  now?: () => number;
+  /** Called when os-stop or os-start changed a server's status, so its console can show it. */
+  onServerStatus?: (server: MockCloudServer) => void;
+}
+
+export interface MockCloudUser {
+  username: string;
+  password: string;
+  project_name: string;
+  roles: string[];
+}
+
+export interface MockCloudServer {
+  id: string;
+  name: string;
+  status: string;
+  /** The Hyper-V VM id the console host routes by (what token lookups return as internal_access_path). */
+  vm_id: string;
+}
+
+export interface MockCloudApplicationCredential {
+  id: string;
+  name: string;
+  secret: string;
+  username: string;
+  project_name: string;
+}
+
+export interface MockCloudInfo {
+  auth_url: string;
+  region: string;
+  users: MockCloudUser[];
+  servers: MockCloudServer[];
+  application_credentials: MockCloudApplicationCredential[];
+  console_host: ConsoleEndpoint;
+  /** The console host's credentials, when the demo started one (startDemoEnvironment). */
+  console_credentials?: { username: string; password: string };
+}
+
+export interface DemoCloud {
+  /** Exactly the JSON object the standalone command prints. */
+  info: MockCloudInfo;
+  /** http://127.0.0.1:P/identity/v3 */
+  authUrl: string;
+  close(): Promise<void>;
+}
+
+function describeServer(s: DemoServer): MockCloudServer {
+  return { id: s.id, name: s.name, status: serverStatus(s), vm_id: s.vmId };
+}
+
+export async function startDemoCloud(opts: DemoCloudOptions = {}): Promise<DemoCloud> {
+  const host = opts.host ?? '127.0.0.1';
+  const now = opts.now ?? Date.now;
+  const consoleHost = opts.consoleHost ?? { host: '127.0.0.1', port: 2179 };
+  const servers = buildServers(opts.extraServers ?? 0);
+
+  // The base URL needs the port, known only after listen(); requests arrive only after that.
+  let baseUrl = '';
+  let identity!: Identity;
+  let broker!: ConsoleBroker;
+  let compute!: Compute;
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      // A bug in the mock must still look like a Nova 500, not a dropped connection.
+      if (!res.headersSent) sendJson(res, 500, novaFaultBody(500, 'Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.'));
+      else res.destroy();
+      process.emitWarning(`demo cloud: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) return sendJson(res, 413, novaFaultBody(413, 'Request is too large.'));
+      throw err;
+    }
+    const ex: Exchange = { req, res, method: req.method ?? 'GET', url, body, origin: req.headers.host ? `http://${req.headers.host}` : baseUrl };
+    const identityPath = segments(url.pathname, '/identity');
+    if (identityPath) return identity.handle(ex, identityPath);
+    const computePath = segments(url.pathname, '/compute');
+    if (computePath) return compute.handle(ex, computePath);
+    if (url.pathname === '/rdp/' || url.pathname === '/rdp') return consolePage(ex, broker);
+    sendJson(res, 404, { error: { code: 404, message: 'The resource could not be found.', title: 'Not Found' } });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  baseUrl = `http://${urlHost}:${port}`;
+
+  identity = new Identity({ baseUrl, ttlSeconds: opts.keystoneTokenTtlSeconds ?? 3600, now });
+  broker = new ConsoleBroker({ proxyBaseUrl: `${baseUrl}/rdp/`, ttlSeconds: opts.tokenTtlSeconds ?? 600, now, consoleHost });
+  const seed = new SeedRoutes({ identity, broker, servers });
+  const onStatusChange = opts.onServerStatus && ((s: DemoServer) => opts.onServerStatus!(describeServer(s)));
+  compute = new Compute({ identity, broker, servers, seed, now, onStatusChange });
+
+  const projectName = (id: string) => PROJECTS.find((p) => p.id === id)!.name;
+  const info: MockCloudInfo = {
+    auth_url: `${baseUrl}/identity/v3`,
+    region: REGION,
+    users: USERS.map((u) => ({
+      username: u.name,
+      password: u.password,
+      project_name: projectName(u.defaultProjectId),
+      roles: u.roles[u.defaultProjectId],
+    })),
+    servers: servers.map(describeServer),
+    application_credentials: APPLICATION_CREDENTIALS.map((c) => ({
+      id: c.id,
+      name: c.name,
+      secret: c.secret,
+      username: USERS.find((u) => u.id === c.userId)!.name,
+      project_name: projectName(c.projectId),
+    })),
+    console_host: { ...consoleHost },
+  };
+
+  let closing: Promise<void> | undefined;
+  return {
+    info,
+    authUrl: info.auth_url,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
