@@ -90,12 +90,6 @@ async function close(name: string, timeoutMs: number): Promise<void> {
   s.canvas.remove();
 }
 
-declare global {
-  interface Window {
-    connectBench: unknown;
-  }
-}
-
 window.connectBench = {
   init: () => engine.init().then(() => true),
   connectTimed,

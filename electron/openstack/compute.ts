@@ -228,7 +228,7 @@ export class NovaClient {
     const info = await this.discover();
     let url = info.endpoint + path;
     const query = Object.entries(opts.query ?? {}).filter(([, v]) => v !== undefined && v !== '');
-    if (query.length) url += '?' + new URLSearchParams(query.map(([k, v]) => [k, String(v)])).toString();
+    if (query.length) url += '?' + new URLSearchParams(query.map(([k, v]): [string, string] => [k, String(v)])).toString();
     const microversion = opts.microversion === undefined ? info.microversion : (opts.microversion ?? undefined);
     return this.send(method, url, { body: opts.body, microversion });
   }

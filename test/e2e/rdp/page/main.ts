@@ -37,12 +37,6 @@ canvas.addEventListener('wheel', (e) => {
   session?.wheel(-e.deltaY, { lines: e.deltaMode === 1 });
 });
 
-declare global {
-  interface Window {
-    rdpTest: unknown;
-  }
-}
-
 window.rdpTest = {
   init: () => engine.init().then(() => true),
   async connect(grant: SessionGrant, credentials?: Credentials, credssp?: boolean) {

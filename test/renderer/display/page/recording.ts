@@ -49,11 +49,6 @@ const canvas = document.getElementById('c') as HTMLCanvasElement;
 let connected = 0;
 display.connect(canvas, grant, undefined, { onConnected: () => connected++, onDisconnected: () => undefined });
 
-declare global {
-  interface Window {
-    displayTest: unknown;
-  }
-}
 window.displayTest = {
   finishConnect: async () => {
     release?.();
