@@ -33,7 +33,7 @@ import { haveBinary, spawnTracked, startXvfb, type Tracked, type XDisplay } from
 import { RdpGateway } from '../electron/rdp/gateway.ts';
 import { CertificateTrust, TrustStore } from '../electron/rdp/trust-store.ts';
 import { createXrdpRepair } from '../electron/rdp/xrdp-repair/index.ts';
-import type { SessionGrant } from '../electron/api/contract.ts';
+import type { SessionGrant } from '../electron/common/contract.ts';
 import type { Probe, Timing } from './connect-page/main.ts';
 import { openX11Pixels, type X11Pixels } from './x11-pixels.ts';
 
@@ -49,7 +49,7 @@ const PROBE: Probe = { points: POINTS, rgb: [...DESKTOP.root.rgb], tolerance: 12
 
 // ---- cleanup: every process and folder this run made, also on Ctrl+C --------------------------------------------
 
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
+const cleanups: Array<() => unknown> = [];
 const tempDirs: string[] = [];
 let cleaning: Promise<void> | undefined;
 function cleanup(): Promise<void> {
@@ -260,7 +260,12 @@ function descendants(): Array<{ pid: number; cmd: string }> {
   const mine = new Set([process.pid]);
   for (let changed = true; changed; ) {
     changed = false;
-    for (const [pid, ppid] of parent) if (!mine.has(pid) && mine.has(ppid)) (mine.add(pid), (changed = true));
+    for (const [pid, ppid] of parent) {
+      if (!mine.has(pid) && mine.has(ppid)) {
+        mine.add(pid);
+        changed = true;
+      }
+    }
   }
   mine.delete(process.pid);
   return [...mine].flatMap((pid) => {
@@ -300,7 +305,7 @@ async function memorySample(cdp: CDPSession, sessions: number): Promise<MemSampl
   await sleep(1500); // let decoding and compositing settle
   const procs = descendants().filter((p) => p.cmd.includes('chromium'));
   const renderers = procs.filter((p) => p.cmd.includes('--type=renderer'));
-  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
+  const { metrics } = await cdp.send('Performance.getMetrics');
   const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
   const mb = (kb: number) => kb / 1024;
   return {

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startDemoDesktop } from '../electron/demo/demo-desktop/index.ts';
+import { startDemoDesktop } from '../electron/demo/demo-desktop/server.ts';
 import { missingTools, startXfreerdp, startXvfb } from '../test/support/xfreerdp.ts';
 import { connectMiniClient } from '../test/electron/demo/demo-desktop/mini-client.ts';
 

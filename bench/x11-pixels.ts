@@ -2,7 +2,7 @@
 // the screen every few milliseconds without spawning `xwd`/`import` (each of which dumps the whole screen and costs
 // tens of milliseconds of CPU on the cores the measured client needs). Only what that takes: no authentication
 // (our Xvfb runs without -auth), little-endian requests, the first screen, 24/32-bit TrueColor pixels.
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 
 export interface X11Pixels {
   /** 0xRRGGBB of the root window's pixel at (x, y). */

@@ -19,5 +19,6 @@ createRoot(document.getElementById('root')!).render(
   </StoreContext.Provider>,
 );
 void bootstrap(store);
-// Load the RDP module once the window shows, so the first click does not pay for it.
+// Load the RDP module once the window shows, so the first click does not pay for it. A failure here is not lost: the
+// first connect loads the module again and shows the same error in its tab.
 setTimeout(() => void engine.warmUp?.().catch(() => undefined), 0);

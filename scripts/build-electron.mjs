@@ -20,13 +20,13 @@ export async function buildElectron({ quiet = false } = {}) {
   };
   await build({
     ...common,
-    entryPoints: [join(root, 'electron', 'main.ts')],
+    entryPoints: [join(root, 'electron', 'main', 'main.ts')],
     outfile: join(out, 'main.js'),
     format: 'esm',
     // Bundled CommonJS dependencies (ws) call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
-  await build({ ...common, entryPoints: [join(root, 'electron', 'preload.ts')], outfile: join(out, 'preload.cjs'), format: 'cjs' });
+  await build({ ...common, entryPoints: [join(root, 'electron', 'preload', 'preload.ts')], outfile: join(out, 'preload.cjs'), format: 'cjs' });
   await buildRenderer({ quiet });
   return { outdir: out };
 }

@@ -1,4 +1,4 @@
-import type { ApiError, ErrorCode } from './contract.ts';
+import type { ApiError, ErrorCode } from '../common/contract.ts';
 
 /**
  * An error meant for the administrator: a stable code and a sentence that names the cause. Services throw these;

@@ -1,6 +1,7 @@
 import { AppError, toApiError } from './app-error.ts';
 import {
   REQUEST_NAMES,
+  isRequestName,
   type ConsoleTarget,
   type Args,
   type ConsoleEvents,
@@ -9,7 +10,7 @@ import {
   type RequestName,
   type Result,
   type SettingsPatch,
-} from './contract.ts';
+} from '../common/contract.ts';
 import type { ConsoleService, CredentialService, SessionService, SettingsService, TrustService } from './services.ts';
 
 /** One function per request of the contract; the compiler rejects a table that misses one. */
@@ -26,6 +27,8 @@ export interface Services {
   trust?: TrustService;
   credentials?: CredentialService;
   settings?: SettingsService;
+  /** The main process's log: where `app.log` lines from the page go. */
+  log?: (line: string) => void;
   /**
    * Where a bug goes: an error that is not an AppError reaches the page only as a one-line 'internal' message, so
    * its stack is written here (the main process's log) for whoever has to fix it.
@@ -42,21 +45,17 @@ export function createHandlers(services: Services): HandlerTable {
   };
   const table: HandlerTable = {
     'app.info': async () => ({ version: services.version, mode: services.mode }),
+    'app.log': async (args) => {
+      // One line whatever the page sends: a line break must not let it forge lines of its own in the log.
+      services.log?.(`page: ${requireString(requireObject(args).message, 'message').replace(/\s+/g, ' ')}`);
+    },
     'clouds.list': async () => consoles.listClouds(),
     'servers.list': async (args) => consoles.listServers(requireObject(args)),
-    'console.url': async (args) => {
-      const a = requireObject(args);
-      return consoles.consoleUrl(requireString(a.cloud, 'cloud'), requireString(a.server, 'server'));
-    },
-    'console.resolve': async (args) => {
-      const a = requireObject(args);
-      return consoles.resolve(requireString(a.url, 'url'), a.cloud === undefined ? undefined : requireString(a.cloud, 'cloud'));
-    },
     'session.open': async (args) => need(services.sessions, 'The RDP gateway').open(requireTarget(args)),
     'session.close': async (args) => need(services.sessions, 'The RDP gateway').close(requireString(requireObject(args).sessionId, 'sessionId')),
     'trust.decide': async (args) => {
       const a = requireObject(args);
-      if (!['trust-once', 'trust-always', 'reject'].includes(a.decision as string)) {
+      if (!['trust-once', 'trust-always', 'reject'].includes(a.decision)) {
         throw new AppError('bad-request', '"decision" must be trust-once, trust-always or reject');
       }
       return need(services.trust, 'Certificate trust').decide(requireString(a.promptId, 'promptId'), a.decision);
@@ -117,11 +116,11 @@ export function createHandlers(services: Services): HandlerTable {
  * once, for every transport.
  */
 export async function dispatch(table: HandlerTable, name: unknown, args: unknown): Promise<Reply<RequestName>> {
-  if (typeof name !== 'string' || !(REQUEST_NAMES as readonly string[]).includes(name)) {
+  if (!isRequestName(name)) {
     return { ok: false, error: { code: 'bad-request', message: `Unknown request ${JSON.stringify(name)}` } };
   }
   try {
-    const handler = table[name as RequestName] as (a: unknown) => Promise<unknown>;
+    const handler = table[name] as (a: unknown) => Promise<unknown>;
     return { ok: true, value: (await handler(args)) as Result<RequestName> };
   } catch (err) {
     return { ok: false, error: toApiError(err) };
@@ -130,7 +129,7 @@ export async function dispatch(table: HandlerTable, name: unknown, args: unknown
 
 function requireObject<T>(value: T): NonNullable<T> {
   if (value === null || typeof value !== 'object') throw new AppError('bad-request', 'Expected an object argument');
-  return value as NonNullable<T>;
+  return value;
 }
 
 function requireTarget(value: unknown): ConsoleTarget {

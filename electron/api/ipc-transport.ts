@@ -1,4 +1,4 @@
-import { IPC_EVENT_CHANNEL, REQUEST_NAMES, ipcChannel, type ConsoleEvents, type EventName } from './contract.ts';
+import { IPC_EVENT_CHANNEL, REQUEST_NAMES, ipcChannel, type ConsoleEvents, type EventName } from '../common/contract.ts';
 import { dispatch, type EventSink, type HandlerTable } from './handlers.ts';
 
 /**

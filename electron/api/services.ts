@@ -2,7 +2,6 @@ import type {
   AppSettings,
   CertificateInfo,
   CloudSummary,
-  ConsoleConnectInfo,
   ConsoleTarget,
   Credentials,
   ListServersArgs,
@@ -11,7 +10,17 @@ import type {
   SettingsPatch,
   TrustDecision,
   TrustPrompt,
-} from './contract.ts';
+} from '../common/contract.ts';
+
+/** Where a console URL's token leads (Nova's token lookup): services-side only, the page never sees it. */
+export interface ConsoleConnectInfo {
+  cloud: string;
+  instanceUuid: string;
+  host: string;
+  port: number;
+  /** Hyper-V: the VM id, sent as the RDP pre-connection blob. */
+  internalAccessPath?: string;
+}
 
 /**
  * What the handlers need from the OpenStack side. electron/openstack implements it over real clouds; tests may

@@ -1,11 +1,11 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { IPC_EVENT_CHANNEL, type ConsoleEvents, type EventName } from './contract.ts';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { ConsoleEvents, EventName } from '../common/contract.ts';
 import { dispatch, type EventSink, type HandlerTable } from './handlers.ts';
 
 /**
- * The browser-mode transport: the ConsoleApi over a WebSocket on loopback. A page must present the per-run secret
+ * The browser-mode transport: the contract (electron/common/contract.ts) over a WebSocket on loopback. A page must present the per-run secret
  * (query `secret=`), and its Host and Origin must be the loopback address the server was opened on, so another
  * site open in the same browser cannot drive the app (DNS rebinding, cross-site WebSocket).
  *
@@ -47,6 +47,12 @@ export function checkLoopbackRequest(req: IncomingMessage, opts: WsTransportOpti
   return 0;
 }
 
+/** A message's bytes as text, whichever of its three shapes `ws` delivers it in. */
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString();
+  return Buffer.isBuffer(data) ? data.toString() : Buffer.from(new Uint8Array(data)).toString();
+}
+
 export function attachWebSocketApi(server: Server, table: HandlerTable, opts: WsTransportOptions): WsTransport {
   const path = opts.path ?? API_WS_PATH;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
@@ -64,7 +70,7 @@ export function attachWebSocketApi(server: Server, table: HandlerTable, opts: Ws
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
       ws.on('close', () => clients.delete(ws));
-      ws.on('message', (data, isBinary) => void onMessage(ws, data.toString(), isBinary));
+      ws.on('message', (data, isBinary) => void onMessage(ws, rawText(data), isBinary));
     });
   };
   server.on('upgrade', onUpgrade);
@@ -73,7 +79,7 @@ export function attachWebSocketApi(server: Server, table: HandlerTable, opts: Ws
     let msg: { id?: unknown; name?: unknown; args?: unknown };
     try {
       if (isBinary) throw new Error('binary');
-      msg = JSON.parse(text);
+      msg = JSON.parse(text) as typeof msg;
     } catch {
       ws.close(1003, 'Expected JSON text');
       return;
@@ -100,6 +106,3 @@ export function attachWebSocketApi(server: Server, table: HandlerTable, opts: Ws
     },
   };
 }
-
-// Kept here so both transports name the event channel from one place.
-export { IPC_EVENT_CHANNEL };

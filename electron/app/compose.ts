@@ -1,18 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { CloudSummary } from '../api/contract.ts';
+import type { CloudSummary } from '../common/contract.ts';
 import type { EventSink, Services } from '../api/handlers.ts';
 import type { ConsoleService } from '../api/services.ts';
 import { loadCloudConfigs, type CloudConfig, type ConfigSources } from '../openstack/clouds-config.ts';
 import { createOpenStackConsoles } from '../openstack/console-service.ts';
 import { join } from 'node:path';
-import type { CredentialService } from '../api/services.ts';
 import { RdpGateway } from '../rdp/gateway.ts';
 import { GatewaySessions } from '../rdp/session-service.ts';
 import { CertificateTrust, TrustStore } from '../rdp/trust-store.ts';
 import { formatEndpoint } from '../rdp/upstream.ts';
 import { createXrdpRepair } from '../rdp/xrdp-repair/index.ts';
+import { AdminRoles } from './admin-roles.ts';
 import { createCredentialStore } from './credential-store.ts';
+import { EndpointClouds, sessionCredentials } from './session-credentials.ts';
+import { visibleClouds } from './visible-clouds.ts';
 import { startEmbeddedDemo, type EmbeddedDemo } from './demo.ts';
 import type { SecretBox } from './secret-box.ts';
 import { createSettingsStore, type SettingsStore } from './settings-store.ts';
@@ -112,53 +114,32 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
     const openstack = createOpenStackConsoles({ clouds });
     closers.push(() => openstack.close());
 
-    // Admin or not, per cloud: learnt from the Keystone token the first server page signed in with, so listing the
-    // clouds never waits for a sign-in (a slow cloud would hold up the whole sidebar).
-    const adminOf = new Map<string, boolean>();
-    // The demo cloud is listed unless hidden in settings; everything else passes straight through.
-    const visibleClouds = async (): Promise<CloudSummary[]> => {
-      const hide = (await settings.get()).hideDemoCloud;
-      return (await openstack.listClouds())
-        .filter((c) => !(hide && c.isDemo))
-        .map((c) => (adminOf.has(c.name) ? { ...c, isAdmin: adminOf.get(c.name) } : c));
-    };
-    const learnAdmin = async (cloud: string) => {
-      if (adminOf.has(cloud)) return;
-      const admin = await openstack.nova(cloud).isAdmin().catch(() => undefined);
-      if (admin === undefined || adminOf.has(cloud)) return;
-      adminOf.set(cloud, admin);
-      events('clouds.changed', await visibleClouds());
-    };
-    // Which cloud each console endpoint belongs to, so a cloud's console credentials apply to its hosts.
-    const endpointCloud = new Map<string, string>();
+    const listClouds = async (): Promise<CloudSummary[]> =>
+      visibleClouds(await openstack.listClouds(), (await settings.get()).hideDemoCloud).map((c) => admins.annotate(c));
+    const announceClouds = () =>
+      listClouds().then(
+        (list) => events('clouds.changed', list),
+        (err: unknown) => log(`Cloud list not announced: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    const admins = new AdminRoles((cloud) => openstack.nova(cloud).isAdmin(), () => void announceClouds());
+    const endpointClouds = new EndpointClouds();
     const consoles: ConsoleService = {
-      listClouds: visibleClouds,
+      listClouds,
       listServers: async (args) => {
         const page = await openstack.listServers(args);
-        await learnAdmin(args.cloud);
+        await admins.learn(args.cloud);
         return page;
       },
       consoleUrl: (cloud, server) => openstack.consoleUrl(cloud, server),
       serverName: (cloud, serverId) => openstack.serverName(cloud, serverId),
       resolve: async (url, cloud) => {
         const info = await openstack.resolve(url, cloud);
-        endpointCloud.set(formatEndpoint(info.host, info.port).toLowerCase(), info.cloud);
+        endpointClouds.remember(formatEndpoint(info.host, info.port), info.cloud);
         return info;
       },
     };
 
-    // Credentials a session starts with: remembered for the host, else the console credentials of its cloud.
-    const sessionCredentials: CredentialService = {
-      async get(endpoint) {
-        const remembered = await credentials.get(endpoint);
-        if (remembered) return remembered;
-        const cloud = endpointCloud.get(endpoint.toLowerCase());
-        return cloud ? settings.consoleCredentials(cloud) : undefined;
-      },
-      save: (endpoint, c) => credentials.save(endpoint, c),
-    };
-
-    const trustStore = new TrustStore(join(opts.dataDir, 'trusted-certificates.json'));
+    const trustStore = new TrustStore(join(opts.dataDir, 'trusted-certificates.json'), log);
     if (demo) trustStore.addPreTrusted(demo.consoleEndpoint, demo.consoleCertificate);
     const trust = new CertificateTrust(trustStore, (prompt) => events('trust.prompt', prompt));
     const allowed = opts.allowedOrigins;
@@ -173,12 +154,16 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
     if (opts.httpServer) gateway.attach(opts.httpServer);
     else await gateway.listen('127.0.0.1', 0);
     closers.push(() => gateway.close());
-    const sessions = new GatewaySessions({ consoles, gateway, credentials: sessionCredentials });
+    const sessions = new GatewaySessions({
+      consoles,
+      gateway,
+      credentials: sessionCredentials(credentials, (cloud) => settings.consoleCredentials(cloud), endpointClouds.cloudOf),
+    });
     let lastHide: boolean | undefined;
     settings.onChange((s) => {
       if (s.hideDemoCloud === lastHide) return;
       lastHide = s.hideDemoCloud;
-      void visibleClouds().then((list) => events('clouds.changed', list));
+      void announceClouds();
     });
 
     const services: Services = {
@@ -189,6 +174,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
       trust,
       credentials,
       settings,
+      log,
       logInternalError: (request, err) => log(`internal error in ${request}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     };
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Credentials } from '../api/contract.ts';
+import type { Credentials } from '../common/contract.ts';
 import type { CloudConfig } from '../openstack/clouds-config.ts';
 import type { DemoCloud } from '../demo/cloud/index.ts';
 import type { DemoConsoleHost } from '../demo/console-host/index.ts';

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { ConsoleEvents } from '../api/contract.ts';
+import type { ConsoleEvents } from '../common/contract.ts';
 import { parseConsoleInput } from '../../renderer/logic/parse-target.ts';
 
 /** What the OS handed the app at launch or later: a deep link or an .rdp file, ready to send as `app.open`. */

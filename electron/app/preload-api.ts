@@ -1,4 +1,4 @@
-import { IPC_EVENT_CHANNEL, REQUEST_NAMES, ipcChannel, type ConsoleApi, type ConsoleEvents, type EventName, type Reply, type RequestName } from '../api/contract.ts';
+import { IPC_EVENT_CHANNEL, ipcChannel, isRequestName, type ApiTransport, type ConsoleEvents, type EventName, type Reply, type RequestName } from '../common/contract.ts';
 
 /** The few members of Electron's ipcRenderer the preload uses (so this runs, and is tested, under plain Node). */
 export interface IpcRendererLike {
@@ -7,11 +7,12 @@ export interface IpcRendererLike {
 }
 
 /**
- * The object the preload exposes as `window.novaConsole`: exactly the ConsoleApi. Only the contract's requests
- * reach IPC (each on its own namespaced channel); events reach the page as payloads, never with Electron's event
- * object (which would hand the page `sender`).
+ * The object the preload exposes as `window.novaConsole`: the contract's ApiTransport, nothing else. Only the
+ * contract's requests reach IPC (each on its own namespaced channel), and every request answers a Reply, exactly
+ * as over the browser-mode socket; events reach the page as payloads, never with Electron's event object (which
+ * would hand the page `sender`).
  */
-export function createPreloadApi(ipc: IpcRendererLike): ConsoleApi {
+export function createPreloadApi(ipc: IpcRendererLike): ApiTransport {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   ipc.on(IPC_EVENT_CHANNEL, (_event, message) => {
     const m = message as { event?: unknown; payload?: unknown } | undefined;
@@ -19,14 +20,14 @@ export function createPreloadApi(ipc: IpcRendererLike): ConsoleApi {
     for (const l of listeners.get(m.event) ?? []) l(m.payload);
   });
   return {
-    async invoke(name, ...args) {
-      if (!(REQUEST_NAMES as readonly string[]).includes(name)) throw new Error(`Unknown request ${String(name)}`);
-      const reply = (await ipc.invoke(ipcChannel(name as RequestName), args[0])) as Reply<RequestName>;
-      if (reply.ok) return reply.value as never;
-      // Only the message survives contextBridge; the code goes in the name.
-      const err = new Error(reply.error.message);
-      err.name = reply.error.code;
-      throw err;
+    async request<K extends RequestName>(name: K, ...args: unknown[]): Promise<Reply<K>> {
+      if (!isRequestName(name)) return { ok: false, error: { code: 'bad-request', message: `Unknown request ${JSON.stringify(name)}` } };
+      try {
+        return (await ipc.invoke(ipcChannel(name), args[0])) as Reply<K>;
+      } catch (err) {
+        // IPC itself failed (the main process is going away): the page gets a Reply like any other failure.
+        return { ok: false, error: { code: 'unreachable', message: `The app did not answer: ${err instanceof Error ? err.message : String(err)}` } };
+      }
     },
     on<E extends EventName>(event: E, listener: (payload: ConsoleEvents[E]) => void) {
       const set = listeners.get(event) ?? new Set();

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { AppSettings, Credentials, SettingsPatch } from '../api/contract.ts';
+import type { AppSettings, Credentials, SettingsPatch } from '../common/contract.ts';
 import type { SettingsService } from '../api/services.ts';
-import { readJsonFile, writeJsonFile } from './json-file.ts';
+import { readJsonFile, writeJsonFile } from '../storage/json-file.ts';
 import type { SecretBox } from './secret-box.ts';
 
 interface StoredCloudCredentials {
@@ -30,7 +30,7 @@ export interface SettingsStore extends SettingsService {
  */
 export function createSettingsStore(dataDir: string, box?: SecretBox, log: (m: string) => void = () => undefined): SettingsStore {
   const path = join(dataDir, 'settings.json');
-  const stored = readJsonFile<StoredSettings>(path, {}, log);
+  const stored = readJsonFile<StoredSettings>(path, {}, { log });
   const passwords = new Map<string, string>();
   const presets = new Map<string, Credentials>();
   const listeners = new Set<(s: AppSettings) => void>();

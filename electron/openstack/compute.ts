@@ -1,7 +1,7 @@
-import type { ServerSummary } from '../api/contract.ts';
+import type { ServerSummary } from '../common/contract.ts';
 import type { CloudConfig } from './clouds-config.ts';
 import { AppError, displayUrl } from './errors.ts';
-import { isObject, parseBody, parseErrorEnvelope, requireBody, serverSays } from './envelope.ts';
+import { isObject, parseBody, parseErrorEnvelope, requireBody, serverSays, scalarText } from './envelope.ts';
 import type { HttpClient, HttpResponse } from './http.ts';
 import type { KeystoneSession } from './keystone.ts';
 import {
@@ -216,7 +216,7 @@ export class NovaClient {
     }
     const path = c.internal_access_path;
     return {
-      instance_uuid: String(c.instance_uuid ?? ''),
+      instance_uuid: scalarText(c.instance_uuid),
       host: c.host,
       port,
       internal_access_path: typeof path === 'string' && path !== '' ? path : undefined,
@@ -335,9 +335,9 @@ function toSummary(s: Record<string, unknown>): ServerSummary {
   const host = s['OS-EXT-SRV-ATTR:host'];
   const task = s['OS-EXT-STS:task_state'];
   return {
-    id: String(s.id ?? ''),
-    name: String(s.name ?? ''),
-    status: String(s.status ?? 'UNKNOWN'),
+    id: scalarText(s.id),
+    name: scalarText(s.name),
+    status: scalarText(s.status, 'UNKNOWN'),
     taskState: typeof task === 'string' ? task : task === null ? null : undefined,
     powerState: typeof power === 'number' ? power : undefined,
     host: typeof host === 'string' ? host : host === null ? null : undefined,

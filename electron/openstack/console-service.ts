@@ -1,4 +1,5 @@
-import type { CloudSummary, ConsoleConnectInfo, ListServersArgs, ServerPage } from '../api/contract.ts';
+import type { CloudSummary, ListServersArgs, ServerPage } from '../common/contract.ts';
+import type { ConsoleConnectInfo } from '../api/services.ts';
 import type { ConsoleService } from '../api/services.ts';
 import { caBundleOf, type CloudConfig } from './clouds-config.ts';
 import { NovaClient, escapeRegex } from './compute.ts';

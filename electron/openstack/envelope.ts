@@ -74,3 +74,13 @@ export function requireBody(res: HttpResponse, who: string): Record<string, unkn
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * A field of an untrusted answer as text: strings as they are, numbers and booleans written out (an XML answer
+ * parses `<id>42</id>` as a number), anything else (objects, arrays, null) as `fallback`, never "[object Object]".
+ */
+export function scalarText(v: unknown, fallback = ''): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return fallback;
+}

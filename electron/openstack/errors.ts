@@ -1,5 +1,5 @@
 import { AppError } from '../api/app-error.ts';
-import type { ErrorCode } from '../api/contract.ts';
+import type { ErrorCode } from '../common/contract.ts';
 
 export { AppError };
 export type { ErrorCode };
@@ -9,6 +9,7 @@ export type { ErrorCode };
  * recognisable without flooding a one-line error.
  */
 export function excerpt(text: string, max = 80): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what an excerpt must not print
   const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
   if (flat === '') return '(empty body)';
   return JSON.stringify(flat.length > max ? flat.slice(0, max) + '…' : flat);

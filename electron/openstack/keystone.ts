@@ -1,6 +1,6 @@
 import type { CloudConfig } from './clouds-config.ts';
 import { AppError, displayUrl } from './errors.ts';
-import { isObject, requireBody, serverSays } from './envelope.ts';
+import { isObject, requireBody, serverSays, scalarText } from './envelope.ts';
 import type { HttpClient } from './http.ts';
 
 export interface CatalogEndpoint {
@@ -164,12 +164,12 @@ function userRef(cloud: CloudConfig): Record<string, unknown> {
 function parseCatalog(raw: unknown): CatalogService[] {
   if (!Array.isArray(raw)) return [];
   return raw.filter(isObject).map((s) => ({
-    type: String(s.type ?? ''),
+    type: scalarText(s.type),
     name: typeof s.name === 'string' ? s.name : undefined,
     endpoints: (Array.isArray(s.endpoints) ? s.endpoints : []).filter(isObject).map((e) => ({
-      interface: String(e.interface ?? ''),
+      interface: scalarText(e.interface),
       region: typeof e.region_id === 'string' ? e.region_id : typeof e.region === 'string' ? e.region : undefined,
-      url: String(e.url ?? ''),
+      url: scalarText(e.url),
     })),
   }));
 }

@@ -1,4 +1,4 @@
-import { isObject } from './envelope.ts';
+import { isObject, scalarText } from './envelope.ts';
 
 /**
  * The highest compute microversion this client has been written against: Nova 2023.1 (the last release that could
@@ -13,7 +13,7 @@ export const TOKEN_LOOKUP_MICROVERSION = '2.31';
 export type Microversion = readonly [number, number];
 
 export function parseMicroversion(text: unknown): Microversion | undefined {
-  const m = /^\s*(\d+)\.(\d+)\s*$/.exec(String(text ?? ''));
+  const m = /^\s*(\d+)\.(\d+)\s*$/.exec(scalarText(text));
   return m ? [Number(m[1]), Number(m[2])] : undefined;
 }
 
@@ -44,8 +44,8 @@ export function readVersionDocument(body: Record<string, unknown>, endpoint: str
     // An endpoint that names its version must find that version listed: a root that does not list it (the
     // Icehouse /v3 draft on a newer Nova) says nothing about it.
     entry = segment
-      ? entries.find((e) => sameVersion(String(e.id ?? ''), segment))
-      : entries.find((e) => String(e.status ?? '').toUpperCase() === 'CURRENT') || entries[entries.length - 1];
+      ? entries.find((e) => sameVersion(scalarText(e.id), segment))
+      : entries.find((e) => scalarText(e.status).toUpperCase() === 'CURRENT') || entries[entries.length - 1];
   }
   if (!entry) return undefined;
   return {

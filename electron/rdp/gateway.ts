@@ -20,6 +20,7 @@ import {
   type SessionStatus,
   type Timeouts,
 } from './relay-session.ts';
+import { RdCleanPathErrorCode } from '../common/rdcleanpath-codes.ts';
 
 /**
  * The RDCleanPath gateway: a WebSocket endpoint on loopback through which the renderer's WASM RDP client reaches
@@ -189,7 +190,7 @@ export class RdpGateway {
     const framer = new RdCleanPathFramer();
     let session: RelaySession | undefined;
     let done = false;
-    const timer = setTimeout(() => refuse('no RDCleanPath request arrived in time', { errorCode: 1, httpStatus: 408 }), this.opts.requestTimeoutMs ?? 15_000);
+    const timer = setTimeout(() => refuse('no RDCleanPath request arrived in time', { errorCode: RdCleanPathErrorCode.general, httpStatus: 408 }), this.opts.requestTimeoutMs ?? 15_000);
 
     const refuse = (why: string, info: RdCleanPathErrorInfo) => {
       if (done) return;
@@ -216,7 +217,7 @@ export class RdpGateway {
       }
       if (done) return;
       if (!isBinary) {
-        refuse('a text message instead of an RDCleanPath request', { errorCode: 1, httpStatus: 400 });
+        refuse('a text message instead of an RDCleanPath request', { errorCode: RdCleanPathErrorCode.general, httpStatus: 400 });
         return;
       }
       try {
@@ -230,7 +231,7 @@ export class RdpGateway {
         });
       } catch (err) {
         done = false;
-        refuse(err instanceof RdCleanPathFormatError ? err.message : 'a malformed request', { errorCode: 1, httpStatus: 400 });
+        refuse(err instanceof RdCleanPathFormatError ? err.message : 'a malformed request', { errorCode: RdCleanPathErrorCode.general, httpStatus: 400 });
       }
     });
   }
@@ -243,31 +244,31 @@ export class RdpGateway {
   ): RelaySession | undefined {
     const request = decodeRdCleanPath(der);
     if (request.version !== RDCLEANPATH_VERSION) {
-      refuse(`unsupported RDCleanPath version ${request.version}`, { errorCode: 1, httpStatus: 400 });
+      refuse(`unsupported RDCleanPath version ${request.version}`, { errorCode: RdCleanPathErrorCode.general, httpStatus: 400 });
       return undefined;
     }
     this.expireGrants();
     const grant = request.proxyAuth === undefined ? undefined : this.grants.get(request.proxyAuth);
     if (!grant) {
-      refuse('unknown, used or expired session token', { errorCode: 1, httpStatus: 403 });
+      refuse('unknown, used or expired session token', { errorCode: RdCleanPathErrorCode.general, httpStatus: 403 });
       return undefined;
     }
     // One use only, whatever follows: a token presented with the wrong destination is burnt too.
     this.grants.delete(grant.token);
     const status = (s: SessionStatus) => this.opts.onStatus?.(s);
     if ((request.destination ?? '').toLowerCase() !== grant.destination.toLowerCase()) {
-      refuse(`destination does not match the session's grant`, { errorCode: 1, httpStatus: 403 });
+      refuse(`destination does not match the session's grant`, { errorCode: RdCleanPathErrorCode.general, httpStatus: 403 });
       status({ sessionId: grant.sessionId, state: 'closed', reason: 'the page asked for a destination the session was not granted' });
       return undefined;
     }
     if ((request.preconnectionBlob || undefined) !== grant.preConnectionBlob) {
-      refuse(`pre-connection blob does not match the session's grant`, { errorCode: 1, httpStatus: 403 });
+      refuse(`pre-connection blob does not match the session's grant`, { errorCode: RdCleanPathErrorCode.general, httpStatus: 403 });
       status({ sessionId: grant.sessionId, state: 'closed', reason: 'the page sent a pre-connection blob the session was not granted' });
       return undefined;
     }
     const x224 = request.x224ConnectionPdu;
     if (!x224 || x224.length < 11) {
-      refuse('the request carries no X.224 connection request', { errorCode: 1, httpStatus: 400 });
+      refuse('the request carries no X.224 connection request', { errorCode: RdCleanPathErrorCode.general, httpStatus: 400 });
       return undefined;
     }
     const session = new RelaySession(ws, { ...request, x224ConnectionPdu: x224 }, grant, {

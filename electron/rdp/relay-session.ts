@@ -14,6 +14,7 @@ import {
   X224Error,
 } from './x224.ts';
 import { connectTcp, formatEndpoint, peerChain, readTpkt, SessionFailure, startTls } from './upstream.ts';
+import { RdCleanPathErrorCode, TlsAlert, WsaError } from '../common/rdcleanpath-codes.ts';
 
 /**
  * One RDP session through the gateway, after its RDCleanPath request matched a grant: connect to the server in
@@ -182,7 +183,7 @@ export class RelaySession {
     const selected = requested & (Protocol.hybrid | Protocol.hybridEx) ? Protocol.hybrid : requested & Protocol.ssl ? Protocol.ssl : -1;
     if (selected < 0) {
       throw new SessionFailure(`${this.endpoint} (a Hyper-V console) requires TLS security, which the client did not offer`, {
-        errorCode: 2,
+        errorCode: RdCleanPathErrorCode.negotiation,
         x224: buildConfirm({ failureCode: 1 }),
       });
     }
@@ -208,7 +209,7 @@ export class RelaySession {
       return requestedProtocols(this.request.x224ConnectionPdu);
     } catch (err) {
       throw new SessionFailure(`the client's X.224 connection request is malformed (${err instanceof X224Error ? err.message : 'bad data'})`, {
-        errorCode: 1,
+        errorCode: RdCleanPathErrorCode.general,
         httpStatus: 400,
       });
     }
@@ -219,7 +220,7 @@ export class RelaySession {
       return encodePreconnectionPdu(this.grant.preConnectionBlob!);
     } catch (err) {
       throw new SessionFailure(`the pre-connection blob cannot be sent: ${err instanceof PreconnectionBlobError ? err.message : 'bad value'}`, {
-        errorCode: 1,
+        errorCode: RdCleanPathErrorCode.general,
         httpStatus: 400,
       });
     }
@@ -232,16 +233,16 @@ export class RelaySession {
       result = parseConfirm(confirm);
     } catch (err) {
       throw new SessionFailure(`${this.endpoint} sent a malformed X.224 confirm (${err instanceof X224Error ? err.message : 'bad data'})`, {
-        errorCode: 1,
+        errorCode: RdCleanPathErrorCode.general,
         httpStatus: 502,
       });
     }
     const x224 = forClient ? confirm : undefined;
     if (result.kind === 'failure') {
-      throw new SessionFailure(describeNegotiationFailure(result.failureCode, this.endpoint), { errorCode: 2, x224 });
+      throw new SessionFailure(describeNegotiationFailure(result.failureCode, this.endpoint), { errorCode: RdCleanPathErrorCode.negotiation, x224 });
     }
     if (result.kind === 'legacy' || result.protocol === Protocol.rdp) {
-      throw new SessionFailure(`${this.endpoint} only offers standard RDP security without TLS, which is not supported`, { errorCode: 2, x224 });
+      throw new SessionFailure(`${this.endpoint} only offers standard RDP security without TLS, which is not supported`, { errorCode: RdCleanPathErrorCode.negotiation, x224 });
     }
     return result.protocol;
   }
@@ -249,9 +250,9 @@ export class RelaySession {
   private async checkCertificate(tls: TLSSocket): Promise<Buffer[]> {
     const chain = peerChain(tls);
     if (chain.length === 0) {
-      throw new SessionFailure(`${this.endpoint} presented no TLS certificate`, { errorCode: 1, tlsAlert: 42 });
+      throw new SessionFailure(`${this.endpoint} presented no TLS certificate`, { errorCode: RdCleanPathErrorCode.general, tlsAlert: TlsAlert.badCertificate });
     }
-    let trusted = false;
+    let trusted: boolean;
     try {
       trusted = await this.hooks.verifyCertificate({
         sessionId: this.sessionId,
@@ -261,22 +262,22 @@ export class RelaySession {
         signal: this.abort.signal,
       });
     } catch (err) {
-      if (this.abort.signal.aborted) throw new SessionFailure('the client went away', { errorCode: 1 });
+      if (this.abort.signal.aborted) throw new SessionFailure('the client went away', { errorCode: RdCleanPathErrorCode.general });
       throw new SessionFailure(`the certificate of ${this.endpoint} could not be checked: ${(err as Error)?.message ?? String(err)}`, {
-        errorCode: 1,
-        tlsAlert: 42,
+        errorCode: RdCleanPathErrorCode.general,
+        tlsAlert: TlsAlert.badCertificate,
       });
     }
-    if (this.abort.signal.aborted) throw new SessionFailure('the client went away', { errorCode: 1 });
+    if (this.abort.signal.aborted) throw new SessionFailure('the client went away', { errorCode: RdCleanPathErrorCode.general });
     // A decision can take a while (the user reads the prompt); the server may have given up meanwhile.
     if (trusted && (tls.destroyed || !tls.writable)) {
       throw new SessionFailure(`${this.endpoint} closed the connection while the certificate was being checked; try again`, {
-        errorCode: 1,
-        wsaLastError: 10054,
+        errorCode: RdCleanPathErrorCode.general,
+        wsaLastError: WsaError.connReset,
       });
     }
     if (!trusted) {
-      throw new SessionFailure(`the certificate of ${this.endpoint} is not trusted, so the session was stopped`, { errorCode: 1, tlsAlert: 42 });
+      throw new SessionFailure(`the certificate of ${this.endpoint} is not trusted, so the session was stopped`, { errorCode: RdCleanPathErrorCode.general, tlsAlert: TlsAlert.badCertificate });
     }
     return chain;
   }
@@ -470,7 +471,7 @@ export class RelaySession {
 
   private fail(err: unknown): void {
     const failure =
-      err instanceof SessionFailure ? err : new SessionFailure(`internal gateway error: ${(err as Error)?.message ?? String(err)}`, { errorCode: 1, httpStatus: 500 });
+      err instanceof SessionFailure ? err : new SessionFailure(`internal gateway error: ${(err as Error)?.message ?? String(err)}`, { errorCode: RdCleanPathErrorCode.general, httpStatus: 500 });
     if (!this.responded && this.ws.readyState === this.ws.OPEN) {
       const { x224, ...info } = failure.client;
       this.ws.send(encodeRdCleanPath({ version: RDCLEANPATH_VERSION, error: info, x224ConnectionPdu: x224 }));

@@ -1,5 +1,6 @@
 import { AppError } from '../api/app-error.ts';
-import type { ConsoleConnectInfo, ConsoleTarget, SessionGrant } from '../api/contract.ts';
+import type { ConsoleTarget, SessionGrant } from '../common/contract.ts';
+import type { ConsoleConnectInfo } from '../api/services.ts';
 import type { ConsoleService, CredentialService, SessionService } from '../api/services.ts';
 import type { GrantRequest, IssuedGrant } from './gateway.ts';
 import { encodePreconnectionPdu, PreconnectionBlobError } from './preconnection.ts';

@@ -1,10 +1,9 @@
 import { createHash, randomUUID, X509Certificate } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { AppError } from '../api/app-error.ts';
-import type { CertificateInfo, TrustDecision, TrustPrompt } from '../api/contract.ts';
+import type { CertificateInfo, TrustDecision, TrustPrompt } from '../common/contract.ts';
 import type { TrustService } from '../api/services.ts';
 import type { CertificateCheck } from './relay-session.ts';
+import { readJsonFile, writeJsonFile } from '../storage/json-file.ts';
 
 /**
  * Trust on first use for RDP server certificates: one pinned certificate per host:port, kept as JSON in the app's
@@ -59,8 +58,12 @@ export class TrustStore {
   private readonly preTrusted = new Map<string, CertificateInfo>();
 
   /** `file`: the JSON file in the data folder; without it pins live in memory only. */
-  constructor(private readonly file?: string) {
-    if (file) this.load(file);
+  constructor(
+    private readonly file?: string,
+    log?: (line: string) => void,
+  ) {
+    // A damaged file is set aside and every server is asked about again: nothing is trusted that was not pinned.
+    if (file) this.pins = readJsonFile(file, {}, { accept: validPins, log });
   }
 
   lookup(endpoint: string, der: Uint8Array): TrustLookup {
@@ -101,37 +104,20 @@ export class TrustStore {
     return had;
   }
 
-  private load(file: string): void {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      return; // first run
-    }
-    try {
-      const parsed = JSON.parse(text) as StoreFile;
-      if (parsed?.version !== 1 || typeof parsed.pins !== 'object' || parsed.pins === null) throw new Error('unknown format');
-      for (const [endpoint, pin] of Object.entries(parsed.pins)) {
-        if (typeof pin?.fingerprint === 'string' && /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/.test(pin.fingerprint)) this.pins[endpoint] = pin;
-      }
-    } catch {
-      // Keep the unreadable file for the administrator and start empty: every server will be asked about again.
-      try {
-        renameSync(file, `${file}.unreadable-${Date.now()}`);
-      } catch {
-        /* nothing more to do */
-      }
-    }
-  }
-
   private save(): void {
-    if (!this.file) return;
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const data: StoreFile = { version: 1, pins: this.pins };
-    writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
-    renameSync(tmp, this.file); // atomic replace: a crash never leaves half a file
+    if (this.file) writeJsonFile(this.file, { version: 1, pins: this.pins } satisfies StoreFile);
   }
+}
+
+/** The pins of a store file this version reads (a pin without a well-formed SHA-256 fingerprint is dropped). */
+function validPins(parsed: unknown): StoreFile['pins'] | undefined {
+  const file = parsed as Partial<StoreFile> | null;
+  if (file?.version !== 1 || typeof file.pins !== 'object' || file.pins === null) return undefined;
+  const pins: StoreFile['pins'] = {};
+  for (const [endpoint, pin] of Object.entries(file.pins)) {
+    if (typeof pin?.fingerprint === 'string' && /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/.test(pin.fingerprint)) pins[endpoint] = pin;
+  }
+  return pins;
 }
 
 function stripPinnedAt(pin: CertificateInfo & { pinnedAt?: string }): CertificateInfo {
@@ -146,7 +132,7 @@ interface PendingPrompt {
 }
 
 /**
- * The TrustService of the ConsoleApi and the gateway's certificate check in one: an unknown or changed
+ * The TrustService of the contract and the gateway's certificate check in one: an unknown or changed
  * certificate becomes a `trust.prompt` event, and the session waits until `trust.decide` answers it (or the
  * client goes away).
  */

@@ -2,6 +2,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { RdCleanPathErrorInfo } from './rdcleanpath.ts';
 import { tpktLength, X224Error } from './x224.ts';
+import { RdCleanPathErrorCode, TlsAlert, WsaError } from '../common/rdcleanpath-codes.ts';
 
 /**
  * The gateway's side toward the RDP server: TCP connect, read one TPKT, TLS handshake. Every failure becomes a
@@ -9,7 +10,6 @@ import { tpktLength, X224Error } from './x224.ts';
  */
 
 /** Windows socket error numbers: RDCleanPath reports network failures to the client in this vocabulary. */
-export const Wsa = { connRefused: 10061, timedOut: 10060, hostUnreachable: 10065, netUnreachable: 10051, connReset: 10054, hostNotFound: 11001 } as const;
 
 export class SessionFailure extends Error {
   constructor(
@@ -32,23 +32,23 @@ export function networkFailure(err: unknown, host: string, port: number, during:
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ECONNREFUSED':
-      return new SessionFailure(`connection refused by ${endpoint} (is an RDP server listening there?)`, { errorCode: 1, wsaLastError: Wsa.connRefused });
+      return new SessionFailure(`connection refused by ${endpoint} (is an RDP server listening there?)`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.connRefused });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_NONAME':
-      return new SessionFailure(`DNS lookup failed for ${host}: no such host name`, { errorCode: 1, wsaLastError: Wsa.hostNotFound });
+      return new SessionFailure(`DNS lookup failed for ${host}: no such host name`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.hostNotFound });
     case 'ETIMEDOUT':
-      return new SessionFailure(`timed out ${during} ${endpoint}`, { errorCode: 1, wsaLastError: Wsa.timedOut });
+      return new SessionFailure(`timed out ${during} ${endpoint}`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.timedOut });
     case 'EHOSTUNREACH':
-      return new SessionFailure(`${endpoint} is unreachable (no route to host)`, { errorCode: 1, wsaLastError: Wsa.hostUnreachable });
+      return new SessionFailure(`${endpoint} is unreachable (no route to host)`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.hostUnreachable });
     case 'ENETUNREACH':
-      return new SessionFailure(`${endpoint} is unreachable (network unreachable)`, { errorCode: 1, wsaLastError: Wsa.netUnreachable });
+      return new SessionFailure(`${endpoint} is unreachable (network unreachable)`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.netUnreachable });
     case 'ECONNRESET':
     case 'EPIPE':
-      return new SessionFailure(`${endpoint} reset the connection ${during}`, { errorCode: 1, wsaLastError: Wsa.connReset });
+      return new SessionFailure(`${endpoint} reset the connection ${during}`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.connReset });
     default:
       return new SessionFailure(`network error ${during} ${endpoint}: ${(err as Error | undefined)?.message ?? String(err)}`, {
-        errorCode: 1,
+        errorCode: RdCleanPathErrorCode.general,
         httpStatus: 502,
       });
   }
@@ -64,7 +64,7 @@ export function connectTcp(host: string, port: number, timeoutMs: number, signal
     };
     const timer = setTimeout(() => fail(networkFailure({ code: 'ETIMEDOUT' }, host, port, 'connecting to')), timeoutMs);
     const onError = (err: Error) => fail(networkFailure(err, host, port, 'while connecting to'));
-    const onAbort = () => fail(new SessionFailure('the client went away', { errorCode: 1 }));
+    const onAbort = () => fail(new SessionFailure('the client went away', { errorCode: RdCleanPathErrorCode.general }));
     const cleanup = () => {
       clearTimeout(timer);
       socket.off('error', onError);
@@ -107,7 +107,7 @@ export function readTpkt(socket: Socket, endpoint: string, timeoutMs: number, si
       } catch (e) {
         done(
           new SessionFailure(`${endpoint} did not answer like an RDP server (${e instanceof X224Error ? e.message : 'bad data'})`, {
-            errorCode: 1,
+            errorCode: RdCleanPathErrorCode.general,
             httpStatus: 502,
           }),
         );
@@ -121,14 +121,14 @@ export function readTpkt(socket: Socket, endpoint: string, timeoutMs: number, si
     const onError = (err: Error & { code?: string }) =>
       done(
         err.code === 'ECONNRESET' || err.code === 'EPIPE'
-          ? new SessionFailure(`${endpoint} reset the connection during the RDP negotiation`, { errorCode: 1, wsaLastError: Wsa.connReset })
-          : new SessionFailure(`network error during the RDP negotiation with ${endpoint}: ${err.message}`, { errorCode: 1, httpStatus: 502 }),
+          ? new SessionFailure(`${endpoint} reset the connection during the RDP negotiation`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.connReset })
+          : new SessionFailure(`network error during the RDP negotiation with ${endpoint}: ${err.message}`, { errorCode: RdCleanPathErrorCode.general, httpStatus: 502 }),
       );
     const onClose = () =>
-      done(new SessionFailure(`${endpoint} closed the connection during the RDP negotiation`, { errorCode: 1, wsaLastError: Wsa.connReset }));
-    const onAbort = () => done(new SessionFailure('the client went away', { errorCode: 1 }));
+      done(new SessionFailure(`${endpoint} closed the connection during the RDP negotiation`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.connReset }));
+    const onAbort = () => done(new SessionFailure('the client went away', { errorCode: RdCleanPathErrorCode.general }));
     const timer = setTimeout(
-      () => done(new SessionFailure(`timed out waiting for ${endpoint} to answer the RDP negotiation`, { errorCode: 1, wsaLastError: Wsa.timedOut })),
+      () => done(new SessionFailure(`timed out waiting for ${endpoint} to answer the RDP negotiation`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.timedOut })),
       timeoutMs,
     );
     socket.on('data', onData);
@@ -164,13 +164,13 @@ export function startTls(socket: Socket, host: string, endpoint: string, timeout
     const onError = (err: Error & { code?: string }) =>
       done(
         err.code === 'ECONNRESET' || err.code === 'EPIPE'
-          ? new SessionFailure(`${endpoint} reset the connection during the TLS handshake`, { errorCode: 1, wsaLastError: Wsa.connReset })
-          : new SessionFailure(`TLS handshake with ${endpoint} failed: ${err.message}`, { errorCode: 1, tlsAlert: 40 }),
+          ? new SessionFailure(`${endpoint} reset the connection during the TLS handshake`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.connReset })
+          : new SessionFailure(`TLS handshake with ${endpoint} failed: ${err.message}`, { errorCode: RdCleanPathErrorCode.general, tlsAlert: TlsAlert.handshakeFailure }),
       );
-    const onClose = () => done(new SessionFailure(`${endpoint} closed the connection during the TLS handshake`, { errorCode: 1, tlsAlert: 40 }));
-    const onAbort = () => done(new SessionFailure('the client went away', { errorCode: 1 }));
+    const onClose = () => done(new SessionFailure(`${endpoint} closed the connection during the TLS handshake`, { errorCode: RdCleanPathErrorCode.general, tlsAlert: TlsAlert.handshakeFailure }));
+    const onAbort = () => done(new SessionFailure('the client went away', { errorCode: RdCleanPathErrorCode.general }));
     const timer = setTimeout(
-      () => done(new SessionFailure(`timed out during the TLS handshake with ${endpoint}`, { errorCode: 1, wsaLastError: Wsa.timedOut })),
+      () => done(new SessionFailure(`timed out during the TLS handshake with ${endpoint}`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.timedOut })),
       timeoutMs,
     );
     tls.once('error', onError);
@@ -187,7 +187,7 @@ export function startTls(socket: Socket, host: string, endpoint: string, timeout
 export function peerChain(tls: TLSSocket): Buffer[] {
   const chain: Buffer[] = [];
   const seen = new Set<string>();
-  let cert: PeerCertificate | undefined = tls.getPeerCertificate(true) as PeerCertificate;
+  let cert: PeerCertificate | undefined = tls.getPeerCertificate(true);
   while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
     chain.push(Buffer.from(cert.raw));

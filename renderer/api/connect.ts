@@ -1,10 +1,11 @@
-import type { ConsoleApi } from '../../electron/api/contract.ts';
+import type { ApiTransport } from '../../electron/common/contract.ts';
+import { consoleApiOver, type ConsoleApi } from './console-api.ts';
 import { createWsClient } from './ws-client.ts';
 
 declare global {
   interface Window {
     /** Exposed by the Electron preload; absent in browser mode. */
-    novaConsole?: ConsoleApi;
+    novaConsole?: ApiTransport;
   }
 }
 
@@ -16,7 +17,7 @@ const SECRET_KEY = 'nova-console.secret';
  * the address bar so it does not linger in history or get copied along with the URL.
  */
 export function connectApi(onDisconnect: (reason: string) => void): ConsoleApi {
-  if (window.novaConsole) return window.novaConsole;
+  if (window.novaConsole) return consoleApiOver(window.novaConsole);
   const params = new URLSearchParams(location.search);
   const fromUrl = params.get('secret');
   if (fromUrl) {
@@ -27,5 +28,5 @@ export function connectApi(onDisconnect: (reason: string) => void): ConsoleApi {
   }
   const secret = sessionStorage.getItem(SECRET_KEY) ?? '';
   const wsUrl = `ws://${location.host}/api?secret=${encodeURIComponent(secret)}`;
-  return createWsClient(wsUrl, { onDisconnect });
+  return consoleApiOver(createWsClient(wsUrl, { onDisconnect }));
 }

@@ -1,19 +1,11 @@
-import type { ApiError, ConsoleApi, ConsoleEvents, EventName, Reply, RequestName } from '../../electron/api/contract.ts';
+import type { ApiTransport, ConsoleEvents, EventName, Reply, RequestName } from '../../electron/common/contract.ts';
 
 /**
- * The ConsoleApi in browser mode: requests and events over the loopback WebSocket of electron/api/ws-transport.ts.
- * Wire format (JSON text): page → host {id, name, args}; host → page {id, reply} or {event, payload}.
+ * The contract's ApiTransport in browser mode: requests and events over the loopback WebSocket of
+ * electron/api/ws-transport.ts. Wire format (JSON text): page → host {id, name, args}; host → page {id, reply} or
+ * {event, payload}. A lost or refused connection answers every request with an `unreachable` Reply, as the
+ * preload does when IPC fails, so the page handles one shape (renderer/api/console-api.ts).
  */
-export class ApiRequestError extends Error implements ApiError {
-  constructor(
-    readonly code: ApiError['code'],
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiRequestError';
-  }
-}
-
 export interface WsClientOptions {
   /** Called when the connection to the app is lost (the host stopped, or refused this page). */
   onDisconnect?: (reason: string) => void;
@@ -21,50 +13,52 @@ export interface WsClientOptions {
   WebSocketImpl?: typeof WebSocket;
 }
 
-export function createWsClient(url: string, options: WsClientOptions = {}): ConsoleApi & { close(): void } {
+const unreachable = (message: string): Reply<RequestName> => ({ ok: false, error: { code: 'unreachable', message } });
+
+export function createWsClient(url: string, options: WsClientOptions = {}): ApiTransport & { close(): void } {
   const Impl = options.WebSocketImpl ?? WebSocket;
   const ws = new Impl(url);
   let nextId = 1;
   let lost: string | undefined;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, (reply: Reply<RequestName>) => void>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
-  const opened = new Promise<void>((resolve, reject) => {
-    ws.addEventListener('open', () => resolve(), { once: true });
-    ws.addEventListener('close', () => reject(new ApiRequestError('unreachable', 'The app refused or closed the connection.')), { once: true });
+  // Resolves true once open, false if the app refused or closed the socket first.
+  const opened = new Promise<boolean>((resolve) => {
+    ws.addEventListener('open', () => resolve(true), { once: true });
+    ws.addEventListener('close', () => resolve(false), { once: true });
   });
-  opened.catch(() => undefined);
 
   ws.addEventListener('message', (ev: MessageEvent) => {
     let msg: { id?: number; reply?: Reply<RequestName>; event?: string; payload?: unknown };
     try {
-      msg = JSON.parse(String(ev.data));
+      msg = JSON.parse(String(ev.data)) as typeof msg;
     } catch {
       return;
     }
     if (typeof msg.id === 'number' && msg.reply) {
-      const p = pending.get(msg.id);
-      if (!p) return;
+      const settle = pending.get(msg.id);
       pending.delete(msg.id);
-      if (msg.reply.ok) p.resolve(msg.reply.value);
-      else p.reject(new ApiRequestError(msg.reply.error.code, msg.reply.error.message));
+      settle?.(msg.reply);
     } else if (typeof msg.event === 'string') {
       for (const l of listeners.get(msg.event) ?? []) l(msg.payload);
     }
   });
+  // A failed socket always closes next, and the close handler reports the loss with its reason.
+  ws.addEventListener('error', () => undefined);
   ws.addEventListener('close', (ev: CloseEvent) => {
     lost = ev.reason || 'The connection to the app was lost.';
-    for (const p of pending.values()) p.reject(new ApiRequestError('unreachable', lost));
+    for (const settle of pending.values()) settle(unreachable(lost));
     pending.clear();
     options.onDisconnect?.(lost);
   });
 
   return {
-    async invoke(name, ...args) {
-      await opened;
-      if (lost) throw new ApiRequestError('unreachable', lost);
+    async request<K extends RequestName>(name: K, ...args: unknown[]): Promise<Reply<K>> {
+      if (!(await opened)) return unreachable(lost ?? 'The app refused or closed the connection.');
+      if (lost) return unreachable(lost);
       const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      return new Promise<Reply<K>>((resolve) => {
+        pending.set(id, resolve);
         ws.send(JSON.stringify({ id, name, args: args[0] }));
       });
     },
@@ -76,10 +70,4 @@ export function createWsClient(url: string, options: WsClientOptions = {}): Cons
     },
     close: () => ws.close(),
   };
-}
-
-/** The message of anything a request threw, for the UI. */
-export function errorMessage(err: unknown): string {
-  if (err && typeof err === 'object' && 'message' in err && typeof err.message === 'string') return err.message;
-  return String(err);
 }

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { ConsoleUrlBar, useSubmitConsoleText } from './ConsoleUrlBar.tsx';
+import { errorMessage } from '../api/console-api.ts';
 import { Dialogs } from './Dialogs.tsx';
 import { Sidebar } from './Sidebar.tsx';
 import { TabPanel, toggleFullscreen } from './TabPanel.tsx';
@@ -20,8 +21,11 @@ export function App() {
   const openDialog = useApp((s) => s.openDialog);
   const urlRef = useRef<HTMLInputElement>(null);
   const submitText = useSubmitConsoleText();
+  // The paste handler below is installed once; it reads the latest submit function through this ref.
   const submitRef = useRef(submitText);
-  submitRef.current = submitText;
+  useEffect(() => {
+    submitRef.current = submitText;
+  }, [submitText]);
 
   useEffect(() => {
     // App shortcuts apply when no display has focus; a focused display passes keys to the remote machine, and the
@@ -51,7 +55,8 @@ export function App() {
       } else if (e.key === 'F11') {
         if (s.activeTabId) {
           e.preventDefault();
-          toggleFullscreen(s.activeTabId);
+          const tabId = s.activeTabId;
+          toggleFullscreen(tabId).catch((err: unknown) => s.reportProblem(tabId, `Fullscreen was refused: ${errorMessage(err)}`));
         }
       }
     };

@@ -1,12 +1,12 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
-import type { CertificateInfo, CloudSummary } from '../../electron/api/contract.ts';
-import { errorMessage } from '../api/ws-client.ts';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import type { CertificateInfo, CloudSummary } from '../../electron/common/contract.ts';
+import { errorMessage } from '../api/console-api.ts';
 import { useApp } from './context.ts';
 
 /** A modal: focus moves into it, Escape cancels, and it is named by its heading. */
-function Modal({ title, onCancel, children, alert }: { title: string; onCancel(): void; children: ReactNode; alert?: boolean }) {
+function Modal({ title, onCancel, children, alert }: { title: string; onCancel: () => void; children: ReactNode; alert?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
-  const titleId = useRef(`dialog-${Math.random().toString(36).slice(2)}`).current;
+  const titleId = `dialog-${useId()}`;
   useEffect(() => {
     const first = ref.current?.querySelector<HTMLElement>('input, select, button');
     first?.focus();
@@ -214,16 +214,20 @@ function SettingsDialog() {
   );
 }
 
-function CloudCredentials({ cloud, onError }: { cloud: CloudSummary; onError(message: string | undefined): void }) {
+type CloudCredentialsProps = { cloud: CloudSummary; onError: (message: string | undefined) => void };
+
+/** A cloud's console credentials; the form starts over whenever the saved user or domain changes. */
+function CloudCredentials(props: CloudCredentialsProps) {
+  const saved = useApp((s) => s.settings?.consoleCredentials[props.cloud.name]);
+  return <CloudCredentialsForm key={`${saved?.username ?? ''}\n${saved?.domain ?? ''}`} {...props} />;
+}
+
+function CloudCredentialsForm({ cloud, onError }: CloudCredentialsProps) {
   const saved = useApp((s) => s.settings?.consoleCredentials[cloud.name]);
   const setConsoleCredentials = useApp((s) => s.setConsoleCredentials);
   const [username, setUsername] = useState(saved?.username ?? '');
   const [password, setPassword] = useState('');
   const [domain, setDomain] = useState(saved?.domain ?? '');
-  useEffect(() => {
-    setUsername(saved?.username ?? '');
-    setDomain(saved?.domain ?? '');
-  }, [saved?.username, saved?.domain]);
   const run = (p: Promise<unknown>) => p.then(() => onError(undefined)).catch((e) => onError(errorMessage(e)));
   return (
     <form

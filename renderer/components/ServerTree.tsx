@@ -1,5 +1,5 @@
-import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
-import type { ServerSummary } from '../../electron/api/contract.ts';
+import { useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { ServerSummary } from '../../electron/common/contract.ts';
 import { statusTone } from '../logic/filter-servers.ts';
 
 export const ROW_HEIGHT = 28;
@@ -10,7 +10,7 @@ interface Props {
   label: string;
   idPrefix: string;
   servers: readonly ServerSummary[];
-  onOpen(server: ServerSummary): void;
+  onOpen: (server: ServerSummary) => void;
 }
 
 /**
@@ -22,7 +22,9 @@ export function ServerTree({ label, idPrefix, servers, onOpen }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(400);
-  const [active, setActive] = useState(0);
+  const [chosen, setActive] = useState(0);
+  // The keyboard's row, kept inside the list when it shrinks (a filter, a refresh): derived, not synced by an effect.
+  const active = Math.min(chosen, Math.max(0, servers.length - 1));
 
   useLayoutEffect(() => {
     const el = ref.current;
@@ -32,10 +34,6 @@ export function ServerTree({ label, idPrefix, servers, onOpen }: Props) {
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
-
-  useEffect(() => {
-    if (active >= servers.length) setActive(Math.max(0, servers.length - 1));
-  }, [servers.length, active]);
 
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(servers.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN);

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { CloudSummary } from '../../electron/api/contract.ts';
+import type { CloudSummary } from '../../electron/common/contract.ts';
 import { filterServers } from '../logic/filter-servers.ts';
 import { emptyCloud } from '../store/servers.ts';
 import { useApp } from './context.ts';

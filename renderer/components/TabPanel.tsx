@@ -2,15 +2,16 @@ import { useEffect, useRef, useState } from 'react';
 import type { Tab } from '../store/types.ts';
 import type { DisplaySession, InputMode, ScaleMode } from '../display/display-engine.ts';
 import { HOST_KEY_LABEL } from '../display/host-key.ts';
+import { errorMessage } from '../api/console-api.ts';
 import { useApp, useEngine } from './context.ts';
 import { panelDomId, tabDomId } from './TabStrip.tsx';
 
 export const displayAreaId = (tabId: string) => `${tabId}-display`;
 
 /** Fullscreen for a tab's display area (toolbar button, F11). */
-export function toggleFullscreen(tabId: string): void {
-  if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
-  else void document.getElementById(displayAreaId(tabId))?.requestFullscreen().catch(() => undefined);
+export async function toggleFullscreen(tabId: string): Promise<void> {
+  if (document.fullscreenElement) await document.exitFullscreen();
+  else await document.getElementById(displayAreaId(tabId))?.requestFullscreen();
 }
 
 /**
@@ -23,10 +24,12 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
   const sessionRef = useRef<DisplaySession | null>(null);
   const [scale, setScale] = useState<ScaleMode>('fit');
   const [inputMode, setInputMode] = useState<InputMode>(engine.inputModes[0]?.id ?? 'scancode');
-  const [note, setNote] = useState<string>();
+  const showNote = useApp((s) => s.showNote);
+  const setNote = (message: string) => showNote(tab.id, message);
   const setTabState = useApp((s) => s.setTabState);
   const reconnect = useApp((s) => s.reconnect);
   const openDialog = useApp((s) => s.openDialog);
+  const reportProblem = useApp((s) => s.reportProblem);
   const { grant, attempt } = tab;
 
   useEffect(() => {
@@ -34,6 +37,7 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
     if (!grant || !canvas) return;
     const session = engine.connect(canvas, grant, tab.credentials ?? grant.credentials, {
       onConnected: () => setTabState(tab.id, attempt, 'connected'),
+      onProblem: (message) => reportProblem(tab.id, message),
       onDisconnected: (reason) => setTabState(tab.id, attempt, 'disconnected', reason, 'engine'),
       onCredentialsNeeded: (reason) => {
         setTabState(tab.id, attempt, 'disconnected', reason, 'login');
@@ -72,6 +76,7 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
     const canvas = canvasRef.current;
     if (!canvas) return;
     const fromCanvas = () => new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+    // The engine's own PNG where it can make one; if it fails, the canvas holds the same frame, so nothing is lost.
     const blob = (await sessionRef.current?.screenshot?.().catch(() => null)) ?? (await fromCanvas());
     if (!blob) return setNote('The screenshot could not be taken.');
     const a = document.createElement('a');
@@ -109,7 +114,9 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
             ))}
           </select>
         </label>
-        <button onClick={() => toggleFullscreen(tab.id)}>Fullscreen</button>
+        <button onClick={() => void toggleFullscreen(tab.id).catch((err: unknown) => reportProblem(tab.id, `Fullscreen was refused: ${errorMessage(err)}`))}>
+          Fullscreen
+        </button>
         <button disabled={!grant} onClick={() => void screenshot()}>
           Screenshot
         </button>
@@ -138,9 +145,9 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
         <span role="status">{status}</span>
         {tab.state === 'disconnected' && <button onClick={() => void reconnect(tab.id)}>Reconnect</button>}
         {live && <span className="muted hint">{HOST_KEY_LABEL} gives the keyboard back to the app</span>}
-        {note && (
+        {tab.note && (
           <span className="note" role="alert">
-            {note}
+            {tab.note}
           </span>
         )}
       </div>

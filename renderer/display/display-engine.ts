@@ -1,4 +1,4 @@
-import type { Credentials, SessionGrant } from '../../electron/api/contract.ts';
+import type { Credentials, SessionGrant } from '../../electron/common/contract.ts';
 
 /**
  * What the tab panel needs from an RDP engine. The engine draws straight into the canvas it is given; the UI only
@@ -12,6 +12,11 @@ export interface DisplayCallbacks {
   onDisconnected(reason: string): void;
   /** The server wants credentials the grant did not carry (or rejected them). */
   onCredentialsNeeded?(reason: string): void;
+  /**
+   * Something failed without ending the session (a clipboard write the server refused, a failed input): a sentence
+   * for the tab's status line. Every failure on the display path ends here or in onDisconnected, never nowhere.
+   */
+  onProblem(message: string): void;
 }
 
 export interface DisplaySession {

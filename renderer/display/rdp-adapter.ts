@@ -23,6 +23,9 @@ const lockState = (e: KeyboardEvent | MouseEvent): LockKeys => ({
 });
 const sameLocks = (a: LockKeys, b: LockKeys) => a.capsLock === b.capsLock && a.numLock === b.numLock && a.scrollLock === b.scrollLock;
 
+/** The sentence of whatever a promise rejected with. */
+const reason = (err: unknown) => (err instanceof Error && err.message ? err.message : String(err));
+
 /** Desktop sizes RDP servers accept: even, within sane bounds. */
 function desktopSize(el: HTMLElement | null): { width: number; height: number } {
   const w = el?.clientWidth || 1280;
@@ -115,15 +118,15 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
         syncLocks();
         // Entering the display hands this clipboard's text to the remote machine (where it has a clipboard channel).
         // Only where reading is already granted (Electron grants it to the app): no permission prompt on each click.
-        void navigator.permissions
-          ?.query({ name: 'clipboard-read' as PermissionName })
-          .then((p) => (p.state === 'granted' ? navigator.clipboard.readText() : ''))
-          .then((text) => {
-            if (!text || !session || text === clipboardInSync) return;
-            clipboardInSync = text;
-            session.setClipboardText(text);
-          })
-          .catch(() => undefined);
+        const handOver = async () => {
+          const permission = await navigator.permissions?.query({ name: 'clipboard-read' as PermissionName });
+          if (permission?.state !== 'granted') return;
+          const text = await navigator.clipboard.readText();
+          if (!text || !session || text === clipboardInSync) return;
+          clipboardInSync = text;
+          await session.setClipboardText(text);
+        };
+        handOver().catch((err: unknown) => callbacks.onProblem(`This clipboard was not handed to the remote machine: ${reason(err)}`));
       });
       listen('mousemove', (e) => {
         if (!session) return;
@@ -187,8 +190,11 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
           // Text the remote machine copies lands on this clipboard (where the page may write it).
           s.on('clipboard', (text) => {
             clipboardInSync = text;
-            void navigator.clipboard?.writeText(text).catch(() => undefined);
+            navigator.clipboard
+              ?.writeText(text)
+              .catch((err: unknown) => callbacks.onProblem(`Text copied on the remote machine did not reach this clipboard: ${reason(err)}`));
           });
+          s.on('error', (err) => callbacks.onProblem(err.message));
           s.on('closed', ({ byUser, reason }) => {
             if (!byUser) callbacks.onDisconnected(reason);
           });
@@ -197,9 +203,8 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
         })
         .catch((err: unknown) => {
           if (closed) return;
-          const e = err as { kind?: string; message?: string };
-          const message = e?.message || String(err);
-          if (e?.kind === 'credentials' && callbacks.onCredentialsNeeded) callbacks.onCredentialsNeeded(message);
+          const message = reason(err);
+          if ((err as { kind?: string } | null)?.kind === 'credentials' && callbacks.onCredentialsNeeded) callbacks.onCredentialsNeeded(message);
           else callbacks.onDisconnected(message);
         });
 

@@ -1,4 +1,5 @@
 import { EngineError } from './types.ts';
+import { TlsAlert, WsaError } from '../../electron/common/rdcleanpath-codes.ts';
 
 /**
  * IronRDP reports failures as IronError objects with a numeric kind (not exported by the package's typings):
@@ -17,12 +18,12 @@ const isIronError = (e: unknown): e is IronErrorLike => typeof (e as IronErrorLi
 
 /** Windows socket errors the gateway uses to say why it could not reach the server. */
 const WSA: Record<number, string> = {
-  10061: 'the server refused the connection (is RDP enabled and listening on that port?)',
-  10060: 'the server did not answer in time',
-  10065: 'the server is unreachable (no route to host)',
-  10051: 'the server is unreachable (network unreachable)',
-  10054: 'the server closed the connection while it was being set up',
-  11001: 'the server name could not be resolved (DNS)',
+  [WsaError.connRefused]: 'the server refused the connection (is RDP enabled and listening on that port?)',
+  [WsaError.timedOut]: 'the server did not answer in time',
+  [WsaError.hostUnreachable]: 'the server is unreachable (no route to host)',
+  [WsaError.netUnreachable]: 'the server is unreachable (network unreachable)',
+  [WsaError.connReset]: 'the server closed the connection while it was being set up',
+  [WsaError.hostNotFound]: 'the server name could not be resolved (DNS)',
 };
 
 export function describeIronError(err: unknown): EngineError {
@@ -47,7 +48,7 @@ export function describeIronError(err: unknown): EngineError {
       const d = safeCall(() => err.rdcleanpathDetails?.());
       if (d?.httpStatusCode === 403) return new EngineError('gateway', 'the gateway refused the session: its token is invalid, already used or expired');
       if (d?.wsaErrorCode !== undefined && WSA[d.wsaErrorCode]) return new EngineError('network', WSA[d.wsaErrorCode]);
-      if (d?.tlsAlertCode === 42) return new EngineError('gateway', "the server's certificate was not trusted");
+      if (d?.tlsAlertCode === TlsAlert.badCertificate) return new EngineError('gateway', "the server's certificate was not trusted");
       if (d?.tlsAlertCode !== undefined) return new EngineError('network', 'the TLS handshake with the server failed');
       return new EngineError('gateway', 'the gateway could not connect to the server' + (trace ? ` (${trace})` : ''));
     }

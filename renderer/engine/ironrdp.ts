@@ -31,7 +31,8 @@ export function loadIronRdp(logLevel = 'warn'): Promise<IronModule> {
     await mod.init(logLevel);
     return mod;
   })();
-  // A failed load may be retried (e.g. after a CSP fix in development).
+  // A failed load may be retried (e.g. after a CSP fix in development). The caller of this load sees its rejection;
+  // this branch only forgets the failed promise.
   modulePromise.catch(() => (modulePromise = undefined));
   return modulePromise;
 }
@@ -107,8 +108,8 @@ class IronRdpSession implements RdpEngineSession {
     self.watch();
     // connect() resolving means the handshake is done; listeners added later still hear about it (see on()).
     setTimeout(() => {
-      self!.connected = true;
-      if (!self!.ended) self!.emit('connected', undefined);
+      self.connected = true;
+      if (!self.ended) self.emit('connected', undefined);
     }, 0);
     return self;
   }
@@ -118,7 +119,7 @@ class IronRdpSession implements RdpEngineSession {
     if (!set) this.listeners.set(event, (set = new Set()));
     set.add(listener as (p: unknown) => void);
     if (event === 'connected' && this.connected && !this.ended) queueMicrotask(() => (listener as (p: unknown) => void)(undefined));
-    return () => set!.delete(listener as (p: unknown) => void);
+    return () => set.delete(listener as (p: unknown) => void);
   }
 
   private emit<E extends keyof SessionEvents>(event: E, payload: SessionEvents[E]): void {
@@ -276,7 +277,7 @@ function describeTermination(text: string): string {
 function clipboardText(data: ClipboardData): string | undefined {
   for (const item of safe(() => data.items()) ?? []) {
     if (item.mimeType() === 'text/plain') {
-      const v = item.value();
+      const v: unknown = item.value();
       if (typeof v === 'string') return v;
     }
   }

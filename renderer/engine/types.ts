@@ -1,4 +1,4 @@
-import type { Credentials, SessionGrant } from '../../electron/api/contract.ts';
+import type { Credentials, SessionGrant } from '../../electron/common/contract.ts';
 
 /**
  * What a console tab needs from an RDP implementation. The tab owns the canvas; the engine draws into it directly

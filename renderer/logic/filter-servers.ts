@@ -1,4 +1,4 @@
-import type { ServerSummary } from '../../electron/api/contract.ts';
+import type { ServerSummary } from '../../electron/common/contract.ts';
 
 /**
  * Search as you type: a server matches when its name contains the query (any case), its id starts with it, or one

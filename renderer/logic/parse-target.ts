@@ -1,4 +1,4 @@
-import type { ConsoleTarget } from '../../electron/api/contract.ts';
+import type { ConsoleTarget } from '../../electron/common/contract.ts';
 
 /**
  * Decides what kind of console the user pasted or typed. Only enough parsing to pick the target kind: the main

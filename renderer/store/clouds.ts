@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { AppState, CloudsSlice } from './types.ts';
-import { errorMessage } from '../api/ws-client.ts';
+import { errorMessage } from '../api/console-api.ts';
 
 export const cloudsSlice: StateCreator<AppState, [], [], CloudsSlice> = (set, get) => ({
   clouds: [],

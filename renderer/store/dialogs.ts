@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { AppState, DialogsSlice } from './types.ts';
-import { errorMessage } from '../api/ws-client.ts';
+import { errorMessage } from '../api/console-api.ts';
 
 export const dialogsSlice: StateCreator<AppState, [], [], DialogsSlice> = (set, get) => ({
   trustPrompts: [],

@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ConsoleApi } from '../../electron/api/contract.ts';
+import type { ConsoleApi } from '../api/console-api.ts';
 import type { AppState } from './types.ts';
 import { cloudsSlice } from './clouds.ts';
 import { serversSlice } from './servers.ts';
@@ -50,6 +50,8 @@ export function subscribeEvents(store: AppStore): () => void {
 /** First load: app info, settings, clouds (and through them, servers). */
 export async function bootstrap(store: AppStore): Promise<void> {
   const s = store.getState();
+  // Without app.info the page only misses its mode label; without settings, the Settings dialog loads them again
+  // and shows their error. Neither keeps the clouds from loading, which report their own errors.
   const info = await s.api.invoke('app.info').catch(() => undefined);
   store.setState({ mode: info?.mode });
   await Promise.all([s.loadClouds(), s.loadSettings().catch(() => undefined), loadPendingTrustPrompts(store)]);
@@ -61,6 +63,7 @@ export async function bootstrap(store: AppStore): Promise<void> {
  * store keeps each prompt once).
  */
 export async function loadPendingTrustPrompts(store: AppStore): Promise<void> {
+  // No answer: no old prompts to show; a session still waiting asks again with a new trust.prompt when retried.
   const pending = await store.getState().api.invoke('trust.pending').catch(() => []);
   for (const prompt of pending) store.getState().pushTrustPrompt(prompt);
 }

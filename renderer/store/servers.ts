@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { AppState, CloudServers, ServersSlice } from './types.ts';
-import { errorMessage } from '../api/ws-client.ts';
+import { errorMessage } from '../api/console-api.ts';
 
 /** Servers per request: the first page paints at once, the rest stream in behind it. */
 export const PAGE_SIZE = 500;

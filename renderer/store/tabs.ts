@@ -1,7 +1,7 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { ConsoleTarget, SessionGrant } from '../../electron/api/contract.ts';
+import type { ConsoleTarget, SessionGrant } from '../../electron/common/contract.ts';
 import type { AppState, ReasonSource, Tab, TabOrigin, TabsSlice } from './types.ts';
-import { errorMessage } from '../api/ws-client.ts';
+import { errorMessage } from '../api/console-api.ts';
 import { addressTitle } from '../logic/parse-target.ts';
 
 /**
@@ -39,6 +39,9 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
   const update = (tabId: string, fn: (t: Tab) => Partial<Tab>) =>
     set((s) => ({ tabs: s.tabs.map((t) => (t.id === tabId ? { ...t, ...fn(t) } : t)) }));
   const tab = (tabId: string) => get().tabs.find((t) => t.id === tabId);
+  // Tells the gateway a tab no longer needs its grant. Nothing waits on it and nothing is lost if it fails: a grant
+  // is single-use and expires by itself, and a failed request means the services are gone (reported by setFatal).
+  const forgetGrant = (sessionId: string) => void get().api.invoke('session.close', { sessionId }).catch(() => undefined);
 
   /**
    * The tab title for a grant: a server tab keeps the name it was opened with; a pasted URL of a known server takes
@@ -62,7 +65,7 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
       const grant = await get().api.invoke('session.open', targetOf(t.origin));
       const now = tab(tabId);
       if (!now || now.attempt !== attempt) {
-        void get().api.invoke('session.close', { sessionId: grant.sessionId }).catch(() => undefined);
+        forgetGrant(grant.sessionId);
         return;
       }
       update(tabId, (x) => {
@@ -114,9 +117,9 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
     async reconnect(tabId) {
       const t = tab(tabId);
       if (!t) return;
-      if (t.grant) void get().api.invoke('session.close', { sessionId: t.grant.sessionId }).catch(() => undefined);
+      if (t.grant) forgetGrant(t.grant.sessionId);
       const attempt = t.attempt + 1;
-      update(tabId, () => ({ attempt, state: 'opening', reason: undefined, reasonFrom: undefined, grant: undefined }));
+      update(tabId, () => ({ attempt, state: 'opening', reason: undefined, reasonFrom: undefined, grant: undefined, note: undefined }));
       await connect(tabId, attempt);
     },
 
@@ -128,7 +131,7 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
       const rest = tabs.filter((t) => t.id !== tabId);
       const nextActive = activeTabId === tabId ? (rest[Math.min(index, rest.length - 1)]?.id) : activeTabId;
       set({ tabs: rest, activeTabId: nextActive });
-      if (closing.grant) await get().api.invoke('session.close', { sessionId: closing.grant.sessionId }).catch(() => undefined);
+      if (closing.grant) forgetGrant(closing.grant.sessionId);
     },
 
     activateTab: (tabId) => set({ activeTabId: tabId }),
@@ -169,5 +172,17 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
     },
 
     setTabCredentials: (tabId, credentials) => update(tabId, () => ({ credentials })),
+
+    showNote: (tabId, note) => update(tabId, () => ({ note })),
+
+    reportProblem(tabId, message) {
+      const title = tab(tabId)?.title ?? tabId;
+      get().showNote(tabId, message);
+      get()
+        .api.invoke('app.log', { message: `${title}: ${message}` })
+        // The log is the last stop: the tab already shows the message, and a log request that fails means the
+        // services are gone, which the app reports on its own (setFatal).
+        .catch(() => undefined);
+    },
   };
 };

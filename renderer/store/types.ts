@@ -2,21 +2,21 @@ import type {
   AppSettings,
   CertificateInfo,
   CloudSummary,
-  ConsoleApi,
   ConsoleTarget,
   Credentials,
   ServerSummary,
   SessionGrant,
   TrustDecision,
   TrustPrompt,
-} from '../../electron/api/contract.ts';
+} from '../../electron/common/contract.ts';
+import type { ConsoleApi } from '../api/console-api.ts';
 
 export interface CloudsSlice {
   clouds: CloudSummary[];
   cloudsState: 'loading' | 'ready' | 'error';
   cloudsError?: string;
-  loadClouds(): Promise<void>;
-  setClouds(clouds: CloudSummary[]): void;
+  loadClouds: () => Promise<void>;
+  setClouds: (clouds: CloudSummary[]) => void;
 }
 
 /** The servers of one cloud, fetched page by page. */
@@ -34,8 +34,8 @@ export interface CloudServers {
 export interface ServersSlice {
   servers: Record<string, CloudServers>;
   query: string;
-  setQuery(query: string): void;
-  loadServers(cloud: string, opts?: { allProjects?: boolean }): Promise<void>;
+  setQuery: (query: string) => void;
+  loadServers: (cloud: string, opts?: { allProjects?: boolean }) => Promise<void>;
 }
 
 export type TabOrigin =
@@ -67,6 +67,8 @@ export interface Tab {
   attempt: number;
   /** User name (and domain) suggested by an .rdp file, for the credentials dialog. */
   userHint?: { username: string; domain?: string };
+  /** The last thing that went wrong without ending the session (or a toolbar action's answer), for the status line. */
+  note?: string;
 }
 
 export interface TabsSlice {
@@ -74,29 +76,33 @@ export interface TabsSlice {
   activeTabId?: string;
   /** The message of the last rejected paste, shown as an alert. */
   inputError?: string;
-  openServer(cloud: string, server: ServerSummary): Promise<void>;
+  openServer: (cloud: string, server: ServerSummary) => Promise<void>;
   /** A pasted or typed target: no tab opens unless the main process accepts it. */
-  openTarget(target: ConsoleTarget, label: string, userHint?: Tab['userHint']): Promise<boolean>;
-  setInputError(message: string | undefined): void;
-  reconnect(tabId: string): Promise<void>;
-  closeTab(tabId: string): Promise<void>;
-  activateTab(tabId: string): void;
-  cycleTab(delta: 1 | -1): void;
-  moveTab(tabId: string, delta: number): void;
-  moveTabTo(tabId: string, index: number): void;
+  openTarget: (target: ConsoleTarget, label: string, userHint?: Tab['userHint']) => Promise<boolean>;
+  setInputError: (message: string | undefined) => void;
+  reconnect: (tabId: string) => Promise<void>;
+  closeTab: (tabId: string) => Promise<void>;
+  activateTab: (tabId: string) => void;
+  cycleTab: (delta: 1 | -1) => void;
+  moveTab: (tabId: string, delta: number) => void;
+  moveTabTo: (tabId: string, index: number) => void;
   /** A state for the tab's current attempt (`attempt` of an older one is ignored); `source` says who gave `reason`. */
-  setTabState(tabId: string, attempt: number, state: TabState, reason?: string, source?: ReasonSource): void;
-  setTabCredentials(tabId: string, credentials: Credentials): void;
+  setTabState: (tabId: string, attempt: number, state: TabState, reason?: string, source?: ReasonSource) => void;
+  setTabCredentials: (tabId: string, credentials: Credentials) => void;
+  /** A sentence for the tab's status line (a toolbar action's answer). */
+  showNote: (tabId: string, message: string) => void;
+  /** A failure that did not end the tab's session: shown in its status line and written to the main process log. */
+  reportProblem: (tabId: string, message: string) => void;
 }
 
 export interface SettingsSlice {
   settings?: AppSettings;
   certificates: CertificateInfo[];
-  loadSettings(): Promise<void>;
-  setHideDemoCloud(hide: boolean): Promise<void>;
-  setConsoleCredentials(cloud: string, credentials: Credentials | null): Promise<void>;
-  loadCertificates(): Promise<void>;
-  revokeCertificate(endpoint: string): Promise<void>;
+  loadSettings: () => Promise<void>;
+  setHideDemoCloud: (hide: boolean) => Promise<void>;
+  setConsoleCredentials: (cloud: string, credentials: Credentials | null) => Promise<void>;
+  loadCertificates: () => Promise<void>;
+  revokeCertificate: (endpoint: string) => Promise<void>;
 }
 
 export type Dialog =
@@ -109,12 +115,12 @@ export interface DialogsSlice {
   dialog?: Dialog;
   /** Error from a dialog action, shown inside it. */
   dialogError?: string;
-  openDialog(dialog: Dialog): void;
-  closeDialog(): void;
-  pushTrustPrompt(prompt: TrustPrompt): void;
-  decideTrust(promptId: string, decision: TrustDecision): Promise<void>;
+  openDialog: (dialog: Dialog) => void;
+  closeDialog: () => void;
+  pushTrustPrompt: (prompt: TrustPrompt) => void;
+  decideTrust: (promptId: string, decision: TrustDecision) => Promise<void>;
   /** Credentials dialog: use for this tab, optionally remember for its destination, and reconnect. */
-  submitCredentials(tabId: string, credentials: Credentials, remember: boolean): Promise<void>;
+  submitCredentials: (tabId: string, credentials: Credentials, remember: boolean) => Promise<void>;
 }
 
 export interface AppContext {
@@ -122,7 +128,7 @@ export interface AppContext {
   mode?: 'electron' | 'browser';
   /** Lost connection to the services (browser mode host stopped). */
   fatal?: string;
-  setFatal(message: string): void;
+  setFatal: (message: string) => void;
 }
 
 export type AppState = AppContext & CloudsSlice & ServersSlice & TabsSlice & SettingsSlice & DialogsSlice;

@@ -2,13 +2,14 @@
 // behind Keystone tokens, and the seed's legacy /v2 and /v3 roots (seed-routes.ts).
 import { randomUUID } from 'node:crypto';
 import { header, sendEmpty, sendJson, type Exchange, type Headers } from './http.ts';
-import { NovaError, keystoneErrorBody, KEYSTONE_UNAUTHORIZED, msg, novaFaultBody } from './errors.ts';
+import { NovaError, msg, novaFaultBody } from './errors.ts';
 import { negotiateVersion, versionHeaders, type ApiVersion } from './microversions.ts';
 import { versionDocument, versionList } from './compute-versions.ts';
 import { listServers, showServer, findServer, type RequestScope } from './servers.ts';
+import { authenticate } from './token-check.ts';
 import { validationMessage } from './schema.ts';
 import { CONSOLE_ACTIONS, remoteConsoleSchema } from './remote-consoles.ts';
-import type { Identity, AuthContext } from './keystone.ts';
+import type { Identity } from './keystone.ts';
 import type { ConsoleBroker } from './consoles.ts';
 import type { DemoServer } from './demo-data.ts';
 import type { SeedRoutes } from './seed-routes.ts';
@@ -33,15 +34,6 @@ const POWER_ACTIONS: Record<string, { verb: string; from: DemoServer['vmState'][
 export function requestIdHeaders(): Headers {
   const id = `req-${randomUUID()}`;
   return { 'x-openstack-request-id': id, 'x-compute-request-id': id };
-}
-
-/** keystonemiddleware's answer to a missing, unknown or expired token, in front of every compute API route. */
-export function authenticate(ex: Exchange, identity: Identity): AuthContext | undefined {
-  const caller = identity.validate(header(ex.req, 'X-Auth-Token'));
-  if (!caller) {
-    sendJson(ex.res, 401, keystoneErrorBody(401, KEYSTONE_UNAUTHORIZED), { 'WWW-Authenticate': identity.wwwAuthenticate });
-  }
-  return caller;
 }
 
 const PROJECT_ID = /^[0-9a-f]{32}$/;

@@ -172,7 +172,7 @@ export class Identity {
       throw new KeystoneError(401, 'Attempted to authenticate with an unsupported method.');
     }
 
-    const project = appCred ? PROJECTS.find((p) => p.id === appCred!.projectId)! : this.scopeProject(user, scope);
+    const project = appCred ? PROJECTS.find((p) => p.id === appCred.projectId)! : this.scopeProject(user, scope);
     const roles = appCred ? appCred.roles : (user.roles[project.id] ?? []);
     if (roles.length === 0) throw new KeystoneError(401, KEYSTONE_UNAUTHORIZED);
 

@@ -64,7 +64,7 @@ export function negotiateVersion(get: (name: string) => string | undefined): Api
   if (version.compare(MIN_VERSION) < 0 || version.compare(MAX_VERSION) > 0) {
     throw new NovaError(
       406,
-      `Version ${version} is not supported by the API. Minimum is ${MIN_VERSION} and maximum is ${MAX_VERSION}.`,
+      `Version ${version.toString()} is not supported by the API. Minimum is ${MIN_VERSION.toString()} and maximum is ${MAX_VERSION.toString()}.`,
       versionHeaders(version),
     );
   }
@@ -74,7 +74,7 @@ export function negotiateVersion(get: (name: string) => string | undefined): Api
 /** What Nova adds to every versioned response, errors included. */
 export function versionHeaders(version: ApiVersion): Headers {
   return {
-    [VERSION_HEADER]: `compute ${version}`,
+    [VERSION_HEADER]: `compute ${version.toString()}`,
     [LEGACY_VERSION_HEADER]: String(version),
     Vary: `${VERSION_HEADER}, ${LEGACY_VERSION_HEADER}`,
   };

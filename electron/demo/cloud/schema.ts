@@ -22,7 +22,7 @@ export function pyRepr(value: unknown): string {
   if (typeof value === 'object') {
     return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
   }
-  return String(value);
+  return typeof value === 'bigint' || typeof value === 'symbol' ? value.toString() : '<function>';
 }
 
 /** Python's str(): strings bare, everything else as repr. Nova formats "Value: %s" this way. */

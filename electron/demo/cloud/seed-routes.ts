@@ -7,9 +7,10 @@
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { header, send, sendJson, type Exchange } from './http.ts';
 import { NovaError, msg, novaFaultBody, novaFaultXml } from './errors.ts';
-import { authenticate } from './compute.ts';
+import { authenticate } from './token-check.ts';
 import { findServer, type RequestScope } from './servers.ts';
 import { MIN_VERSION } from './microversions.ts';
+import { pyRepr } from './schema.ts';
 import type { Identity } from './keystone.ts';
 import type { ConsoleBroker } from './consoles.ts';
 import type { DemoServer } from './demo-data.ts';
@@ -75,7 +76,7 @@ function parseAction(ex: Exchange): { name: string; value: unknown } {
 
 function titled(url: string, server: DemoServer): string {
   // Horizon appends urlencode({'title': name}) + "(id)".
-  return `${url}&${new URLSearchParams({ title: server.name })}(${server.id})`;
+  return `${url}&${new URLSearchParams({ title: server.name }).toString()}(${server.id})`;
 }
 
 export class SeedRoutes {
@@ -102,7 +103,8 @@ export class SeedRoutes {
         if (name !== names.console) throw new NovaError(400, msg.noSuchAction(name));
         // The draft read the type leniently and let the compute manager judge it.
         if (typeof value !== 'object' || value === null) throw new NovaError(400, 'Missing type specification');
-        const consoleType = String((value as Record<string, unknown>).type ?? 'None');
+        const given = (value as Record<string, unknown>).type;
+        const consoleType = typeof given === 'string' ? given : pyRepr(given); // Python's str() of the value
         const server = findServer(scope, this.deps.servers, path[1]);
         const { url } = this.deps.broker.create(server, 'rdp', consoleType);
         if (xml) return this.xml(ex, 200, { console: { type: consoleType, url } });

@@ -232,7 +232,7 @@ export function listServers(scope: RequestScope, servers: DemoServer[], query: U
       if (k === 'marker') params.append('marker', page[page.length - 1].id);
       else for (const value of query.getAll(k)) params.append(k, value);
     }
-    body.servers_links = [{ rel: 'next', href: `${link(scope, detail ? 'servers/detail' : 'servers')}?${params}` }];
+    body.servers_links = [{ rel: 'next', href: `${link(scope, detail ? 'servers/detail' : 'servers')}?${params.toString()}` }];
   }
   return body;
 }

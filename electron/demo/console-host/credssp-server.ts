@@ -14,7 +14,7 @@ const SERVER_BINDING = Buffer.from('CredSSP Server-To-Client Binding Hash\0', 'l
 
 /** The key CredSSP binds to: the subjectPublicKey bits of the TLS certificate (PKCS#1 RSAPublicKey for RSA). */
 export function subjectPublicKey(certPem: string): Buffer {
-  return new X509Certificate(certPem).publicKey.export({ type: 'pkcs1', format: 'der' }) as Buffer;
+  return new X509Certificate(certPem).publicKey.export({ type: 'pkcs1', format: 'der' });
 }
 
 /**

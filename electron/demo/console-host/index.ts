@@ -65,7 +65,7 @@ export async function startDemoConsoleHost(opts: DemoConsoleHostOptions): Promis
     credentials,
     desktops,
     sessions: host.sessions,
-    connectionCount: host.connectionCount,
+    connectionCount: () => host.connectionCount(),
     close: async () => {
       await host.close();
       for (const d of desktops.values()) d.close();

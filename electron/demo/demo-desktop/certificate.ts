@@ -55,7 +55,7 @@ async function loadOrCreate(dataDir: string, commonName: string): Promise<Certif
   // @peculiar/x509 declares the DOM's Crypto; Node's webcrypto is that API under Node's own type names.
   x509.cryptoProvider.set(webcrypto as never);
   const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']));
   const now = Date.now();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^[89a-f]/, '1'),
@@ -74,7 +74,7 @@ async function loadOrCreate(dataDir: string, commonName: string): Promise<Certif
       ]),
     ],
   });
-  const key = pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as never));
+  const key = pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
   const cert = certificate.toString('pem') + '\n';
   await mkdir(dataDir, { recursive: true });
   // Each file appears whole (write, then rename); a reader that still sees a mismatched pair regenerates it.

@@ -4,8 +4,6 @@ import { ByteReader, ByteWriter, ProtocolError } from './bytes.ts';
 // (MS-RDPEDYC), itself inside static virtual channel chunks (MS-RDPBCGR 2.2.6.1).
 
 export const DISPLAY_CONTROL_CHANNEL = 'Microsoft::Windows::RDS::DisplayControl';
-// Static channel chunking lives in static-channel.ts; re-exported for the session's existing imports.
-export { ChannelReassembler, channelChunk } from './static-channel.ts';
 
 export function dvcCapsRequest(): Buffer {
   return new ByteWriter().u8(0x50).u8(0).u16le(1).toBuffer();

@@ -82,6 +82,7 @@ export function drawScene(fb: Framebuffer, s: SceneState): void {
   if (s.secureAttentions > 0) line(`CTRL+ALT+DEL x${s.secureAttentions}`, ACCENT);
   if (s.pasted) {
     // One line: line breaks and tabs become spaces, the end of a long text is shown.
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach the screen
     const flat = s.pasted.replace(/[\x00-\x1f\x7f]+/g, ' ');
     const room = Math.max(1, maxChars - 3);
     line(`CLIPBOARD ${flat.length > room ? flat.slice(-room) : flat}`, WHITE);

@@ -13,10 +13,9 @@ import {
   type InputEvent,
 } from './fast-path-pdus.ts';
 import { FrameSplitter } from './pdu-splitter.ts';
+import { ChannelReassembler, channelChunk } from './static-channel.ts';
 import {
-  ChannelReassembler,
   DISPLAY_CONTROL_CHANNEL,
-  channelChunk,
   displayControlCaps,
   dvcCapsRequest,
   dvcCreateRequest,
@@ -279,7 +278,7 @@ export class DesktopSession {
     if (rest.length) raw.unshift(rest);
     if (!(raw instanceof Socket)) throw new Error('TLS upgrade needs a TCP socket');
     const tls = new TLSSocket(raw, { isServer: true, key: this.opts.tls.key, cert: this.opts.tls.cert });
-    tls.on('error', (err) => this.end(this.everActive ? `connection lost: ${connectionErrorText(err)}` : `TLS failed: ${connectionErrorText(err)}`));
+    tls.on('error', (err: Error) => this.end(this.everActive ? `connection lost: ${connectionErrorText(err)}` : `TLS failed: ${connectionErrorText(err)}`));
     tls.on('close', () => this.end(this.closedByPeerReason()));
     tls.on('data', this.onData);
     this.io = tls;

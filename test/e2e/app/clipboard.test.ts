@@ -4,6 +4,7 @@ import type { Locator, Page } from 'playwright-core';
 import { DemoDesktop } from '../../../electron/demo/demo-desktop/desktop.ts';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
 import { displayFrame, ocr, pollUntil, tesseractMissing } from './remote-display.ts';
+import { watchCalls } from '../../support/watch-calls.ts';
 
 // Clipboard text both ways through the real UI in browser mode: IronRDP's clipboard channel against the demo
 // desktop's (observed on the desktop's side: it runs in this process), and OCR of the remote display.
@@ -15,19 +16,16 @@ let page: Page;
 // The demo desktop this test's session reaches, and what its clipboard channel received.
 const received: string[] = [];
 let desktop: DemoDesktop | undefined;
-const realReceive = DemoDesktop.prototype.receiveClipboard;
-const realAttach = DemoDesktop.prototype.attach;
+const unwatch: Array<() => void> = [];
 
 before(async () => {
   if (chromiumMissing) return;
-  DemoDesktop.prototype.receiveClipboard = function (this: DemoDesktop, text: string) {
-    received.push(text);
-    return realReceive.call(this, text);
-  };
-  DemoDesktop.prototype.attach = function (this: DemoDesktop, width: number, height: number) {
-    if (this.name === SERVER) desktop = this;
-    return realAttach.call(this, width, height);
-  };
+  unwatch.push(
+    watchCalls(DemoDesktop.prototype, 'receiveClipboard', (_desktop, text) => received.push(text)),
+    watchCalls(DemoDesktop.prototype, 'attach', (attached) => {
+      if (attached.name === SERVER) desktop = attached;
+    }),
+  );
   app = await startAppUnderTest();
   page = app.page;
   await app.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.host.origin });
@@ -38,8 +36,7 @@ before(async () => {
   await page.waitForFunction(() => document.querySelector('[role=tabpanel]:not([hidden]) [role=status]')?.textContent === 'Connected', undefined, { timeout: 20_000 });
 });
 after(async () => {
-  DemoDesktop.prototype.receiveClipboard = realReceive;
-  DemoDesktop.prototype.attach = realAttach;
+  for (const undo of unwatch.splice(0)) undo();
   await app?.stop();
 });
 

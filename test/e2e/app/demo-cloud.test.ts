@@ -276,13 +276,13 @@ test('keyboard: Ctrl+L focuses the address box, Ctrl+Tab cycles, Ctrl+Shift+Page
   const before = await order();
   const start = await selected();
   await page.keyboard.press('Control+Tab');
-  const next = before[(before.indexOf(start!) + 1) % before.length];
+  const next = before[(before.indexOf(start) + 1) % before.length];
   assert.equal(await selected(), next);
   await page.keyboard.press('Control+Shift+Tab');
   assert.equal(await selected(), start);
   await page.keyboard.press('Control+Shift+PageUp');
   const moved = await order();
-  const i = before.indexOf(start!);
+  const i = before.indexOf(start);
   if (i > 0) assert.equal(moved[i - 1], start);
   await page.keyboard.press('Control+KeyW');
   assert.ok(!(await order()).includes(start));
@@ -334,7 +334,7 @@ async function saveConsoleCredentials(username: string, password: string) {
   await form.getByRole('textbox', { name: 'User name' }).fill(username);
   await form.getByLabel('Password').fill(password);
   await form.getByRole('button', { name: 'Save' }).click();
-  await page.waitForFunction(() => (document.querySelector('.modal input[type=password]') as HTMLInputElement | null)?.value === '');
+  await page.waitForFunction(() => document.querySelector<HTMLInputElement>('.modal input[type=password]')?.value === '');
   await dialog.getByRole('button', { name: 'Close' }).click();
   await dialog.waitFor({ state: 'detached' });
 }

@@ -34,13 +34,13 @@ test('Electron: the window shows the demo cloud, the page has the bridge and no 
     require: typeof (globalThis as any).require,
     process: typeof (globalThis as any).process,
     bridge: Object.keys((globalThis as any).novaConsole ?? {}).sort(),
-    info: await (globalThis as any).novaConsole.invoke('app.info'),
+    info: await (globalThis as any).novaConsole.request('app.info'),
     origin: location.origin,
   }));
   assert.equal(probe.require, 'undefined');
   assert.equal(probe.process, 'undefined');
-  assert.deepEqual(probe.bridge, ['invoke', 'on']);
-  assert.equal(probe.info.mode, 'electron');
+  assert.deepEqual(probe.bridge, ['on', 'request']);
+  assert.equal(probe.info.value.mode, 'electron');
   assert.equal(probe.origin, 'nova-app://app');
   // Navigation away and new windows are blocked.
   await page.evaluate(() => {
@@ -51,6 +51,6 @@ test('Electron: the window shows the demo cloud, the page has the bridge and no 
   assert.equal(app.windows().length, 1);
   assert.equal(await page.evaluate(() => location.origin), 'nova-app://app');
   // An unknown request is refused by the bridge itself.
-  const refused = await page.evaluate(() => (globalThis as any).novaConsole.invoke('fs.read').then(() => 'accepted', (e: Error) => e.message));
-  assert.match(refused, /Unknown request/);
+  const refused = await page.evaluate(() => (globalThis as any).novaConsole.request('fs.read'));
+  assert.match(refused.error.message, /Unknown request/);
 });

@@ -18,7 +18,7 @@ export async function displayFrame(page: Page, name: string): Promise<Buffer> {
 
 export function ocr(png: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(TESSERACT, ['stdin', 'stdout', '--psm', '11'], { encoding: 'utf8', maxBuffer: 1 << 20 }, (err, out) =>
+    const child = execFile(TESSERACT, ['stdin', 'stdout', '--psm', '11'], { encoding: 'utf8', maxBuffer: 1 << 20 }, (err: Error | null, out: string) =>
       err ? reject(err) : resolve(out),
     );
     child.stdin!.end(png);

@@ -101,9 +101,9 @@ test('the page has no Node, no Electron bridge, only the ConsoleApi contract; th
   const reply = await page.evaluate(
     (url) =>
       new Promise<unknown>((resolve) => {
-        const ws = new WebSocket(url);
+        const ws = new globalThis.WebSocket(url);
         ws.onopen = () => ws.send(JSON.stringify({ id: 1, name: 'fs.readFile', args: { path: '/etc/passwd' } }));
-        ws.onmessage = (e) => resolve(JSON.parse(String(e.data)));
+        ws.onmessage = (e: MessageEvent<string>) => resolve(JSON.parse(e.data));
       }),
     `ws://127.0.0.1:${host.port}/api?secret=${host.secret}`,
   );
@@ -180,9 +180,9 @@ test('npm run -s start:browser prints one JSON line with the url first', async (
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const first = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child!.stdout! });
+    const rl = createInterface({ input: child.stdout! });
     rl.once('line', resolve);
-    child!.once('exit', (code) => reject(new Error(`exited ${code} before printing`)));
+    child.once('exit', (code) => reject(new Error(`exited ${code} before printing`)));
   });
   const info = JSON.parse(first);
   assert.match(info.url, /^http:\/\/127\.0\.0\.1:\d+\/\?secret=[A-Za-z0-9_-]{20,}$/);
@@ -190,7 +190,7 @@ test('npm run -s start:browser prints one JSON line with the url first', async (
   const u = new URL(info.url);
   const page = await get(Number(u.port), u.pathname + u.search, { Host: u.host });
   assert.equal(page.status, 200);
-  const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
 });

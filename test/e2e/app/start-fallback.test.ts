@@ -52,8 +52,8 @@ test('npm start without Electron: one line says so, then browser mode serves the
   child = proc;
   let stdout = '';
   let stderr = '';
-  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
 
   // The three lines: the fallback notice, the JSON line, the human hint. Bounded by the exit or 60 s (build included).
@@ -66,12 +66,12 @@ test('npm start without Electron: one line says so, then browser mode serves the
     const onExit = () => finish(undefined, 'start.mjs exited before serving');
     const finish = (value?: string[], why?: string) => {
       clearTimeout(timer);
-      proc.stdout!.off('data', check);
+      proc.stdout.off('data', check);
       proc.off('exit', onExit);
       if (value) resolve(value);
       else reject(new Error(`${why}; stdout: ${JSON.stringify(stdout)}; stderr: ${JSON.stringify(stderr.slice(-2000))}`));
     };
-    proc.stdout!.on('data', check);
+    proc.stdout.on('data', check);
     proc.once('exit', onExit);
     check();
   });

@@ -8,6 +8,7 @@ import { DemoDesktop } from '../../../electron/demo/demo-desktop/desktop.ts';
 import { KeyboardState } from '../../../electron/demo/demo-desktop/keyboard.ts';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
 import { displayFrame, ocr, pollUntil, tesseractMissing } from './remote-display.ts';
+import { watchCalls } from '../../support/watch-calls.ts';
 
 // The console toolbar through the real UI, in browser mode on the demo cloud: what each button does reaches the
 // demo desktop (observed on its side: it runs in this process) or the files the browser saves.
@@ -20,19 +21,14 @@ let page: Page;
 // What the demo desktop received: text it was given and the scancodes it decoded.
 const typed: string[] = [];
 const keys: Array<{ code: number; release: boolean; extended: boolean }> = [];
-const realTypeText = DemoDesktop.prototype.typeText;
-const realKey = KeyboardState.prototype.key;
+const unwatch: Array<() => void> = [];
 
 before(async () => {
   if (chromiumMissing) return;
-  DemoDesktop.prototype.typeText = function (this: DemoDesktop, text: string) {
-    typed.push(text);
-    return realTypeText.call(this, text);
-  };
-  KeyboardState.prototype.key = function (this: KeyboardState, code: number, release: boolean, extended: boolean) {
-    keys.push({ code, release, extended });
-    return realKey.call(this, code, release, extended);
-  };
+  unwatch.push(
+    watchCalls(DemoDesktop.prototype, 'typeText', (_desktop, text) => typed.push(text)),
+    watchCalls(KeyboardState.prototype, 'key', (_keyboard, code, release, extended) => keys.push({ code, release, extended })),
+  );
   app = await startAppUnderTest();
   page = app.page;
   await app.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.host.origin });
@@ -41,8 +37,7 @@ before(async () => {
   await page.waitForFunction(() => document.querySelector('[role=tabpanel]:not([hidden]) [role=status]')?.textContent === 'Connected', undefined, { timeout: 20_000 });
 });
 after(async () => {
-  DemoDesktop.prototype.typeText = realTypeText;
-  KeyboardState.prototype.key = realKey;
+  for (const undo of unwatch.splice(0)) undo();
   await app?.stop();
 });
 

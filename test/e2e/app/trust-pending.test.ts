@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import { startDemoDesktop, type DemoDesktopServer } from '../../../electron/demo/demo-desktop/index.ts';
+import { startDemoDesktop, type DemoDesktopServer } from '../../../electron/demo/demo-desktop/server.ts';
 import { loadOrCreateCertificate } from '../../../electron/demo/demo-desktop/certificate.ts';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
 
@@ -54,5 +54,5 @@ test('a page opened while a certificate question waits shows it too', { skip: ch
   // The question is still open, and answering it in the first page lets the session through.
   await question.getByRole('button', { name: 'Trust once' }).click();
   await first.waitForFunction(() => document.querySelector('[role=tabpanel]:not([hidden]) [role=status]')?.textContent === 'Connected', undefined, { timeout: 20_000 });
-  assert.deepEqual(await app!.host.app.services.trust!.pendingPrompts!(), []);
+  assert.deepEqual(app!.host.app.services.trust!.pendingPrompts!(), []);
 });

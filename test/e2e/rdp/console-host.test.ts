@@ -8,7 +8,7 @@ import { PNG } from 'pngjs';
 import { chromiumMissing } from '../../support/chromium.ts';
 import { haveBinary } from '../../support/xvfb.ts';
 import { startDemoConsoleHost, type DemoConsoleHost } from '../../../electron/demo/console-host/index.ts';
-import type { SessionGrant } from '../../../electron/api/contract.ts';
+import type { SessionGrant } from '../../../electron/common/contract.ts';
 import { canvasFrame, connectPage, distinctColours, startHarness, waitForFrame, type Harness, type Frame } from './harness.ts';
 
 // IronRDP in Chromium through the real gateway to the emulated Hyper-V console host (the demo's VMConnect-order

@@ -11,7 +11,7 @@ import { launchChromium } from '../../support/chromium.ts';
 import { RdpGateway, type GatewayOptions } from '../../../electron/rdp/gateway.ts';
 import { CertificateTrust, TrustStore } from '../../../electron/rdp/trust-store.ts';
 import type { SessionStatus } from '../../../electron/rdp/relay-session.ts';
-import type { TrustPrompt } from '../../../electron/api/contract.ts';
+import type { TrustPrompt } from '../../../electron/common/contract.ts';
 
 /**
  * One browser, one page server and one real gateway for the RDP end-to-end tests. The page is bundled with

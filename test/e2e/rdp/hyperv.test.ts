@@ -8,7 +8,7 @@ import { chromiumMissing } from '../../support/chromium.ts';
 import { DESKTOP, shadowMissing, startDesktop, startShadow, type Desktop, type ShadowServer } from '../../support/rdp-servers.ts';
 import { haveBinary } from '../../support/xvfb.ts';
 import { screenshot, startXfreerdp, startXvfb as startClientDisplay, XFREERDP } from '../../support/xfreerdp.ts';
-import type { SessionGrant } from '../../../electron/api/contract.ts';
+import type { SessionGrant } from '../../../electron/common/contract.ts';
 import { connectPage, share, startHarness, waitForFrame, type Harness } from './harness.ts';
 import { startVmconnectDouble, type VmconnectDouble, type VmconnectRecord } from './vmconnect-double.ts';
 

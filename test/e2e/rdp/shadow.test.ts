@@ -9,7 +9,7 @@ import { haveBinary } from '../../support/xvfb.ts';
 import { PNG } from 'pngjs';
 import { chromiumMissing } from '../../support/chromium.ts';
 import { DESKTOP, shadowMissing, startDesktop, startShadow, type Desktop, type ShadowServer } from '../../support/rdp-servers.ts';
-import type { SessionGrant } from '../../../electron/api/contract.ts';
+import type { SessionGrant } from '../../../electron/common/contract.ts';
 import { createXrdpRepair, type XrdpRepairStats } from '../../../electron/rdp/xrdp-repair/index.ts';
 import { canvasFrame, connectPage, distinctColours, share, startHarness, waitForFrame, type Harness } from './harness.ts';
 

@@ -3,15 +3,16 @@ import assert from 'node:assert/strict';
 import { createHandlers, dispatch } from '../../../electron/api/handlers.ts';
 import { AppError } from '../../../electron/api/app-error.ts';
 import type { ConsoleService } from '../../../electron/api/services.ts';
+import { REQUEST_NAMES } from '../../../electron/common/contract.ts';
 
 const consoles: ConsoleService = {
-  listClouds: async () => [],
+  listClouds: async () => {
+    throw new TypeError("Cannot read properties of undefined (reading 'url')");
+  },
   listServers: async () => {
     throw new AppError('unreachable', "Cloud 'prod' is unreachable");
   },
-  consoleUrl: async () => {
-    throw new TypeError("Cannot read properties of undefined (reading 'url')");
-  },
+  consoleUrl: async () => ({ cloud: 'x', serverId: 's', url: 'http://h/?token=t' }),
   resolve: async () => ({ cloud: 'x', instanceUuid: 'u', host: 'h', port: 2179 }),
 };
 
@@ -24,15 +25,29 @@ test('a bug reaches the page as one line and the log with its stack; an AppError
     logInternalError: (request, err) => logged.push(`${request}: ${(err as Error).stack}`),
   });
 
-  const bug = await dispatch(table, 'console.url', { cloud: 'c', server: 's' });
+  const bug = await dispatch(table, 'clouds.list', undefined);
   assert.deepEqual(bug, { ok: false, error: { code: 'internal', message: "Internal error: Cannot read properties of undefined (reading 'url')" } });
   assert.equal(logged.length, 1);
-  assert.match(logged[0], /^console\.url: TypeError: Cannot read properties/);
+  assert.match(logged[0], /^clouds\.list: TypeError: Cannot read properties/);
   assert.match(logged[0], /handlers\.test\.ts/, 'the stack names where it was thrown');
 
   const expected = await dispatch(table, 'servers.list', { cloud: 'prod' });
   assert.deepEqual(expected, { ok: false, error: { code: 'unreachable', message: "Cloud 'prod' is unreachable" } });
   assert.equal(logged.length, 1, 'an AppError is an answer, not a bug: nothing logged');
+});
 
-  assert.equal((await dispatch(table, 'console.resolve', { url: 'http://h/?token=t' })).ok, true);
+test('the table implements exactly the run-time list of requests; what the page never uses is not a request', async () => {
+  const table = createHandlers({ version: '1', mode: 'browser', consoles });
+  assert.deepEqual(Object.keys(table).sort(), [...REQUEST_NAMES].sort());
+  for (const hidden of ['console.url', 'console.resolve', 'constructor', '__proto__', 'toString']) {
+    assert.deepEqual((await dispatch(table, hidden, {})).ok, false, hidden);
+  }
+});
+
+test("app.log writes the page's sentence to the main process log as one line", async () => {
+  const lines: string[] = [];
+  const table = createHandlers({ version: '1', mode: 'browser', consoles, log: (line) => lines.push(line) });
+  assert.deepEqual(await dispatch(table, 'app.log', { message: 'web-01: clipboard refused\nforged: line' }), { ok: true, value: undefined });
+  assert.deepEqual(lines, ['page: web-01: clipboard refused forged: line']);
+  assert.equal((await dispatch(table, 'app.log', { message: 42 })).ok, false);
 });

@@ -11,9 +11,12 @@ import type { ConsoleService } from '../../../electron/api/services.ts';
 // A ConsoleService that records calls, so the test sees exactly what crossed the seam.
 const calls: unknown[] = [];
 const consoles: ConsoleService = {
-  listClouds: async () => [{ name: 'demo', label: 'Demo cloud (offline)', authUrl: 'http://x/identity/v3', isDemo: true }],
+  listClouds: async () => {
+    throw new Error('boom with a secret inside');
+  },
   listServers: async (args) => {
     calls.push(args);
+    if (args.cloud === 'building') throw new AppError('not-ready', 'Instance abc is not ready');
     return { servers: [] };
   },
   consoleUrl: async () => {
@@ -57,7 +60,7 @@ function open(query: string, headers: Record<string, string> = {}): Promise<WebS
 function request(ws: WebSocket, id: number, name: string, args?: unknown): Promise<any> {
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData) => {
-      const msg = JSON.parse(data.toString());
+      const msg = JSON.parse((data as Buffer).toString());
       if (msg.id === id) {
         ws.off('message', onMessage);
         resolve(msg.reply);
@@ -74,22 +77,24 @@ test('a page with the secret can call the handlers and gets typed errors', async
   const page = await request(ws, 2, 'servers.list', { cloud: 'demo', limit: 5 });
   assert.deepEqual(page, { ok: true, value: { servers: [] } });
   assert.deepEqual(calls.at(-1), { cloud: 'demo', limit: 5 });
-  assert.deepEqual(await request(ws, 3, 'console.url', { cloud: 'demo', server: 'abc' }), {
+  assert.deepEqual(await request(ws, 3, 'servers.list', { cloud: 'building' }), {
     ok: false,
     error: { code: 'not-ready', message: 'Instance abc is not ready' },
   });
-  const internal = await request(ws, 4, 'console.resolve', { url: 'http://h/?token=x' });
+  const internal = await request(ws, 4, 'clouds.list');
   assert.equal(internal.ok, false);
   assert.equal(internal.error.code, 'internal');
   assert.equal(internal.error.stack, undefined);
   assert.deepEqual((await request(ws, 5, 'process.exit')).error.code, 'bad-request');
-  assert.deepEqual((await request(ws, 6, 'console.url', { cloud: 'demo' })).error.code, 'bad-request');
+  assert.deepEqual((await request(ws, 6, 'servers.list', 'demo')).error.code, 'bad-request');
+  // Token lookups name hypervisor hosts: the page has no use for them, so they are not on its surface at all.
+  assert.deepEqual((await request(ws, 7, 'console.resolve', { url: 'http://h/?token=x' })).error.code, 'bad-request');
   ws.close();
 });
 
 test('events reach connected pages', async () => {
   const ws = await open(`?secret=${secret}`);
-  const got = new Promise<any>((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()))));
+  const got = new Promise<any>((resolve) => ws.once('message', (d) => resolve(JSON.parse((d as Buffer).toString()))));
   transport.emit('clouds.changed', []);
   assert.deepEqual(await got, { event: 'clouds.changed', payload: [] });
   ws.close();

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeApp, type ComposedApp } from '../../../electron/app/compose.ts';
-import type { ConsoleEvents } from '../../../electron/api/contract.ts';
+import type { ConsoleEvents } from '../../../electron/common/contract.ts';
 
 // The app's services wired as both Electron and browser mode start them, over the real embedded demo.
 

@@ -43,19 +43,36 @@ function wire(senderId: number, trusted: Set<number>) {
 
 test('the page reaches the contract through namespaced channels, and nothing else', async () => {
   const { api, invoked, handlers } = wire(7, new Set([7]));
-  assert.deepEqual(await api.invoke('app.info'), { version: '1.2.3', mode: 'electron' });
-  assert.equal((await api.invoke('clouds.list'))[0].name, 'demo');
+  assert.deepEqual(await api.request('app.info'), { ok: true, value: { version: '1.2.3', mode: 'electron' } });
+  const clouds = await api.request('clouds.list');
+  assert.equal(clouds.ok && clouds.value[0].name, 'demo');
   assert.deepEqual(invoked, ['nova-console:app.info', 'nova-console:clouds.list']);
   assert.ok([...handlers.keys()].every((c) => c.startsWith('nova-console:')));
-  await assert.rejects(() => (api.invoke as (n: string) => Promise<unknown>)('shell.openExternal'), /Unknown request shell.openExternal/);
-  await assert.rejects(() => (api.invoke as (n: string) => Promise<unknown>)('__proto__'), /Unknown request/);
+  // A page can send any name at all; the type system would not let this test do so.
+  const loose = (name: string) => (api as unknown as { request(n: string): Promise<unknown> }).request(name);
+  assert.deepEqual(await loose('shell.openExternal'), { ok: false, error: { code: 'bad-request', message: 'Unknown request "shell.openExternal"' } });
+  assert.deepEqual(await loose('__proto__'), { ok: false, error: { code: 'bad-request', message: 'Unknown request "__proto__"' } });
+  assert.deepEqual(await loose('console.resolve'), { ok: false, error: { code: 'bad-request', message: 'Unknown request "console.resolve"' } });
   assert.equal(invoked.length, 2, 'refused names never reach IPC');
-  assert.deepEqual(Object.keys(api).sort(), ['invoke', 'on']);
+  assert.ok(![...handlers.keys()].includes('nova-console:console.resolve'), 'no channel exists for a request the page never uses');
+  assert.deepEqual(Object.keys(api).sort(), ['on', 'request']);
 });
 
-test('a window the app did not create gets a refusal', async () => {
+test('a window the app did not create gets a refusal, as a Reply like every other failure', async () => {
   const { api } = wire(8, new Set([7]));
-  await assert.rejects(() => api.invoke('clouds.list'), (err: Error) => err.name === 'forbidden' && /did not create/.test(err.message));
+  assert.deepEqual(await api.request('clouds.list'), { ok: false, error: { code: 'forbidden', message: 'Request from a window the app did not create' } });
+});
+
+test('IPC that fails (the main process going away) answers a Reply too', async () => {
+  const api = createPreloadApi({
+    invoke: async () => {
+      throw new Error('Error invoking remote method: reply was never sent');
+    },
+    on: () => undefined,
+  });
+  const reply = await api.request('app.info');
+  assert.equal(reply.ok, false);
+  assert.equal(!reply.ok && reply.error.code, 'unreachable');
 });
 
 test('events reach the page as payloads, without Electron event objects; unsubscribing works', () => {

@@ -67,7 +67,9 @@ test('a damaged settings file gives defaults and says so', async () => {
   writeFileSync(join(dir, 'settings.json'), '{ not json');
   const lines: string[] = [];
   assert.equal((await createSettingsStore(dir, undefined, (l) => lines.push(l)).get()).hideDemoCloud, false);
-  assert.match(lines[0], /not valid JSON/);
+  assert.match(lines[0], /not valid JSON; it was moved to .*settings\.json\.damaged-/);
+  const { readdirSync } = await import('node:fs');
+  assert.ok(readdirSync(dir).some((n) => n.startsWith('settings.json.damaged-')), 'the damaged file is kept for the administrator');
 });
 
 test('remembered credentials: memory only without a SecretBox, sealed on disk with one', async () => {

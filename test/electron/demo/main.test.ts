@@ -43,7 +43,7 @@ function spawnDemo(args: string[]): { child: ChildProcess; stderr: () => string;
   const child = spawn(process.execPath, ['--import', 'tsx', 'electron/demo/main.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, stderr: () => err, exited };
 }

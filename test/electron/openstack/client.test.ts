@@ -2,6 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import { createOpenStackConsoles } from '../../../electron/openstack/console-service.ts';
 import type { CloudConfig } from '../../../electron/openstack/clouds-config.ts';
 import { AppError } from '../../../electron/api/app-error.ts';
@@ -34,7 +35,7 @@ async function rejectsWith(p: Promise<unknown>, code: string, pattern: RegExp, f
   try {
     await p;
   } catch (err) {
-    assert.ok(err instanceof AppError, `an AppError, got ${err}`);
+    assert.ok(err instanceof AppError, `an AppError, got ${inspect(err)}`);
     assert.equal(err.code, code, err.message);
     assert.match(err.message, pattern);
     for (const s of forbidden) assert.ok(!err.message.includes(s), `message must not contain ${s}: ${err.message}`);
@@ -42,8 +43,6 @@ async function rejectsWith(p: Promise<unknown>, code: string, pattern: RegExp, f
   }
   assert.fail(`expected a ${code} error`);
 }
-
-const uuid = /^[0-9a-f-]{36}$/;
 
 test('console URL by name and by id, with remote-consoles at the newest microversion', async () => {
   const f = await fake();

@@ -11,7 +11,7 @@ export type AltName = { type: 'dns' | 'ip'; value: string };
 
 export async function makeSelfSigned(opts: { names: AltName[]; notBefore: Date; notAfter: Date }): Promise<{ cert: string; key: string }> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']));
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01' + webcrypto.getRandomValues(new Uint8Array(8)).reduce((s, b) => s + b.toString(16).padStart(2, '0'), ''),
     name: 'CN=test keystone',

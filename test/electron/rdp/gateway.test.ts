@@ -306,7 +306,7 @@ test('shares an HTTP server: serves its own path only', async () => {
     assert.ok(answer.pdu?.serverCertChain);
     await closeWs(ws);
     const api = new WebSocket(g.gatewayUrl.replace('/rdcleanpath', '/api'));
-    const first = await new Promise<string>((r) => api.once('message', (d) => r(d.toString())));
+    const first = await new Promise<string>((r) => api.once('message', (d: Buffer) => r(d.toString())));
     assert.equal(first, 'api');
     await closeWs(api);
   } finally {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatewaySessions, type GrantIssuer } from '../../../electron/rdp/session-service.ts';
-import { MemoryCredentials } from '../../../electron/rdp/credentials-memory.ts';
+import { createCredentialStore } from '../../../electron/app/credential-store.ts';
 import { AppError } from '../../../electron/api/app-error.ts';
 import type { ConsoleService } from '../../../electron/api/services.ts';
 import type { GrantRequest } from '../../../electron/rdp/gateway.ts';
@@ -63,13 +63,13 @@ test('a server from the sidebar fetches a fresh console URL first; the cloud may
 
 test('a direct address uses the standard order, carries remembered credentials, and close revokes the grant', async () => {
   const { gateway, grants, revoked } = fakeGateway();
-  const credentials = new MemoryCredentials();
+  const credentials = createCredentialStore('/nonexistent'); // no SecretBox: memory only, nothing is written
   await credentials.save('rdp.example:3390', { username: 'u', password: 'p' });
   const sessions = new GatewaySessions({ consoles, gateway, credentials });
   const g = await sessions.open({ kind: 'address', host: 'RDP.example', port: 3390 });
   assert.deepEqual(grants[0], { host: 'RDP.example', port: 3390, preConnectionBlob: undefined, vmconnect: false });
   assert.equal(g.title, 'RDP.example:3390');
-  assert.deepEqual(g.credentials, { username: 'u', password: 'p', domain: undefined });
+  assert.deepEqual(g.credentials, { username: 'u', password: 'p' });
   const v6 = await sessions.open({ kind: 'address', host: '[::1]', port: 3389 });
   assert.equal(grants[1].host, '::1');
   await sessions.close(v6.sessionId);
@@ -175,5 +175,6 @@ test('a direct address with a blob through the real gateway: the PDU V2 reaches 
   const conv = double.conversations[0];
   assert.deepEqual(conv.steps.slice(0, 2), ['pcb', 'x224']);
   // cchPCB counts two terminating NULs; the id follows as UTF-16LE.
+  // eslint-disable-next-line no-control-regex -- the pattern strips the NUL terminators the blob carries: matching a control character is its purpose
   assert.equal(conv.pcb!.subarray(18).toString('utf16le').replace(/\u0000+$/, ''), VM);
 });

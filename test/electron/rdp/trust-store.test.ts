@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { RdpGateway } from '../../../electron/rdp/gateway.ts';
 import { CertificateTrust, TrustStore, fingerprint } from '../../../electron/rdp/trust-store.ts';
 import { AppError } from '../../../electron/api/app-error.ts';
-import type { TrustPrompt } from '../../../electron/api/contract.ts';
+import type { TrustPrompt } from '../../../electron/common/contract.ts';
 import { makeCert, startRdpDouble, type RdpDouble, type TestCert } from './rdp-double.ts';
 import { openWs, requestPdu, sendRaw } from './gateway-client.ts';
 
@@ -58,12 +58,17 @@ test('pins persist as JSON, a changed certificate is reported with the previous 
   assert.equal(JSON.parse(readFileSync(file, 'utf8')).version, 1);
 });
 
-test('an unreadable store file is set aside, not trusted and not fatal', () => {
-  const file = join(dir, 'broken.json');
-  writeFileSync(file, '{"version":1,"pins":');
-  const s = new TrustStore(file);
-  assert.equal(s.lookup('x:1', cert.der).state, 'first-use');
-  assert.ok(readdirSync(dir).some((n) => n.startsWith('broken.json.unreadable-')));
+test('an unreadable or foreign store file is set aside, not trusted and not fatal, and the log says so', () => {
+  for (const [name, text] of [['broken.json', '{"version":1,"pins":'], ['foreign.json', '{"version":2,"pins":{}}']]) {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    const lines: string[] = [];
+    const s = new TrustStore(file, (l) => lines.push(l));
+    assert.equal(s.lookup('x:1', cert.der).state, 'first-use');
+    assert.ok(readdirSync(dir).some((n) => n.startsWith(`${name}.damaged-`)), name);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /moved to .*damaged/);
+  }
 });
 
 test('pre-trusted certificates are accepted without a prompt and are not written to disk', () => {

@@ -45,8 +45,8 @@ async function openPage(): Promise<Page> {
 function fire(page: Page, selector: string, type: string, init: Record<string, unknown>) {
   return page.evaluate(
     ([sel, t, i]) => {
-      const el = document.querySelector(sel as string)!;
-      const ev = (t as string).startsWith('key') ? new KeyboardEvent(t as string, { bubbles: true, cancelable: true, ...(i as object) }) : new MouseEvent(t as string, { bubbles: true, cancelable: true, ...(i as object) });
+      const el = document.querySelector(sel)!;
+      const ev = (t).startsWith('key') ? new KeyboardEvent(t, { bubbles: true, cancelable: true, ...(i as object) }) : new MouseEvent(t, { bubbles: true, cancelable: true, ...(i as object) });
       el.dispatchEvent(ev);
     },
     [selector, type, init] as const,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ServerSummary } from '../../../electron/api/contract.ts';
+import type { ServerSummary } from '../../../electron/common/contract.ts';
 import { filterServers, statusTone } from '../../../renderer/logic/filter-servers.ts';
 
 const s = (id: string, name: string, addresses: string[] = [], status = 'ACTIVE'): ServerSummary => ({ id, name, status, addresses });

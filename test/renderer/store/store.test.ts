@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ConsoleApi, ConsoleEvents, ConsoleTarget, EventName, RequestName, ServerSummary, SessionGrant } from '../../../electron/api/contract.ts';
+import type { ConsoleEvents, ConsoleTarget, EventName, RequestName, ServerSummary, SessionGrant } from '../../../electron/common/contract.ts';
 import { createAppStore, loadPendingTrustPrompts, subscribeEvents } from '../../../renderer/store/index.ts';
-import { ApiRequestError } from '../../../renderer/api/ws-client.ts';
+import { ApiRequestError, type ConsoleApi } from '../../../renderer/api/console-api.ts';
 
 /** A ConsoleApi whose answers the test scripts, recording every request. */
 function fakeApi(handlers: Partial<Record<RequestName, (args: any) => unknown>>) {
@@ -21,7 +21,7 @@ function fakeApi(handlers: Partial<Record<RequestName, (args: any) => unknown>>)
       set.add(listener as (p: unknown) => void);
       return () => set.delete(listener as (p: unknown) => void);
     },
-  } as ConsoleApi;
+  };
   const emit = <E extends EventName>(event: E, payload: ConsoleEvents[E]) => listeners.get(event)?.forEach((l) => l(payload));
   return { api, calls, emit };
 }

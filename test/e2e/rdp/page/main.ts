@@ -1,7 +1,8 @@
 // Test page for the RDP engine: connects a canvas through the gateway the way a console tab does and wires DOM
 // input to the session. Driven from Playwright through window.rdpTest.
-import type { Credentials, SessionGrant } from '../../../../electron/api/contract.ts';
-import { createIronRdpEngine, loadIronRdp, type CloseReason, type RdpEngineSession } from '../../../../renderer/engine/index.ts';
+import type { Credentials, SessionGrant } from '../../../../electron/common/contract.ts';
+import { createIronRdpEngine, loadIronRdp } from '../../../../renderer/engine/ironrdp.ts';
+import type { CloseReason, RdpEngineSession } from '../../../../renderer/engine/types.ts';
 import { isHostKey } from '../../../../renderer/display/host-key.ts';
 
 const engine = createIronRdpEngine();

@@ -5,8 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startDemoDesktop, type DemoDesktopServer } from '../../../../electron/demo/demo-desktop/index.ts';
+import { startDemoDesktop, type DemoDesktopServer } from '../../../../electron/demo/demo-desktop/server.ts';
 import { ClipboardChannel } from '../../../../electron/demo/demo-desktop/cliprdr.ts';
+import { watchCalls } from '../../../support/watch-calls.ts';
 import { missingTools, readScreenUntil, squash, startXfreerdp, startXvfb, XDOTOOL, type Xvfb, type XfreerdpClient } from '../../../support/xfreerdp.ts';
 
 const run = promisify(execFile);
@@ -163,18 +164,17 @@ describe('clipboard with xfreerdp +clipboard', { skip: missing ?? false }, () =>
   const dataDir = mkdtempSync(join(tmpdir(), 'demo-clip-'));
   // What the server's clipboard channel received (message type and flags), for failure messages.
   const seen: string[] = [];
-  const realReceive = ClipboardChannel.prototype.receive;
+  let unwatch = () => {};
   before(async () => {
-    ClipboardChannel.prototype.receive = function (this: ClipboardChannel, chunk: Buffer) {
+    unwatch = watchCalls(ClipboardChannel.prototype, 'receive', (_channel, chunk) => {
       if (chunk.length >= 12 && chunk.readUInt32LE(4) & 1) seen.push(`${chunk.readUInt16LE(8)}/${chunk.readUInt16LE(10)}`);
-      return realReceive.call(this, chunk);
-    };
+    });
     xvfb = await startXvfb();
     server = await startDemoDesktop({ dataDir, vm: { id: 'cafe0001-bbbb', name: 'ALPHA-WEB' }, fps: 0, log: () => {} });
     client = startXfreerdp(xvfb.display, [`/v:127.0.0.1:${server.port}`, '/cert:ignore', '/size:1024x768', '+clipboard']);
   });
   after(async () => {
-    ClipboardChannel.prototype.receive = realReceive;
+    unwatch();
     await client?.stop();
     owner?.kill('SIGTERM');
     await server?.close();

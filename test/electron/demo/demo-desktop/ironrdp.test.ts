@@ -15,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../../../support/chromium.ts';
 import { RdpGateway } from '../../../../electron/rdp/gateway.ts';
 import { CertificateTrust, TrustStore } from '../../../../electron/rdp/trust-store.ts';
-import { startDemoDesktop, type DemoDesktopServer } from '../../../../electron/demo/demo-desktop/index.ts';
+import { startDemoDesktop, type DemoDesktopServer } from '../../../../electron/demo/demo-desktop/server.ts';
 import { startDemoConsoleHost } from '../../../../electron/demo/console-host/index.ts';
 
 const PAGE_DIR = fileURLToPath(new URL('./ironrdp-page/', import.meta.url));
@@ -67,7 +67,7 @@ describe('demo desktop in IronRDP (Chromium, through the gateway)', { skip: chro
   });
 
   const call = <T>(fn: string, ...args: unknown[]): Promise<T> =>
-    page.evaluate(([f, a]) => (window as unknown as { demoTest: Record<string, (...x: unknown[]) => unknown> }).demoTest[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
+    page.evaluate(([f, a]) => (window as unknown as { demoTest: Record<string, (...x: unknown[]) => unknown> }).demoTest[f](...(a)), [fn, args] as const) as Promise<T>;
 
   async function canvas(): Promise<PNG> {
     return PNG.sync.read(await page.locator('#screen').screenshot());
@@ -88,7 +88,7 @@ describe('demo desktop in IronRDP (Chromium, through the gateway)', { skip: chro
       await new Promise((r) => setTimeout(r, 250));
       png = await canvas();
     }
-    assert.ok(near(at(png, 512, 500), BG), `background ${at(png, 512, 500)}`);
+    assert.ok(near(at(png, 512, 500), BG), `background ${at(png, 512, 500).join()}`);
     // The title's first letter: compare a block of pixels with the server's own framebuffer.
     const view = server.desktop.attach(1024, 768);
     try {
@@ -133,7 +133,7 @@ describe('demo desktop in IronRDP (Chromium, through the gateway)', { skip: chro
         await new Promise((r) => setTimeout(r, 250));
         png = PNG.sync.read(await p2.locator('#screen').screenshot());
       }
-      assert.ok(near(at(png, 512, 500), BG), `background ${at(png, 512, 500)}`);
+      assert.ok(near(at(png, 512, 500), BG), `background ${at(png, 512, 500).join()}`);
       await p2.evaluate(() => (window as unknown as { demoTest: { shutdown(): void } }).demoTest.shutdown());
     } finally {
       await ctx.close();
@@ -159,7 +159,7 @@ describe('demo desktop in IronRDP (Chromium, through the gateway)', { skip: chro
       await new Promise((r) => setTimeout(r, 250));
       png = await canvas();
     }
-    assert.ok(near(at(png, 700, 400), BG), `background after resize ${at(png, 700, 400)}`);
+    assert.ok(near(at(png, 700, 400), BG), `background after resize ${at(png, 700, 400).join()}`);
     assert.deepEqual(pageErrors, []);
   });
 });

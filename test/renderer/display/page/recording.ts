@@ -2,7 +2,7 @@
 // the adapter makes on its session, so tests can check what a real engine would have been told.
 import { rdpDisplayEngine } from '../../../../renderer/display/rdp-adapter.ts';
 import type { RdpEngine, RdpEngineSession, SessionEvents } from '../../../../renderer/engine/types.ts';
-import type { SessionGrant } from '../../../../electron/api/contract.ts';
+import type { SessionGrant } from '../../../../electron/common/contract.ts';
 
 const calls: unknown[][] = [];
 let release: (() => void) | undefined;
@@ -47,7 +47,7 @@ const display = rdpDisplayEngine(engine);
 const grant = { sessionId: 's1', title: 't', gatewayUrl: 'ws://127.0.0.1:1/', token: 'x', destination: 'h:1', vmconnect: false } as SessionGrant;
 const canvas = document.getElementById('c') as HTMLCanvasElement;
 let connected = 0;
-display.connect(canvas, grant, undefined, { onConnected: () => connected++, onDisconnected: () => undefined });
+display.connect(canvas, grant, undefined, { onConnected: () => connected++, onDisconnected: () => undefined, onProblem: () => undefined });
 
 window.displayTest = {
   finishConnect: async () => {

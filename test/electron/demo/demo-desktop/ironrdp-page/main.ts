@@ -1,7 +1,8 @@
 // A page that shows one demo desktop with the product's IronRDP engine, with dynamic resolution on. Driven from
 // Playwright through window.demoTest.
-import type { SessionGrant } from '../../../../../electron/api/contract.ts';
-import { createIronRdpEngine, type RdpEngineSession } from '../../../../../renderer/engine/index.ts';
+import type { SessionGrant } from '../../../../../electron/common/contract.ts';
+import { createIronRdpEngine } from '../../../../../renderer/engine/ironrdp.ts';
+import type { RdpEngineSession } from '../../../../../renderer/engine/types.ts';
 
 const engine = createIronRdpEngine();
 const canvas = document.getElementById('screen') as HTMLCanvasElement;

@@ -1,5 +1,5 @@
 import { BrowserWindow, type Session, type WebContents } from 'electron';
-import { APP_ORIGIN, isAppUrl, permissionAllowed } from './app/permissions.ts';
+import { APP_ORIGIN, isAppUrl, permissionAllowed } from '../app/permissions.ts';
 
 /**
  * Window hardening. The page runs sandboxed with context isolation and no Node; it may not navigate anywhere, open

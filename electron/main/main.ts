@@ -1,15 +1,15 @@
-import { app, BrowserWindow, ipcMain, Menu, protocol, safeStorage, session, type WebContents } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, protocol, safeStorage, session } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHandlers } from './api/handlers.ts';
-import { registerIpcApi, type IpcTransport } from './api/ipc-transport.ts';
-import { composeApp, type ComposedApp } from './app/compose.ts';
-import { cspHeader, socketOrigin } from './app/csp.ts';
-import { resolveDataDir } from './app/data-dir.ts';
-import { createLaunchRouter, DEEP_LINK_SCHEME } from './app/launch-input.ts';
-import { APP_ORIGIN, APP_SCHEME } from './app/permissions.ts';
-import type { SecretBox } from './app/secret-box.ts';
-import { staticFile } from './app/static-files.ts';
+import { createHandlers } from '../api/handlers.ts';
+import { registerIpcApi, type IpcTransport } from '../api/ipc-transport.ts';
+import { composeApp, type ComposedApp } from '../app/compose.ts';
+import { cspHeader, socketOrigin } from '../app/csp.ts';
+import { resolveDataDir } from '../app/data-dir.ts';
+import { createLaunchRouter, DEEP_LINK_SCHEME } from '../app/launch-input.ts';
+import { APP_ORIGIN, APP_SCHEME } from '../app/permissions.ts';
+import type { SecretBox } from '../app/secret-box.ts';
+import { staticFile } from '../app/static-files.ts';
 import { createMainWindow, hardenContents, hardenSession } from './window.ts';
 
 /**
@@ -105,7 +105,7 @@ async function start() {
     createHandlers(composed.services),
     // Only windows this process created may call the services (not a stray frame, devtools extension or webview).
     (sender) => trusted.has(sender.id),
-    () => [...windows].filter((w) => !w.isDestroyed()).map((w) => w.webContents as WebContents),
+    () => [...windows].filter((w) => !w.isDestroyed()).map((w) => w.webContents),
   );
   composed.bindEvents(transport.emit);
 
@@ -121,7 +121,7 @@ async function start() {
   await launches.handleArgs(process.argv.slice(1));
 }
 
-/** The page may open WebSockets only to this run's gateway (IPC carries the ConsoleApi). */
+/** The page may open WebSockets only to this run's gateway (IPC carries the contract). */
 function pageCsp(): string {
   return cspHeader(composed ? [socketOrigin(composed.gatewayUrl)] : []);
 }

@@ -1,9 +1,13 @@
 /**
  * The one contract between the renderer and the services: every request the page may make and every event it
- * may receive. Types only, so the renderer can import it without pulling in Node code.
+ * may receive. Types, plus values that need neither runtime (the page and the services both compile it: see
+ * renderer/tsconfig.json and electron/tsconfig.json).
  *
- * Both transports (Electron IPC and the browser-mode loopback WebSocket) carry exactly this shape, and the
- * handler table in handlers.ts must implement every request (the compiler checks it).
+ * Both transports (Electron IPC and the browser-mode loopback WebSocket) carry exactly this shape: the page sends
+ * a request name and its argument and always gets a Reply back, never a thrown error. The handler table in
+ * electron/api/handlers.ts must implement every request (the compiler checks it). Only what the page uses is here:
+ * the command line calls the services directly, so nothing else (hypervisor addresses from token lookups, say) is
+ * within a sandboxed page's reach.
  */
 
 /** A failure that crossed the seam. `code` is stable and machine-readable; `message` is for the administrator. */
@@ -68,15 +72,6 @@ export interface ListServersArgs {
   name?: string;
   status?: string;
   allProjects?: boolean;
-}
-
-export interface ConsoleConnectInfo {
-  cloud: string;
-  instanceUuid: string;
-  host: string;
-  port: number;
-  /** Hyper-V: the VM id, sent as the RDP pre-connection blob. */
-  internalAccessPath?: string;
 }
 
 /** Where a console tab should connect. */
@@ -158,9 +153,12 @@ export interface SettingsPatch {
 export interface ConsoleRequests {
   'app.info': { args: void; result: { version: string; mode: 'electron' | 'browser' } };
   'clouds.list': { args: void; result: CloudSummary[] };
+  /**
+   * A failure the page handled without a request of its own (a clipboard write the server refused), for the main
+   * process's log: one line, no secrets (the page writes the sentence it shows the user).
+   */
+  'app.log': { args: { message: string }; result: void };
   'servers.list': { args: ListServersArgs; result: ServerPage };
-  'console.url': { args: { cloud: string; server: string }; result: { cloud: string; serverId: string; url: string } };
-  'console.resolve': { args: { url: string; cloud?: string }; result: ConsoleConnectInfo };
   /** Resolve a target and mint a gateway session for it. */
   'session.open': { args: ConsoleTarget; result: SessionGrant };
   /** Forget a session's grant (the tab closed). */
@@ -198,32 +196,43 @@ export type EventName = keyof ConsoleEvents;
 export type Args<K extends RequestName> = ConsoleRequests[K]['args'];
 export type Result<K extends RequestName> = ConsoleRequests[K]['result'];
 
-/** What the page sees: the object the preload exposes, or the browser-mode WebSocket client. */
-export interface ConsoleApi {
-  invoke<K extends RequestName>(name: K, ...args: Args<K> extends void ? [] : [Args<K>]): Promise<Result<K>>;
-  on<E extends EventName>(event: E, listener: (payload: ConsoleEvents[E]) => void): () => void;
-}
-
 /** What a transport carries back for a request: a result or an ApiError, never a thrown stack. */
 export type Reply<K extends RequestName> = { ok: true; value: Result<K> } | { ok: false; error: ApiError };
 
+/**
+ * What both transports hand the page (the preload's `window.novaConsole`, or the browser-mode WebSocket client):
+ * every request answers a Reply, also when the transport itself fails (then `unreachable`). The page unwraps
+ * replies in one place (renderer/api/console-api.ts).
+ */
+export interface ApiTransport {
+  request<K extends RequestName>(name: K, ...args: Args<K> extends void ? [] : [Args<K>]): Promise<Reply<K>>;
+  on<E extends EventName>(event: E, listener: (payload: ConsoleEvents[E]) => void): () => void;
+}
+
+// Every request name once: a request added to ConsoleRequests and missing here (or listed here and unknown there)
+// is a compile error, so the run-time list cannot drift from the contract.
+const REQUEST_NAME_TABLE: { readonly [K in RequestName]: true } = {
+  'app.info': true,
+  'app.log': true,
+  'clouds.list': true,
+  'servers.list': true,
+  'session.open': true,
+  'session.close': true,
+  'trust.decide': true,
+  'trust.list': true,
+  'trust.pending': true,
+  'trust.revoke': true,
+  'credentials.save': true,
+  'settings.get': true,
+  'settings.update': true,
+};
+
 /** Names of every request, for transports that must reject unknown ones at run time. */
-export const REQUEST_NAMES: readonly RequestName[] = [
-  'app.info',
-  'clouds.list',
-  'servers.list',
-  'console.url',
-  'console.resolve',
-  'session.open',
-  'session.close',
-  'trust.decide',
-  'trust.list',
-  'trust.pending',
-  'trust.revoke',
-  'credentials.save',
-  'settings.get',
-  'settings.update',
-] as const;
+export const REQUEST_NAMES = Object.keys(REQUEST_NAME_TABLE) as readonly RequestName[];
+
+export function isRequestName(name: unknown): name is RequestName {
+  return typeof name === 'string' && Object.hasOwn(REQUEST_NAME_TABLE, name);
+}
 
 /** Electron IPC channel names: one per request, namespaced so nothing else can be invoked. */
 export const ipcChannel = (name: RequestName): string => `nova-console:${name}`;

@@ -1,8 +1,8 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { createPreloadApi } from './app/preload-api.ts';
+import { createPreloadApi } from '../app/preload-api.ts';
 
 /**
- * Exposes exactly the ConsoleApi to the page as `window.novaConsole`, nothing else: no ipcRenderer, no channel
+ * Exposes exactly the contract's ApiTransport to the page as `window.novaConsole`, nothing else: no ipcRenderer, no channel
  * names, no Electron objects. Bundled to CommonJS, as sandboxed preloads must be.
  */
 contextBridge.exposeInMainWorld('novaConsole', createPreloadApi(ipcRenderer));

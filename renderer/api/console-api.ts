@@ -1,0 +1,39 @@
+import type { ApiError, ApiTransport, Args, ConsoleEvents, EventName, RequestName, Result } from '../../electron/common/contract.ts';
+
+/** A request the services refused, or a transport that failed: the contract's ApiError, as something to throw. */
+export class ApiRequestError extends Error implements ApiError {
+  constructor(
+    readonly code: ApiError['code'],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiRequestError';
+  }
+}
+
+/** What the page's code calls: a request resolves with its result or rejects with an ApiRequestError. */
+export interface ConsoleApi {
+  invoke<K extends RequestName>(name: K, ...args: Args<K> extends void ? [] : [Args<K>]): Promise<Result<K>>;
+  on<E extends EventName>(event: E, listener: (payload: ConsoleEvents[E]) => void): () => void;
+}
+
+/**
+ * The one place the page unwraps Replies, whichever transport carried them (the preload's IPC bridge or the
+ * browser-mode socket): both hand over the same Reply, so both fail with the same ApiRequestError.
+ */
+export function consoleApiOver(transport: ApiTransport): ConsoleApi {
+  return {
+    async invoke(name, ...args) {
+      const reply = await transport.request(name, ...args);
+      if (reply.ok) return reply.value;
+      throw new ApiRequestError(reply.error.code, reply.error.message);
+    },
+    on: (event, listener) => transport.on(event, listener),
+  };
+}
+
+/** The message of anything a request threw, for the UI. */
+export function errorMessage(err: unknown): string {
+  if (err && typeof err === 'object' && 'message' in err && typeof err.message === 'string') return err.message;
+  return String(err);
+}
