@@ -33,7 +33,7 @@ import { haveBinary, spawnTracked, startXvfb, type Tracked, type XDisplay } from
 import { RdpGateway } from '../electron/rdp/gateway.ts';
 import { CertificateTrust, TrustStore } from '../electron/rdp/trust-store.ts';
 import { createXrdpRepair } from '../electron/rdp/xrdp-repair/index.ts';
-import type { SessionGrant } from '../electron/common/contract.ts';
+import type { RdpGrant } from '../electron/common/contract.ts';
 import type { Probe, Timing } from './connect-page/main.ts';
 import { openX11Pixels, type X11Pixels } from './x11-pixels.ts';
 
@@ -154,14 +154,14 @@ async function startAppSide(): Promise<AppSide> {
   return { browser, gateway, pageUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}/` };
 }
 
-function grantFor(app: AppSide, port: number): SessionGrant {
+function grantFor(app: AppSide, port: number): RdpGrant {
   const g = app.gateway.grant({ host: '127.0.0.1', port, vmconnect: false });
-  return { sessionId: g.sessionId, title: g.destination, gatewayUrl: g.gatewayUrl, token: g.token, destination: g.destination, vmconnect: false };
+  return { protocol: 'rdp', sessionId: g.sessionId, title: g.destination, gatewayUrl: g.gatewayUrl, token: g.token, destination: g.destination, vmconnect: false };
 }
 
 type Bench = {
   init(): Promise<boolean>;
-  connectTimed(name: string, grant: SessionGrant, probe: Probe): Promise<Timing>;
+  connectTimed(name: string, grant: RdpGrant, probe: Probe): Promise<Timing>;
   close(name: string, timeoutMs: number): Promise<void>;
 };
 
@@ -173,7 +173,7 @@ async function openPage(app: AppSide): Promise<Page> {
   return page;
 }
 
-function connectTimed(page: Page, name: string, grant: SessionGrant): Promise<Timing> {
+function connectTimed(page: Page, name: string, grant: RdpGrant): Promise<Timing> {
   return page.evaluate(([n, g, p]) => (window.connectBench as Bench).connectTimed(n, g, p), [name, grant, PROBE] as const);
 }
 

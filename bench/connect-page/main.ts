@@ -1,8 +1,8 @@
-// Page for bench/connect-vs-xfreerdp.ts: the console tab's engine (renderer/engine, IronRDP's WASM build) drawing
+// Page for bench/connect-vs-xfreerdp.ts: the console tab's engine (renderer/consoles/rdp/engine, IronRDP's WASM build) drawing
 // into 1024×768 canvases, timed from inside the page. Driven from Playwright through window.connectBench.
-import type { SessionGrant } from '../../electron/common/contract.ts';
-import { createIronRdpEngine } from '../../renderer/engine/ironrdp.ts';
-import type { RdpEngineSession } from '../../renderer/engine/types.ts';
+import type { RdpGrant } from '../../electron/common/contract.ts';
+import { createIronRdpEngine } from '../../renderer/consoles/rdp/engine/ironrdp.ts';
+import type { RdpEngineSession } from '../../renderer/consoles/rdp/engine/types.ts';
 
 export interface Probe {
   /** Canvas points that show the remote desktop's known colour once its first frame is drawn. */
@@ -32,7 +32,7 @@ function near(d: Uint8ClampedArray, rgb: [number, number, number], tol: number):
   return Math.abs(d[0] - rgb[0]) <= tol && Math.abs(d[1] - rgb[1]) <= tol && Math.abs(d[2] - rgb[2]) <= tol;
 }
 
-async function connectTimed(name: string, grant: SessionGrant, probe: Probe): Promise<Timing> {
+async function connectTimed(name: string, grant: RdpGrant, probe: Probe): Promise<Timing> {
   const canvas = document.createElement('canvas');
   canvas.id = name;
   canvas.width = WIDTH;

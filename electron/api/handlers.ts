@@ -2,6 +2,7 @@ import { AppError, toApiError } from './app-error.ts';
 import {
   REQUEST_NAMES,
   isRequestName,
+  type ConsoleProtocol,
   type ConsoleTarget,
   type Args,
   type ConsoleEvents,
@@ -137,19 +138,38 @@ function requireTarget(value: unknown): ConsoleTarget {
   switch (t.kind) {
     case 'url':
       return { kind: 'url', url: requireString(t.url, 'url'), cloud: t.cloud === undefined ? undefined : requireString(t.cloud, 'cloud') };
-    case 'server':
-      return { kind: 'server', cloud: requireString(t.cloud, 'cloud'), server: requireString(t.server, 'server') };
-    case 'address':
+    case 'server': {
+      const protocol = t.protocol === undefined ? undefined : requireProtocol(t.protocol);
+      return { kind: 'server', cloud: requireString(t.cloud, 'cloud'), server: requireString(t.server, 'server'), ...(protocol ? { protocol } : {}) };
+    }
+    case 'address': {
       if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535) throw new AppError('bad-request', '"port" must be 1–65535');
-      return {
-        kind: 'address',
-        host: requireString(t.host, 'host'),
-        port: t.port,
-        ...(t.preConnectionBlob === undefined ? {} : { preConnectionBlob: requireString(t.preConnectionBlob, 'preConnectionBlob') }),
-      };
+      const host = requireString(t.host, 'host');
+      switch (t.protocol) {
+        case 'rdp':
+          return {
+            kind: 'address',
+            protocol: 'rdp',
+            host,
+            port: t.port,
+            ...(t.preConnectionBlob === undefined ? {} : { preConnectionBlob: requireString(t.preConnectionBlob, 'preConnectionBlob') }),
+          };
+        case 'vnc':
+          return { kind: 'address', protocol: 'vnc', host, port: t.port };
+        default:
+          throw new AppError('bad-request', '"protocol" of an address must be rdp or vnc');
+      }
+    }
     default:
       throw new AppError('bad-request', '"kind" must be url, server or address');
   }
+}
+
+const PROTOCOLS: readonly ConsoleProtocol[] = ['rdp', 'vnc', 'serial', 'spice'];
+
+function requireProtocol(value: unknown): ConsoleProtocol {
+  if (!PROTOCOLS.includes(value as ConsoleProtocol)) throw new AppError('bad-request', `"protocol" must be one of ${PROTOCOLS.join(', ')}`);
+  return value as ConsoleProtocol;
 }
 
 function requireString(value: unknown, field: string): string {

@@ -80,7 +80,7 @@ export function parseRdpFile(data: Buffer | string): RdpFile {
 export function rdpFileRequest(file: RdpFile): OpenRequest {
   const label = file.host.includes(':') ? `[${file.host}]:${file.port}` : `${file.host}:${file.port}`;
   return {
-    target: { kind: 'address', host: file.host, port: file.port, ...(file.pcb ? { preConnectionBlob: file.pcb } : {}) },
+    target: { kind: 'address', protocol: 'rdp', host: file.host, port: file.port, ...(file.pcb ? { preConnectionBlob: file.pcb } : {}) },
     label,
     ...(file.username ? { username: file.username } : {}),
     ...(file.domain ? { domain: file.domain } : {}),

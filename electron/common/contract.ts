@@ -74,23 +74,41 @@ export interface ListServersArgs {
   allProjects?: boolean;
 }
 
+/** The console types Nova hands out (CONSOLES.md §1); the app opens RDP and VNC, and explains the others. */
+export type ConsoleProtocol = 'rdp' | 'vnc' | 'serial' | 'spice';
+
 /** Where a console tab should connect. */
 export type ConsoleTarget =
-  /** A pasted Nova console URL (`http://proxy:6083/?token=…`); `cloud` pins which cloud resolves it. */
+  /**
+   * A pasted console URL of any type (`http://proxy:6080/vnc_auto.html?path=…`, `http://proxy/?token=…`); the main
+   * process classifies it (README, "Console URLs"). `cloud` pins which cloud resolves an RDP token.
+   */
   | { kind: 'url'; url: string; cloud?: string }
-  /** A server picked in the sidebar: the main process fetches a fresh console URL, then resolves it. */
-  | { kind: 'server'; cloud: string; server: string }
-  /** A direct address (`rdp://host:port`, `host:port`); an `.rdp` file may add a pre-connection blob. */
-  | { kind: 'address'; host: string; port: number; preConnectionBlob?: string };
+  /**
+   * A server picked in the sidebar: the main process fetches a fresh console URL of `protocol` ("Open as"), or of the
+   * first type the server offers in the app's order when absent.
+   */
+  | { kind: 'server'; cloud: string; server: string; protocol?: ConsoleProtocol }
+  /** A direct RDP address (`rdp://host:port`, `host:port`); an `.rdp` file may add a pre-connection blob. */
+  | { kind: 'address'; protocol: 'rdp'; host: string; port: number; preConnectionBlob?: string }
+  /** A direct VNC address (`vnc://host[:port]`, port 5900 by default). */
+  | { kind: 'address'; protocol: 'vnc'; host: string; port: number };
 
-/**
- * What the page needs to start one RDP session through the gateway. The token is single-use and bound by the main
- * process to `destination` and `preConnectionBlob`: the page cannot point the gateway anywhere else.
- */
-export interface SessionGrant {
+/** What every grant carries, whatever the protocol. */
+interface GrantBase {
   sessionId: string;
   /** Tab title: the server's name, or `host:port` for a direct address. */
   title: string;
+  /** The Nova server, when the target came from a cloud (lets Reconnect fetch a fresh console URL). */
+  server?: { cloud: string; id: string; name: string; status: string };
+}
+
+/**
+ * What the page needs to start one RDP session through the RDCleanPath gateway. The token is single-use and bound by
+ * the main process to `destination` and `preConnectionBlob`: the page cannot point the gateway anywhere else.
+ */
+export interface RdpGrant extends GrantBase {
+  protocol: 'rdp';
   /** ws://127.0.0.1:PORT/… of the RDCleanPath gateway. */
   gatewayUrl: string;
   /** Sent by the client as RDCleanPath proxy_auth. */
@@ -103,9 +121,22 @@ export interface SessionGrant {
   vmconnect: boolean;
   /** Credentials known for this destination (remembered, or the cloud's console credentials). */
   credentials?: Credentials;
-  /** The Nova server, when the target came from a cloud (lets Reconnect fetch a fresh console URL). */
-  server?: { cloud: string; id: string; name: string; status: string };
 }
+
+/**
+ * What the page needs to start one VNC session: a loopback WebSocket to the main process, which opens the outside
+ * connection itself (the console proxy's WebSocket without a page Origin, or TCP to a `vnc://` address) and relays
+ * raw bytes as binary frames. The URL carries a single-use grant bound to that one destination.
+ */
+export interface RelayGrant extends GrantBase {
+  protocol: 'vnc';
+  /** ws://127.0.0.1:PORT/relay?grant=… (single use, expires if unused). */
+  relayUrl: string;
+  /** Where the relay connects, for the tab to show: the proxy's host:port or the VNC address. Never the token. */
+  endpoint: string;
+}
+
+export type SessionGrant = RdpGrant | RelayGrant;
 
 export interface Credentials {
   username: string;

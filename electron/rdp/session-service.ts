@@ -56,6 +56,7 @@ export class GatewaySessions implements SessionService {
         break;
       }
       case 'address':
+        if (target.protocol !== 'rdp') throw new AppError('unavailable', 'VNC addresses cannot be opened yet.');
         title = '';
         break;
       default:
@@ -89,6 +90,7 @@ export class GatewaySessions implements SessionService {
     }
     const credentials = await this.opts.credentials?.get(issued.destination);
     return {
+      protocol: 'rdp',
       sessionId: issued.sessionId,
       title: title || issued.destination,
       gatewayUrl: issued.gatewayUrl,

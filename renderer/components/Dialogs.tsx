@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { CertificateInfo, CloudSummary } from '../../electron/common/contract.ts';
 import { errorMessage } from '../api/console-api.ts';
 import { useApp } from './context.ts';
+import { grantEndpoint } from '../store/types.ts';
 
 /** A modal: focus moves into it, Escape cancels, and it is named by its heading. */
 function Modal({ title, onCancel, children, alert }: { title: string; onCancel: () => void; children: ReactNode; alert?: boolean }) {
@@ -100,7 +101,7 @@ function CredentialsDialog({ tabId }: { tabId: string }) {
   const submit = useApp((s) => s.submitCredentials);
   const close = useApp((s) => s.closeDialog);
   const error = useApp((s) => s.dialogError);
-  const known = tab?.credentials ?? tab?.grant?.credentials ?? tab?.userHint;
+  const known = tab?.credentials ?? (tab?.grant?.protocol === 'rdp' ? tab.grant.credentials : undefined) ?? tab?.userHint;
   const [username, setUsername] = useState(known?.username ?? '');
   const [password, setPassword] = useState('');
   const [domain, setDomain] = useState(known?.domain ?? '');
@@ -129,7 +130,7 @@ function CredentialsDialog({ tabId }: { tabId: string }) {
         </label>
         <label className="check">
           <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
-          Remember for {tab.grant?.destination ?? 'this host'}
+          Remember for {tab.grant ? grantEndpoint(tab.grant) : 'this host'}
         </label>
         {error && <p role="alert">{error}</p>}
         <div className="buttons">

@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Tab } from '../store/types.ts';
-import type { DisplaySession, InputMode, ScaleMode } from '../display/display-engine.ts';
-import { HOST_KEY_LABEL } from '../display/host-key.ts';
+import type { ConsoleSession, InputMode, ScaleMode } from '../consoles/console-view.ts';
+import { backendFor } from '../consoles/registry.ts';
+import { HOST_KEY_LABEL } from '../consoles/host-key.ts';
 import { errorMessage } from '../api/console-api.ts';
-import { useApp, useEngine } from './context.ts';
+import { useApp, useConsoleBackends } from './context.ts';
 import { panelDomId, tabDomId } from './TabStrip.tsx';
 
 export const displayAreaId = (tabId: string) => `${tabId}-display`;
@@ -14,28 +15,34 @@ export async function toggleFullscreen(tabId: string): Promise<void> {
   else await document.getElementById(displayAreaId(tabId))?.requestFullscreen();
 }
 
+const SCALE_LABELS: Record<ScaleMode, string> = { fit: 'Fit window', actual: '1:1', dynamic: 'Resize remote' };
+
 /**
- * One console: toolbar, the remote display (a canvas the engine draws into directly) and a status line. Panels of
- * inactive tabs stay mounted (hidden), so their sessions keep running.
+ * One console, whatever its protocol: a toolbar built from the backend's capabilities, the remote display (the
+ * backend draws into the display area directly) and a status line. Panels of inactive tabs stay mounted (hidden),
+ * so their sessions keep running.
  */
 export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
-  const engine = useEngine();
-  const canvasRef = useRef<HTMLCanvasElement>(null);
-  const sessionRef = useRef<DisplaySession | null>(null);
+  const backends = useConsoleBackends();
+  const areaRef = useRef<HTMLDivElement>(null);
+  const sessionRef = useRef<ConsoleSession | null>(null);
+  const { grant, attempt } = tab;
+  const backend = grant ? backendFor(backends, grant) : undefined;
+  const can = backend?.capabilities;
   const [scale, setScale] = useState<ScaleMode>('fit');
-  const [inputMode, setInputMode] = useState<InputMode>(engine.inputModes[0]?.id ?? 'scancode');
+  const [inputMode, setInputMode] = useState<InputMode>('scancode');
   const showNote = useApp((s) => s.showNote);
   const setNote = (message: string) => showNote(tab.id, message);
   const setTabState = useApp((s) => s.setTabState);
   const reconnect = useApp((s) => s.reconnect);
   const openDialog = useApp((s) => s.openDialog);
   const reportProblem = useApp((s) => s.reportProblem);
-  const { grant, attempt } = tab;
 
   useEffect(() => {
-    const canvas = canvasRef.current;
-    if (!grant || !canvas) return;
-    const session = engine.connect(canvas, grant, tab.credentials ?? grant.credentials, {
+    const container = areaRef.current;
+    if (!grant || !backend || !container) return;
+    const known = tab.credentials ?? (grant.protocol === 'rdp' ? grant.credentials : undefined);
+    const session = backend.connect({ container, label: `Remote display: ${tab.title}` }, grant, known, {
       onConnected: () => setTabState(tab.id, attempt, 'connected'),
       onProblem: (message) => reportProblem(tab.id, message),
       onDisconnected: (reason) => setTabState(tab.id, attempt, 'disconnected', reason, 'engine'),
@@ -53,7 +60,7 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
     };
     // A new grant (reconnect) is what starts a new session; scale and input mode apply to the running one below.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [grant?.sessionId, attempt, engine]);
+  }, [grant?.sessionId, attempt, backend]);
 
   useEffect(() => sessionRef.current?.setScaleMode(scale), [scale]);
   useEffect(() => sessionRef.current?.setInputMode(inputMode), [inputMode]);
@@ -73,12 +80,14 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
   }
 
   async function screenshot() {
-    const canvas = canvasRef.current;
-    if (!canvas) return;
-    const fromCanvas = () => new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
-    // The engine's own PNG where it can make one; if it fails, the canvas holds the same frame, so nothing is lost.
-    const blob = (await sessionRef.current?.screenshot?.().catch(() => null)) ?? (await fromCanvas());
-    if (!blob) return setNote('The screenshot could not be taken.');
+    const session = sessionRef.current;
+    if (!session) return;
+    let blob: Blob;
+    try {
+      blob = await session.screenshot();
+    } catch (err) {
+      return setNote(`The screenshot could not be taken: ${errorMessage(err)}`);
+    }
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -90,50 +99,57 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
   return (
     <div id={panelDomId(tab.id)} role="tabpanel" aria-labelledby={tabDomId(tab.id)} className="tab-panel" hidden={!active}>
       <div className="toolbar" role="toolbar" aria-label={`Console actions: ${tab.title}`}>
-        <button disabled={!live} onClick={() => sessionRef.current?.ctrlAltDel()}>
-          Ctrl+Alt+Del
-        </button>
-        <button disabled={!live} onClick={() => void typeClipboard()}>
-          Type clipboard
-        </button>
-        <label>
-          Scale
-          <select value={scale} onChange={(e) => setScale(e.target.value as ScaleMode)}>
-            <option value="fit">Fit window</option>
-            <option value="actual">1:1</option>
-            <option value="dynamic">Resize remote</option>
-          </select>
-        </label>
-        <label>
-          Keyboard
-          <select value={inputMode} onChange={(e) => setInputMode(e.target.value as InputMode)}>
-            {engine.inputModes.map((l) => (
-              <option key={l.id} value={l.id}>
-                {l.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        {can?.ctrlAltDel && (
+          <button disabled={!live} onClick={() => sessionRef.current?.ctrlAltDel()}>
+            Ctrl+Alt+Del
+          </button>
+        )}
+        {can?.typeText && (
+          <button disabled={!live} onClick={() => void typeClipboard()}>
+            Type clipboard
+          </button>
+        )}
+        {can && can.scaleModes.length > 1 && (
+          <label>
+            Scale
+            <select value={scale} onChange={(e) => setScale(e.target.value as ScaleMode)}>
+              {can.scaleModes.map((mode) => (
+                <option key={mode} value={mode}>
+                  {SCALE_LABELS[mode]}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {can && can.inputModes.length > 1 && (
+          <label>
+            Keyboard
+            <select value={inputMode} onChange={(e) => setInputMode(e.target.value as InputMode)}>
+              {can.inputModes.map((l) => (
+                <option key={l.id} value={l.id}>
+                  {l.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <button onClick={() => void toggleFullscreen(tab.id).catch((err: unknown) => reportProblem(tab.id, `Fullscreen was refused: ${errorMessage(err)}`))}>
           Fullscreen
         </button>
-        <button disabled={!grant} onClick={() => void screenshot()}>
-          Screenshot
-        </button>
-        <button disabled={!grant} onClick={() => openDialog({ kind: 'credentials', tabId: tab.id })}>
-          Credentials…
-        </button>
+        {can?.screenshot && (
+          <button disabled={!grant} onClick={() => void screenshot()}>
+            Screenshot
+          </button>
+        )}
+        {can?.credentials && (
+          <button disabled={!grant} onClick={() => openDialog({ kind: 'credentials', tabId: tab.id })}>
+            Credentials…
+          </button>
+        )}
       </div>
-      <div id={displayAreaId(tab.id)} className={`display-area scale-${scale}`}>
-        {grant ? (
-          <canvas
-            ref={canvasRef}
-            className="display"
-            tabIndex={0}
-            aria-label={`Remote display: ${tab.title}`}
-            onMouseDown={() => sessionRef.current?.focus()}
-          />
-        ) : tab.state === 'disconnected' ? (
+      {/* The backend puts its own display element in here (frames never pass through React). */}
+      <div id={displayAreaId(tab.id)} ref={areaRef} className={`display-area scale-${scale}`}>
+        {grant ? null : tab.state === 'disconnected' ? (
           <div className="no-console">
             <h2>No console for {tab.title}</h2>
             <p>{tab.reason}</p>

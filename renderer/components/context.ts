@@ -2,10 +2,10 @@ import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import type { AppStore } from '../store/index.ts';
 import type { AppState } from '../store/types.ts';
-import type { DisplayEngine } from '../display/display-engine.ts';
+import type { ConsoleBackends } from '../consoles/registry.ts';
 
 export const StoreContext = createContext<AppStore | null>(null);
-export const EngineContext = createContext<DisplayEngine | null>(null);
+export const ConsolesContext = createContext<ConsoleBackends | null>(null);
 
 export function useAppStore(): AppStore {
   const store = useContext(StoreContext);
@@ -17,8 +17,8 @@ export function useApp<T>(selector: (s: AppState) => T): T {
   return useStore(useAppStore(), selector);
 }
 
-export function useEngine(): DisplayEngine {
-  const engine = useContext(EngineContext);
-  if (!engine) throw new Error('EngineContext missing');
-  return engine;
+export function useConsoleBackends(): ConsoleBackends {
+  const backends = useContext(ConsolesContext);
+  if (!backends) throw new Error('ConsolesContext missing');
+  return backends;
 }

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { AppState, DialogsSlice } from './types.ts';
+import { grantEndpoint, type AppState, type DialogsSlice } from './types.ts';
 import { errorMessage } from '../api/console-api.ts';
 
 export const dialogsSlice: StateCreator<AppState, [], [], DialogsSlice> = (set, get) => ({
@@ -23,7 +23,7 @@ export const dialogsSlice: StateCreator<AppState, [], [], DialogsSlice> = (set, 
     if (!tab) return get().closeDialog();
     if (remember && tab.grant) {
       try {
-        await get().api.invoke('credentials.save', { endpoint: tab.grant.destination, credentials });
+        await get().api.invoke('credentials.save', { endpoint: grantEndpoint(tab.grant), credentials });
       } catch (err) {
         set({ dialogError: errorMessage(err) });
         return;

@@ -21,17 +21,17 @@ const newTabId = () => `tab-${++tabCounter}`;
 export function targetOf(origin: TabOrigin): ConsoleTarget {
   switch (origin.kind) {
     case 'server':
-      return { kind: 'server', cloud: origin.cloud, server: origin.serverId };
+      return { kind: 'server', cloud: origin.cloud, server: origin.serverId, ...(origin.protocol ? { protocol: origin.protocol } : {}) };
     case 'url':
       return { kind: 'url', url: origin.url, ...(origin.cloud ? { cloud: origin.cloud } : {}) };
     case 'address':
-      return { kind: 'address', host: origin.host, port: origin.port, ...(origin.preConnectionBlob ? { preConnectionBlob: origin.preConnectionBlob } : {}) };
+      return origin;
   }
 }
 
 /** A grant that names its Nova server turns any tab into a cloud tab, so Reconnect can fetch a fresh URL. */
 function originAfterGrant(origin: TabOrigin, grant: SessionGrant, title: string): TabOrigin {
-  if (grant.server) return { kind: 'server', cloud: grant.server.cloud, serverId: grant.server.id, serverName: title };
+  if (grant.server) return { kind: 'server', cloud: grant.server.cloud, serverId: grant.server.id, serverName: title, protocol: grant.protocol };
   return origin;
 }
 
@@ -101,9 +101,9 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
         return false;
       }
       const origin: TabOrigin =
-        target.kind === 'address' ? { kind: 'address', host: target.host, port: target.port, ...(target.preConnectionBlob ? { preConnectionBlob: target.preConnectionBlob } : {}) }
+        target.kind === 'address' ? target
         : target.kind === 'url' ? { kind: 'url', url: target.url, ...(target.cloud ? { cloud: target.cloud } : {}) }
-        : { kind: 'server', cloud: target.cloud, serverId: target.server, serverName: target.server };
+        : { kind: 'server', cloud: target.cloud, serverId: target.server, serverName: target.server, ...(target.protocol ? { protocol: target.protocol } : {}) };
       const fallbackTitle = target.kind === 'address' ? addressTitle(target.host, target.port) : label;
       const id = newTabId();
       const title = titleFor(origin, grant, fallbackTitle);

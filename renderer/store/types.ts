@@ -2,6 +2,7 @@ import type {
   AppSettings,
   CertificateInfo,
   CloudSummary,
+  ConsoleProtocol,
   ConsoleTarget,
   Credentials,
   ServerSummary,
@@ -38,10 +39,19 @@ export interface ServersSlice {
   loadServers: (cloud: string, opts?: { allProjects?: boolean }) => Promise<void>;
 }
 
+/**
+ * What a tab was opened from, so Reconnect asks for the same thing again. A server remembers the console type that
+ * opened ("Open as", or the one the app's order found), so a reconnect does not switch types.
+ */
 export type TabOrigin =
-  | { kind: 'server'; cloud: string; serverId: string; serverName: string }
+  | { kind: 'server'; cloud: string; serverId: string; serverName: string; protocol?: ConsoleProtocol }
   | { kind: 'url'; url: string; cloud?: string }
-  | { kind: 'address'; host: string; port: number; preConnectionBlob?: string };
+  | Extract<ConsoleTarget, { kind: 'address' }>;
+
+/** Where a tab's session connects (host:port), for remembering credentials. */
+export function grantEndpoint(grant: SessionGrant): string {
+  return grant.protocol === 'rdp' ? grant.destination : grant.endpoint;
+}
 
 export type TabState = 'opening' | 'connecting' | 'connected' | 'disconnected';
 

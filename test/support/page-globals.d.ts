@@ -3,7 +3,7 @@
 interface Window {
   /** test/e2e/rdp/page/main.ts */
   rdpTest: unknown;
-  /** test/renderer/display/page/recording.ts */
+  /** test/renderer/consoles/rdp/page/recording.ts */
   displayTest: unknown;
   /** bench/connect-page/main.ts */
   connectBench: unknown;

@@ -87,7 +87,7 @@ test('scale mode Resize remote: the remote desktop (and the canvas) takes the si
       const area = c.parentElement!;
       return { w: c.width, h: c.height, areaW: area.clientWidth, areaH: area.clientHeight };
     });
-  // The size the display asks for: the area's, even, within what RDP servers accept (renderer/display/rdp-adapter.ts).
+  // The size the display asks for: the area's, even, within what RDP servers accept (renderer/consoles/rdp/rdp-backend.ts).
   const wanted = (m: { areaW: number; areaH: number }) => ({
     w: Math.max(640, Math.min(3840, Math.floor(m.areaW / 2) * 2)),
     h: Math.max(480, Math.min(2160, Math.floor(m.areaH / 2) * 2)),

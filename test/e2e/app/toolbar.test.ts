@@ -35,6 +35,9 @@ before(async () => {
   await page.goto(app.host.url);
   await page.getByRole('tree', { name: 'Demo cloud (offline)' }).getByRole('treeitem', { name: SERVER, exact: true }).click();
   await page.waitForFunction(() => document.querySelector('[role=tabpanel]:not([hidden]) [role=status]')?.textContent === 'Connected', undefined, { timeout: 20_000 });
+  // The demo desktop offers its own clipboard once the channel is up, which may be after "Connected": wait for it to
+  // land here, so it cannot overwrite what a test puts on this clipboard.
+  await pollUntil(page, 'the remote clipboard reached this one', async () => (await page.evaluate(() => navigator.clipboard.readText())) === `demo clipboard ${SERVER}`);
 });
 after(async () => {
   for (const undo of unwatch.splice(0)) undo();

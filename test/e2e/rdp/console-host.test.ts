@@ -8,7 +8,7 @@ import { PNG } from 'pngjs';
 import { chromiumMissing } from '../../support/chromium.ts';
 import { haveBinary } from '../../support/xvfb.ts';
 import { startDemoConsoleHost, type DemoConsoleHost } from '../../../electron/demo/console-host/index.ts';
-import type { SessionGrant } from '../../../electron/common/contract.ts';
+import type { RdpGrant } from '../../../electron/common/contract.ts';
 import { canvasFrame, connectPage, distinctColours, startHarness, waitForFrame, type Harness, type Frame } from './harness.ts';
 
 // IronRDP in Chromium through the real gateway to the emulated Hyper-V console host (the demo's VMConnect-order
@@ -36,9 +36,9 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-function grant(vmId = VM.id): SessionGrant {
+function grant(vmId = VM.id): RdpGrant {
   const g = h.gateway.grant({ host: '127.0.0.1', port: host.port, vmconnect: true, preConnectionBlob: vmId });
-  return { sessionId: g.sessionId, title: VM.name, gatewayUrl: g.gatewayUrl, token: g.token, destination: g.destination, vmconnect: true, preConnectionBlob: vmId };
+  return { protocol: 'rdp', sessionId: g.sessionId, title: VM.name, gatewayUrl: g.gatewayUrl, token: g.token, destination: g.destination, vmconnect: true, preConnectionBlob: vmId };
 }
 
 const FULL = { x: 0, y: 0, w: 1024, h: 768 };

@@ -15,7 +15,7 @@ import type { TrustPrompt } from '../../../electron/common/contract.ts';
 
 /**
  * One browser, one page server and one real gateway for the RDP end-to-end tests. The page is bundled with
- * esbuild from page/main.ts (which uses renderer/engine) and served from loopback with the product's strict CSP.
+ * esbuild from page/main.ts (which uses renderer/consoles/rdp/engine) and served from loopback with the product's strict CSP.
  */
 
 const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url));

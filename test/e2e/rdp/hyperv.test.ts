@@ -8,7 +8,7 @@ import { chromiumMissing } from '../../support/chromium.ts';
 import { DESKTOP, shadowMissing, startDesktop, startShadow, type Desktop, type ShadowServer } from '../../support/rdp-servers.ts';
 import { haveBinary } from '../../support/xvfb.ts';
 import { screenshot, startXfreerdp, startXvfb as startClientDisplay, XFREERDP } from '../../support/xfreerdp.ts';
-import type { SessionGrant } from '../../../electron/common/contract.ts';
+import type { RdpGrant } from '../../../electron/common/contract.ts';
 import { connectPage, share, startHarness, waitForFrame, type Harness } from './harness.ts';
 import { startVmconnectDouble, type VmconnectDouble, type VmconnectRecord } from './vmconnect-double.ts';
 
@@ -48,9 +48,9 @@ after(async () => {
   await desktop?.stop();
 });
 
-function vmGrant(port: number): SessionGrant {
+function vmGrant(port: number): RdpGrant {
   const g = h.gateway.grant({ host: '127.0.0.1', port, vmconnect: true, preConnectionBlob: VM_ID });
-  return { sessionId: g.sessionId, title: 'vm', gatewayUrl: g.gatewayUrl, token: g.token, destination: g.destination, vmconnect: true, preConnectionBlob: VM_ID };
+  return { protocol: 'rdp', sessionId: g.sessionId, title: 'vm', gatewayUrl: g.gatewayUrl, token: g.token, destination: g.destination, vmconnect: true, preConnectionBlob: VM_ID };
 }
 
 const ROOT_RECT = { x: 600, y: 400, w: 400, h: 300 };

@@ -47,7 +47,7 @@ test('IronRDP 0.7.0 has no keyboard layout setting: its builder ignores a keyboa
     // kdc_proxy_url, display_control, enable_credssp, outbound_message_size_limit, clipboard files, printing).
     assert.deepEqual(await probe(page, 'enable_credssp', true), []);
     const warnings = await probe(page, 'keyboard_layout', 0x407);
-    assert.equal(warnings.length, 1, 'IronRDP now takes keyboard_layout: wire the per-session layout choice (renderer/engine/ironrdp.ts)');
+    assert.equal(warnings.length, 1, 'IronRDP now takes keyboard_layout: wire the per-session layout choice (renderer/consoles/rdp/engine/ironrdp.ts)');
     assert.match(warnings[0], /Unknown extension: keyboard_layout/);
   } finally {
     await page.close();

@@ -9,7 +9,7 @@ import { haveBinary } from '../../support/xvfb.ts';
 import { PNG } from 'pngjs';
 import { chromiumMissing } from '../../support/chromium.ts';
 import { DESKTOP, shadowMissing, startDesktop, startShadow, type Desktop, type ShadowServer } from '../../support/rdp-servers.ts';
-import type { SessionGrant } from '../../../electron/common/contract.ts';
+import type { RdpGrant } from '../../../electron/common/contract.ts';
 import { createXrdpRepair, type XrdpRepairStats } from '../../../electron/rdp/xrdp-repair/index.ts';
 import { canvasFrame, connectPage, distinctColours, share, startHarness, waitForFrame, type Harness } from './harness.ts';
 
@@ -48,9 +48,9 @@ after(async () => {
   await desktop?.stop();
 });
 
-function grantFor(port: number): SessionGrant {
+function grantFor(port: number): RdpGrant {
   const g = h.gateway.grant({ host: '127.0.0.1', port, vmconnect: false });
-  return { sessionId: g.sessionId, title: g.destination, gatewayUrl: g.gatewayUrl, token: g.token, destination: g.destination, vmconnect: false };
+  return { protocol: 'rdp', sessionId: g.sessionId, title: g.destination, gatewayUrl: g.gatewayUrl, token: g.token, destination: g.destination, vmconnect: false };
 }
 
 const XTERM_RECT = { x: 10, y: 10, w: 300, h: 150 };

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeApp, type ComposedApp } from '../../../electron/app/compose.ts';
 import type { ConsoleEvents } from '../../../electron/common/contract.ts';
+import { rdpGrant } from '../../support/grants.ts';
 
 // The app's services wired as both Electron and browser mode start them, over the real embedded demo.
 
@@ -42,7 +43,7 @@ test('demo cloud listed (or hidden), its console reached with filled-in credenti
 
   const demo = app.demo!;
   const web01 = demo.demoCloud.info.servers.find((s) => s.name === 'win2022-web-01')!;
-  const grant = await sessions!.open({ kind: 'server', cloud: 'demo', server: web01.id });
+  const grant = rdpGrant(await sessions!.open({ kind: 'server', cloud: 'demo', server: web01.id }));
   assert.equal(grant.destination, demo.consoleEndpoint);
   assert.equal(grant.preConnectionBlob?.toUpperCase(), web01.vm_id.toUpperCase());
   assert.equal(grant.vmconnect, true);

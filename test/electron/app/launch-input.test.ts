@@ -13,7 +13,7 @@ test('nova-console://connect?url= opens a console URL or an address', () => {
     label: '127.0.0.1:6083',
   });
   assert.deepEqual(parseDeepLink('nova-console://connect?url=rdp%3A%2F%2Fwin01%3A3390'), {
-    target: { kind: 'address', host: 'win01', port: 3390 },
+    target: { kind: 'address', protocol: 'rdp', host: 'win01', port: 3390 },
     label: 'win01:3390',
   });
   assert.throws(() => parseDeepLink('nova-console://delete?url=x'), /Unknown link action "delete"/);
@@ -35,7 +35,7 @@ test('.rdp files: full address, username with domain, pcb; UTF-16LE with BOM as 
   const parsed = parseRdpFile(utf16);
   assert.deepEqual(parsed, { host: 'hyperv01.example.org', port: 2179, username: 'alice', domain: 'CORP', pcb: '6D1E3B5A-7C9F-4A2B-8D4E-0F1A2B3C4D01' });
   assert.deepEqual(rdpFileRequest(parsed), {
-    target: { kind: 'address', host: 'hyperv01.example.org', port: 2179, preConnectionBlob: '6D1E3B5A-7C9F-4A2B-8D4E-0F1A2B3C4D01' },
+    target: { kind: 'address', protocol: 'rdp', host: 'hyperv01.example.org', port: 2179, preConnectionBlob: '6D1E3B5A-7C9F-4A2B-8D4E-0F1A2B3C4D01' },
     label: 'hyperv01.example.org:2179',
     username: 'alice',
     domain: 'CORP',
@@ -83,7 +83,7 @@ test('launch router: opens and refusals reach the page in order once it is ready
     assert.equal(errors[1].message, 'no-address.rdp could not be opened: the .rdp file has no "full address" line.');
     assert.equal(errors[2].message, 'missing.rdp could not be opened: the file does not exist.');
     assert.ok(!errors[2].message.includes(dir), 'only the base name, not the folder');
-    assert.deepEqual(sent[1].payload, { target: { kind: 'address', host: '10.0.0.5', port: 3390 }, label: '10.0.0.5:3390', username: 'bob' });
+    assert.deepEqual(sent[1].payload, { target: { kind: 'address', protocol: 'rdp', host: '10.0.0.5', port: 3390 }, label: '10.0.0.5:3390', username: 'bob' });
     assert.deepEqual(logged, errors.map((e) => e.message));
 
     // After the page is ready, events go out at once; a reload sends nothing twice.

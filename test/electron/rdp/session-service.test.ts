@@ -5,6 +5,7 @@ import { createCredentialStore } from '../../../electron/app/credential-store.ts
 import { AppError } from '../../../electron/api/app-error.ts';
 import type { ConsoleService } from '../../../electron/api/services.ts';
 import type { GrantRequest } from '../../../electron/rdp/gateway.ts';
+import { rdpGrant } from '../../support/grants.ts';
 
 const VM = '5f3f8a2e-4b5c-4d1e-9a6b-1c2d3e4f5a6b';
 const calls: string[] = [];
@@ -38,7 +39,7 @@ function fakeGateway() {
 test('a pasted console URL resolves through Nova; a VM id selects the VMConnect order and becomes the blob', async () => {
   const { gateway, grants } = fakeGateway();
   const sessions = new GatewaySessions({ consoles, gateway });
-  const g = await sessions.open({ kind: 'url', url: 'http://proxy:6083/?token=abc', cloud: 'prod' });
+  const g = rdpGrant(await sessions.open({ kind: 'url', url: 'http://proxy:6083/?token=abc', cloud: 'prod' }));
   assert.deepEqual(grants[0], { host: '10.0.0.5', port: 2179, preConnectionBlob: VM, vmconnect: true });
   assert.equal(g.destination, '10.0.0.5:2179');
   assert.equal(g.preConnectionBlob, VM);
@@ -52,7 +53,7 @@ test('a server from the sidebar fetches a fresh console URL first; the cloud may
   const { gateway, grants } = fakeGateway();
   const sessions = new GatewaySessions({ consoles, gateway, vmconnectFor: (cloud) => (cloud === 'lab' ? false : undefined) });
   calls.length = 0;
-  const g = await sessions.open({ kind: 'server', cloud: 'lab', server: 'web-1' });
+  const g = rdpGrant(await sessions.open({ kind: 'server', cloud: 'lab', server: 'web-1' }));
   assert.deepEqual(calls, ['consoleUrl lab web-1', 'resolve http://proxy:6083/?token=t1 lab']);
   assert.equal(grants[0].vmconnect, false);
   assert.equal(grants[0].preConnectionBlob, VM, 'the blob is still sent in the standard order');
@@ -66,11 +67,11 @@ test('a direct address uses the standard order, carries remembered credentials, 
   const credentials = createCredentialStore('/nonexistent'); // no SecretBox: memory only, nothing is written
   await credentials.save('rdp.example:3390', { username: 'u', password: 'p' });
   const sessions = new GatewaySessions({ consoles, gateway, credentials });
-  const g = await sessions.open({ kind: 'address', host: 'RDP.example', port: 3390 });
+  const g = rdpGrant(await sessions.open({ kind: 'address', protocol: 'rdp', host: 'RDP.example', port: 3390 }));
   assert.deepEqual(grants[0], { host: 'RDP.example', port: 3390, preConnectionBlob: undefined, vmconnect: false });
   assert.equal(g.title, 'RDP.example:3390');
   assert.deepEqual(g.credentials, { username: 'u', password: 'p' });
-  const v6 = await sessions.open({ kind: 'address', host: '[::1]', port: 3389 });
+  const v6 = rdpGrant(await sessions.open({ kind: 'address', protocol: 'rdp', host: '[::1]', port: 3389 }));
   assert.equal(grants[1].host, '::1');
   await sessions.close(v6.sessionId);
   assert.deepEqual(revoked, [v6.sessionId]);
@@ -97,14 +98,14 @@ test('tab titles are the Nova server name: from the console request, from Horizo
   const lookups = () => fake.requests.filter((r) => r.method === 'GET' && /\/servers\/[0-9a-f-]{36}$/.test(r.path)).map((r) => r.path.split('/').pop());
 
   // Picked by id in the sidebar: the title is the name Nova gave with the console URL.
-  const byId = await sessions.open({ kind: 'server', cloud: 'c', server: DB });
+  const byId = rdpGrant(await sessions.open({ kind: 'server', cloud: 'c', server: DB }));
   assert.equal(byId.title, 'db (primary)');
   assert.deepEqual(byId.server, { cloud: 'c', id: DB, name: 'db (primary)', status: 'UNKNOWN' });
 
   // A pasted URL without a title: one GET /servers/{id} in the cloud that resolved it.
   const { url } = await openstack.consoleUrl('c', 'web-1');
   const before = lookups().length;
-  const pasted = await sessions.open({ kind: 'url', url });
+  const pasted = rdpGrant(await sessions.open({ kind: 'url', url }));
   assert.equal(pasted.title, 'web-1');
   assert.equal(pasted.server?.name, 'web-1');
   assert.deepEqual(lookups().slice(before), [WEB]);
@@ -112,16 +113,16 @@ test('tab titles are the Nova server name: from the console request, from Horizo
   // Horizon's &title=name(uuid) names it without a lookup; a title naming another instance is not believed.
   const fresh = (await openstack.consoleUrl('c', 'web-1')).url;
   const n = lookups().length;
-  const horizon = await sessions.open({ kind: 'url', url: `${fresh}&title=${encodeURIComponent(`web-1 (Horizon)(${WEB})`)}` });
+  const horizon = rdpGrant(await sessions.open({ kind: 'url', url: `${fresh}&title=${encodeURIComponent(`web-1 (Horizon)(${WEB})`)}` }));
   assert.equal(horizon.title, 'web-1 (Horizon)');
   assert.equal(lookups().length, n);
-  const other = await sessions.open({ kind: 'url', url: `${(await openstack.consoleUrl('c', 'web-1')).url}&title=${encodeURIComponent(`db(${DB})`)}` });
+  const other = rdpGrant(await sessions.open({ kind: 'url', url: `${(await openstack.consoleUrl('c', 'web-1')).url}&title=${encodeURIComponent(`db(${DB})`)}` }));
   assert.equal(other.title, 'web-1');
 
   // An instance Nova does not list (deleted meanwhile): the id is the title, the session still opens.
   const GONE = '99999999-9999-4999-8999-999999999999';
   fake.addConsoleToken('abcdefab-0000-4000-8000-000000000001', { instance_uuid: GONE, host: '10.1.1.1', port: 2179 });
-  const gone = await sessions.open({ kind: 'url', url: 'http://127.0.0.1:6083/?token=abcdefab-0000-4000-8000-000000000001', cloud: 'c' });
+  const gone = rdpGrant(await sessions.open({ kind: 'url', url: 'http://127.0.0.1:6083/?token=abcdefab-0000-4000-8000-000000000001', cloud: 'c' }));
   assert.equal(gone.title, GONE);
   assert.equal(gone.destination, '10.1.1.1:2179');
 
@@ -137,18 +138,18 @@ test('tab titles are the Nova server name: from the console request, from Horizo
 test('a direct address with a pre-connection blob: VMConnect order on Hyper-V\'s port 2179, standard order elsewhere', async () => {
   const { gateway, grants } = fakeGateway();
   const sessions = new GatewaySessions({ consoles, gateway });
-  const hyperv = await sessions.open({ kind: 'address', host: 'hv1.example', port: 2179, preConnectionBlob: VM });
+  const hyperv = rdpGrant(await sessions.open({ kind: 'address', protocol: 'rdp', host: 'hv1.example', port: 2179, preConnectionBlob: VM }));
   assert.deepEqual(grants[0], { host: 'hv1.example', port: 2179, preConnectionBlob: VM, vmconnect: true });
   assert.equal(hyperv.preConnectionBlob, VM);
   assert.equal(hyperv.vmconnect, true);
-  const pooled = await sessions.open({ kind: 'address', host: 'broker.example', port: 3389, preConnectionBlob: 'pool-7' });
+  const pooled = rdpGrant(await sessions.open({ kind: 'address', protocol: 'rdp', host: 'broker.example', port: 3389, preConnectionBlob: 'pool-7' }));
   assert.deepEqual(grants[1], { host: 'broker.example', port: 3389, preConnectionBlob: 'pool-7', vmconnect: false });
   assert.equal(pooled.preConnectionBlob, 'pool-7');
   // Port 2179 without a blob is not a Hyper-V console (it could not route to a VM): standard order.
-  await sessions.open({ kind: 'address', host: 'hv1.example', port: 2179 });
+  rdpGrant(await sessions.open({ kind: 'address', protocol: 'rdp', host: 'hv1.example', port: 2179 }));
   assert.equal(grants[2].vmconnect, false);
   await assert.rejects(
-    sessions.open({ kind: 'address', host: 'hv1.example', port: 2179, preConnectionBlob: 'a\u0000b' }),
+    sessions.open({ kind: 'address', protocol: 'rdp', host: 'hv1.example', port: 2179, preConnectionBlob: 'a\u0000b' }),
     (e: unknown) => e instanceof AppError && e.code === 'bad-request' && /pre-connection blob cannot be used: .*NUL/.test(e.message),
   );
   assert.equal(grants.length, 3, 'no grant for a blob that cannot be sent');
@@ -166,7 +167,7 @@ test('a direct address with a blob through the real gateway: the PDU V2 reaches 
     await double.close();
   });
   const sessions = new GatewaySessions({ consoles, gateway: gw });
-  const grant = await sessions.open({ kind: 'address', host: '127.0.0.1', port: double.port, preConnectionBlob: VM });
+  const grant = rdpGrant(await sessions.open({ kind: 'address', protocol: 'rdp', host: '127.0.0.1', port: double.port, preConnectionBlob: VM }));
   assert.equal(grant.vmconnect, false);
   const ws = await openWs(grant.gatewayUrl);
   const answer = await sendRaw(ws, requestPdu({ destination: grant.destination, proxyAuth: grant.token, preconnectionBlob: grant.preConnectionBlob }));

@@ -12,13 +12,13 @@ test('Nova console URLs become url targets, whatever their token looks like (the
 test('rdp:// and host:port become direct addresses, default port 3389', () => {
   assert.deepEqual(parseConsoleInput('rdp://win01.example.org'), {
     ok: true,
-    target: { kind: 'address', host: 'win01.example.org', port: 3389 },
+    target: { kind: 'address', protocol: 'rdp', host: 'win01.example.org', port: 3389 },
     label: 'win01.example.org:3389',
   });
-  assert.deepEqual(parseConsoleInput('rdp://10.0.0.5:3390/'), { ok: true, target: { kind: 'address', host: '10.0.0.5', port: 3390 }, label: '10.0.0.5:3390' });
-  assert.deepEqual(parseConsoleInput('hyperv01:2179'), { ok: true, target: { kind: 'address', host: 'hyperv01', port: 2179 }, label: 'hyperv01:2179' });
-  assert.deepEqual(parseConsoleInput('[fd12::21]:3389'), { ok: true, target: { kind: 'address', host: 'fd12::21', port: 3389 }, label: '[fd12::21]:3389' });
-  assert.deepEqual(parseConsoleInput('rdp://[::1]'), { ok: true, target: { kind: 'address', host: '::1', port: 3389 }, label: '[::1]:3389' });
+  assert.deepEqual(parseConsoleInput('rdp://10.0.0.5:3390/'), { ok: true, target: { kind: 'address', protocol: 'rdp', host: '10.0.0.5', port: 3390 }, label: '10.0.0.5:3390' });
+  assert.deepEqual(parseConsoleInput('hyperv01:2179'), { ok: true, target: { kind: 'address', protocol: 'rdp', host: 'hyperv01', port: 2179 }, label: 'hyperv01:2179' });
+  assert.deepEqual(parseConsoleInput('[fd12::21]:3389'), { ok: true, target: { kind: 'address', protocol: 'rdp', host: 'fd12::21', port: 3389 }, label: '[fd12::21]:3389' });
+  assert.deepEqual(parseConsoleInput('rdp://[::1]'), { ok: true, target: { kind: 'address', protocol: 'rdp', host: '::1', port: 3389 }, label: '[::1]:3389' });
 });
 
 test('garbage is refused with a sentence that says what would work', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ConsoleEvents, ConsoleTarget, EventName, RequestName, ServerSummary, SessionGrant } from '../../../electron/common/contract.ts';
+import type { ConsoleEvents, ConsoleTarget, EventName, RequestName, ServerSummary, RdpGrant } from '../../../electron/common/contract.ts';
 import { createAppStore, loadPendingTrustPrompts, subscribeEvents } from '../../../renderer/store/index.ts';
 import { ApiRequestError, type ConsoleApi } from '../../../renderer/api/console-api.ts';
 
@@ -28,7 +28,8 @@ function fakeApi(handlers: Partial<Record<RequestName, (args: any) => unknown>>)
 
 const server = (i: number): ServerSummary => ({ id: `id-${i}`, name: `vm-${i}`, status: 'ACTIVE', addresses: [] });
 let grants = 0;
-const grantFor = (target: ConsoleTarget, extra: Partial<SessionGrant> = {}): SessionGrant => ({
+const grantFor = (target: ConsoleTarget, extra: Partial<RdpGrant> = {}): RdpGrant => ({
+  protocol: 'rdp',
   sessionId: `s-${++grants}`,
   title: target.kind === 'server' ? `vm-${target.server.slice(3)}` : target.kind === 'address' ? `${target.host}:${target.port}` : 'from-url',
   gatewayUrl: 'ws://127.0.0.1:1/rdcleanpath',
@@ -116,7 +117,8 @@ test('a server tab opens at once; a server without a console says why; reconnect
   await s().reconnect(s().tabs[0].id);
   assert.ok(calls.some((c) => c.name === 'session.close' && c.args.sessionId === before));
   const lastOpen = calls.filter((c) => c.name === 'session.open').at(-1)!;
-  assert.deepEqual(lastOpen.args, { kind: 'server', cloud: 'demo', server: 'id-1' });
+  // Reconnect asks for the console type that opened the tab, so it does not switch types.
+  assert.deepEqual(lastOpen.args, { kind: 'server', cloud: 'demo', server: 'id-1', protocol: 'rdp' });
   assert.equal(s().tabs[0].attempt, 2);
   assert.notEqual(s().tabs[0].grant!.sessionId, before);
 });
@@ -139,12 +141,12 @@ test('a pasted target opens a tab only when the main process accepts it; a URL o
   assert.equal(await s().openTarget({ kind: 'url', url: 'http://x/?token=good' }, 'x'), true);
   assert.equal(s().inputError, undefined);
   assert.equal(s().tabs[0].title, 'vm-3');
-  assert.deepEqual(s().tabs[0].origin, { kind: 'server', cloud: 'demo', serverId: 'id-3', serverName: 'vm-3' });
+  assert.deepEqual(s().tabs[0].origin, { kind: 'server', cloud: 'demo', serverId: 'id-3', serverName: 'vm-3', protocol: 'rdp' });
 
-  assert.equal(await s().openTarget({ kind: 'address', host: '10.0.0.5', port: 3390 }, '10.0.0.5:3390'), true);
+  assert.equal(await s().openTarget({ kind: 'address', protocol: 'rdp', host: '10.0.0.5', port: 3390 }, '10.0.0.5:3390'), true);
   assert.equal(s().tabs[1].title, '10.0.0.5:3390');
   await s().reconnect(s().tabs[0].id);
-  assert.deepEqual(calls.filter((c) => c.name === 'session.open').at(-1)!.args, { kind: 'server', cloud: 'demo', server: 'id-3' });
+  assert.deepEqual(calls.filter((c) => c.name === 'session.open').at(-1)!.args, { kind: 'server', cloud: 'demo', server: 'id-3', protocol: 'rdp' });
 });
 
 test('tabs: close picks a neighbour and frees the session; reorder and cycling wrap correctly', async () => {
@@ -213,7 +215,7 @@ test('credentials dialog: remember saves for the destination, then the tab recon
   });
   const store = createAppStore(api);
   const s = () => store.getState();
-  await s().openTarget({ kind: 'address', host: 'h', port: 3389 }, 'h:3389');
+  await s().openTarget({ kind: 'address', protocol: 'rdp', host: 'h', port: 3389 }, 'h:3389');
   const id = s().tabs[0].id;
   s().openDialog({ kind: 'credentials', tabId: id });
   await s().submitCredentials(id, { username: 'u', password: 'p' }, true);
@@ -232,7 +234,7 @@ test('a pasted URL of a server the sidebar knows is titled with its name, even w
   await store.getState().loadServers('demo');
   await store.getState().openTarget({ kind: 'url', url: 'http://x/?token=t' }, 'x');
   assert.equal(store.getState().tabs[0].title, 'vm-5');
-  assert.deepEqual(store.getState().tabs[0].origin, { kind: 'server', cloud: 'demo', serverId: 'id-5', serverName: 'vm-5' });
+  assert.deepEqual(store.getState().tabs[0].origin, { kind: 'server', cloud: 'demo', serverId: 'id-5', serverName: 'vm-5', protocol: 'rdp' });
   // A server tab keeps the name it was opened with whatever the grant calls it.
   await store.getState().openServer('demo', { ...server(6), name: 'named-6' });
   assert.equal(store.getState().tabs[1].title, 'named-6');
@@ -242,13 +244,13 @@ test('app.open (a deep link or an .rdp file) opens its target with the suggested
   const { api, emit, calls } = fakeApi({ 'session.open': (t: ConsoleTarget) => grantFor(t) });
   const store = createAppStore(api);
   subscribeEvents(store);
-  emit('app.open', { target: { kind: 'address', host: 'hv01', port: 2179, preConnectionBlob: 'VM-1' }, label: 'hv01:2179', username: 'alice', domain: 'CORP' });
+  emit('app.open', { target: { kind: 'address', protocol: 'rdp', host: 'hv01', port: 2179, preConnectionBlob: 'VM-1' }, label: 'hv01:2179', username: 'alice', domain: 'CORP' });
   await new Promise((r) => setImmediate(r));
-  assert.deepEqual(calls.find((c) => c.name === 'session.open')!.args, { kind: 'address', host: 'hv01', port: 2179, preConnectionBlob: 'VM-1' });
+  assert.deepEqual(calls.find((c) => c.name === 'session.open')!.args, { kind: 'address', protocol: 'rdp', host: 'hv01', port: 2179, preConnectionBlob: 'VM-1' });
   const tab = store.getState().tabs[0];
   assert.equal(tab.title, 'hv01:2179');
   assert.deepEqual(tab.userHint, { username: 'alice', domain: 'CORP' });
-  assert.deepEqual(tab.origin, { kind: 'address', host: 'hv01', port: 2179, preConnectionBlob: 'VM-1' }, 'Reconnect keeps the pre-connection blob');
+  assert.deepEqual(tab.origin, { kind: 'address', protocol: 'rdp', host: 'hv01', port: 2179, preConnectionBlob: 'VM-1' }, 'Reconnect keeps the pre-connection blob');
 });
 
 test('trust prompts still waiting when the page starts are asked for and shown once, even if the event also arrives', async () => {
@@ -320,6 +322,6 @@ test('app.openError (a bad link or .rdp file) becomes the alert; a later good pa
   emit('app.openError', { source: 'file', message });
   assert.equal(store.getState().inputError, message);
   assert.equal(store.getState().tabs.length, 0);
-  assert.equal(await store.getState().openTarget({ kind: 'address', host: 'h', port: 3389 }, 'h:3389'), true);
+  assert.equal(await store.getState().openTarget({ kind: 'address', protocol: 'rdp', host: 'h', port: 3389 }, 'h:3389'), true);
   assert.equal(store.getState().inputError, undefined);
 });

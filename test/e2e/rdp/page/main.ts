@@ -1,9 +1,9 @@
 // Test page for the RDP engine: connects a canvas through the gateway the way a console tab does and wires DOM
 // input to the session. Driven from Playwright through window.rdpTest.
-import type { Credentials, SessionGrant } from '../../../../electron/common/contract.ts';
-import { createIronRdpEngine, loadIronRdp } from '../../../../renderer/engine/ironrdp.ts';
-import type { CloseReason, RdpEngineSession } from '../../../../renderer/engine/types.ts';
-import { isHostKey } from '../../../../renderer/display/host-key.ts';
+import type { Credentials, RdpGrant } from '../../../../electron/common/contract.ts';
+import { createIronRdpEngine, loadIronRdp } from '../../../../renderer/consoles/rdp/engine/ironrdp.ts';
+import type { CloseReason, RdpEngineSession } from '../../../../renderer/consoles/rdp/engine/types.ts';
+import { isHostKey } from '../../../../renderer/consoles/host-key.ts';
 
 const engine = createIronRdpEngine();
 const canvas = document.getElementById('screen') as HTMLCanvasElement;
@@ -40,7 +40,7 @@ canvas.addEventListener('wheel', (e) => {
 
 window.rdpTest = {
   init: () => engine.init().then(() => true),
-  async connect(grant: SessionGrant, credentials?: Credentials, credssp?: boolean) {
+  async connect(grant: RdpGrant, credentials?: Credentials, credssp?: boolean) {
     try {
       session = await engine.connect({ grant, canvas, width: canvas.width, height: canvas.height, credentials, credssp });
       session.on('closed', (r) => closed.push(r));
@@ -52,7 +52,7 @@ window.rdpTest = {
     }
   },
   /** A further session in the same page (same WASM module) on its own canvas `#<name>`. */
-  async connectExtra(name: string, grant: SessionGrant) {
+  async connectExtra(name: string, grant: RdpGrant) {
     const c = document.createElement('canvas');
     c.id = name;
     c.width = 640;

@@ -1,8 +1,8 @@
 // A page that shows one demo desktop with the product's IronRDP engine, with dynamic resolution on. Driven from
 // Playwright through window.demoTest.
-import type { SessionGrant } from '../../../../../electron/common/contract.ts';
-import { createIronRdpEngine } from '../../../../../renderer/engine/ironrdp.ts';
-import type { RdpEngineSession } from '../../../../../renderer/engine/types.ts';
+import type { RdpGrant } from '../../../../../electron/common/contract.ts';
+import { createIronRdpEngine } from '../../../../../renderer/consoles/rdp/engine/ironrdp.ts';
+import type { RdpEngineSession } from '../../../../../renderer/consoles/rdp/engine/types.ts';
 
 const engine = createIronRdpEngine();
 const canvas = document.getElementById('screen') as HTMLCanvasElement;
@@ -12,7 +12,7 @@ const closed: string[] = [];
 
 (window as unknown as { demoTest: unknown }).demoTest = {
   init: () => engine.init().then(() => true),
-  async connect(grant: SessionGrant, credssp?: boolean, credentials?: { username: string; password: string }) {
+  async connect(grant: RdpGrant, credssp?: boolean, credentials?: { username: string; password: string }) {
     try {
       session = await engine.connect({
         grant,

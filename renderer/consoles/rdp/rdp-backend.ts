@@ -1,9 +1,10 @@
-import type { LockKeys, RdpEngine, RdpEngineSession } from '../engine/types.ts';
-import { isHostKey } from './host-key.ts';
-import { INPUT_MODES, type DisplayEngine, type DisplaySession, type InputMode, type ScaleMode } from './display-engine.ts';
+import type { LockKeys, RdpEngine, RdpEngineSession } from './engine/types.ts';
+import { isHostKey } from '../host-key.ts';
+import { INPUT_MODES, type ConsoleBackend, type ConsoleSession, type InputMode, type ScaleMode } from '../console-view.ts';
+import type { RdpGrant } from '../../../electron/common/contract.ts';
 
 /**
- * The tab's display over an RdpEngine (renderer/engine): sizes the session to the tab, routes the canvas's keyboard
+ * The tab's display over an RdpEngine (renderer/consoles/rdp/engine): sizes the session to the tab, routes the canvas's keyboard
  * and mouse to the remote machine, and maps the engine's events to tab states.
  *
  * Host key: Ctrl+Alt+Home gives keyboard focus back to the app (then Ctrl+Tab, Ctrl+W, F11 … work again); every
@@ -34,12 +35,25 @@ function desktopSize(el: HTMLElement | null): { width: number; height: number } 
   return { width: clamp(w, 640, 3840), height: clamp(h, 480, 2160) };
 }
 
-export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
+export function rdpBackend(engine: RdpEngine): ConsoleBackend<RdpGrant> {
   return {
-    name: 'ironrdp',
-    inputModes: INPUT_MODES,
+    protocol: 'rdp',
+    capabilities: {
+      scaleModes: ['fit', 'actual', 'dynamic'],
+      inputModes: INPUT_MODES,
+      ctrlAltDel: true,
+      typeText: true,
+      screenshot: true,
+      credentials: true,
+    },
     warmUp: () => engine.init(),
-    connect(canvas, grant, credentials, callbacks) {
+    connect({ container, label }, grant, credentials, callbacks) {
+      // The engine draws into a canvas of its own in the tab's display area (removed again on close).
+      const canvas = document.createElement('canvas');
+      canvas.className = 'display';
+      canvas.tabIndex = 0;
+      canvas.setAttribute('aria-label', label);
+      container.append(canvas);
       let session: RdpEngineSession | undefined;
       let closed = false;
       // The last text exchanged with the remote clipboard either way: handing it back on focus would paste the
@@ -47,7 +61,7 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
       let clipboardInSync: string | undefined;
       let scale: ScaleMode = 'fit';
       let inputMode: InputMode = 'scancode';
-      const area = canvas.parentElement;
+      const area = container;
       const offs: Array<() => void> = [];
       const listen = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void, opts?: AddEventListenerOptions) => {
         canvas.addEventListener(type, fn as EventListener, opts);
@@ -208,7 +222,7 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
           else callbacks.onDisconnected(message);
         });
 
-      const display: DisplaySession = {
+      const display: ConsoleSession = {
         ctrlAltDel: () => session?.ctrlAltDel(),
         typeText: (text) => session?.typeText(text),
         setScaleMode(mode) {
@@ -223,11 +237,19 @@ export function rdpDisplayEngine(engine: RdpEngine): DisplayEngine {
           inputMode = id;
         },
         focus: () => canvas.focus(),
-        screenshot: () => (session ? session.screenshot() : Promise.reject(new Error('not connected'))),
+        // The engine's own PNG where it can make one; if it fails, the canvas holds the same frame.
+        screenshot: async () => {
+          const own = await session?.screenshot().catch(() => undefined);
+          if (own) return own;
+          const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+          if (!blob) throw new Error('the display has nothing to save yet');
+          return blob;
+        },
         close() {
           closed = true;
           offs.forEach((off) => off());
           session?.shutdown();
+          canvas.remove();
         },
       };
       return display;

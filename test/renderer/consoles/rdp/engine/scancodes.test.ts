@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SCANCODES, scancodeForCode } from '../../../renderer/engine/scancodes.ts';
-import { isHostKey } from '../../../renderer/display/host-key.ts';
+import { SCANCODES, scancodeForCode } from '../../../../../renderer/consoles/rdp/engine/scancodes.ts';
+import { isHostKey } from '../../../../../renderer/consoles/host-key.ts';
 
 test('every physical key has its own set-1 scancode; extended keys carry 0xE000', () => {
   const values = Object.values(SCANCODES);

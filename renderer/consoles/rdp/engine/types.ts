@@ -1,4 +1,4 @@
-import type { Credentials, SessionGrant } from '../../electron/common/contract.ts';
+import type { Credentials, RdpGrant } from '../../../../electron/common/contract.ts';
 
 /**
  * What a console tab needs from an RDP implementation. The tab owns the canvas; the engine draws into it directly
@@ -6,7 +6,7 @@ import type { Credentials, SessionGrant } from '../../electron/common/contract.t
  */
 
 export interface ConnectOptions {
-  grant: SessionGrant;
+  grant: RdpGrant;
   canvas: HTMLCanvasElement;
   /** Desktop size to ask for, in pixels. */
   width: number;

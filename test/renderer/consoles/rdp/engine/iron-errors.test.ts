@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeIronError, IronErrorKind } from '../../../renderer/engine/iron-errors.ts';
-import { EngineError } from '../../../renderer/engine/types.ts';
+import { describeIronError, IronErrorKind } from '../../../../../renderer/consoles/rdp/engine/iron-errors.ts';
+import { EngineError } from '../../../../../renderer/consoles/rdp/engine/types.ts';
 
 // Objects shaped like IronRDP's IronError (kind(), backtrace(), rdcleanpathDetails()).
 const iron = (kind: number, trace = '', details?: object) => ({ kind: () => kind, backtrace: () => trace, rdcleanpathDetails: () => details });

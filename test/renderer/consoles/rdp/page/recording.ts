@@ -1,8 +1,8 @@
-// Test page: the display adapter (renderer/display/rdp-adapter.ts) over an engine double that records every call
+// Test page: the display adapter (renderer/consoles/rdp/rdp-backend.ts) over an engine double that records every call
 // the adapter makes on its session, so tests can check what a real engine would have been told.
-import { rdpDisplayEngine } from '../../../../renderer/display/rdp-adapter.ts';
-import type { RdpEngine, RdpEngineSession, SessionEvents } from '../../../../renderer/engine/types.ts';
-import type { SessionGrant } from '../../../../electron/common/contract.ts';
+import { rdpBackend } from '../../../../../renderer/consoles/rdp/rdp-backend.ts';
+import type { RdpEngine, RdpEngineSession, SessionEvents } from '../../../../../renderer/consoles/rdp/engine/types.ts';
+import type { RdpGrant } from '../../../../../electron/common/contract.ts';
 
 const calls: unknown[][] = [];
 let release: (() => void) | undefined;
@@ -43,11 +43,15 @@ const engine: RdpEngine = {
   connect: () => new Promise((resolve) => (release = () => resolve(recordingSession()))),
 };
 
-const display = rdpDisplayEngine(engine);
-const grant = { sessionId: 's1', title: 't', gatewayUrl: 'ws://127.0.0.1:1/', token: 'x', destination: 'h:1', vmconnect: false } as SessionGrant;
-const canvas = document.getElementById('c') as HTMLCanvasElement;
+const backend = rdpBackend(engine);
+const grant: RdpGrant = { protocol: 'rdp', sessionId: 's1', title: 't', gatewayUrl: 'ws://127.0.0.1:1/', token: 'x', destination: 'h:1', vmconnect: false };
 let connected = 0;
-display.connect(canvas, grant, undefined, { onConnected: () => connected++, onDisconnected: () => undefined, onProblem: () => undefined });
+backend.connect({ container: document.getElementById('area')!, label: 'display' }, grant, undefined, {
+  onConnected: () => connected++,
+  onDisconnected: () => undefined,
+  onProblem: () => undefined,
+});
+document.querySelector('canvas')!.id = 'c';
 
 window.displayTest = {
   finishConnect: async () => {

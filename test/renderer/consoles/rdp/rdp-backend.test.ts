@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumMissing, launchChromium } from '../../support/chromium.ts';
+import { chromiumMissing, launchChromium } from '../../../support/chromium.ts';
 
 // The display adapter in Chromium over a recording engine double: lock-key sync on connect and focus (with the
 // state the browser reports through getModifierState), and every key released when the display loses focus.
@@ -36,7 +36,8 @@ const LOCKS = (capsLock: boolean, numLock: boolean, scrollLock: boolean) => ['sy
 
 async function openPage(): Promise<Page> {
   const page = await browser.newPage();
-  await page.setContent('<div style="width:800px;height:600px"><canvas id="c" tabindex="0"></canvas></div><button id="other">other</button>');
+  // The backend puts its canvas (aria-label "display") into the area; the tests address it as #c.
+  await page.setContent('<div id="area" style="width:800px;height:600px"></div><button id="other">other</button>');
   await page.addScriptTag({ content: bundle });
   return page;
 }

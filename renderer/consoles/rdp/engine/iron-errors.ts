@@ -1,5 +1,5 @@
 import { EngineError } from './types.ts';
-import { TlsAlert, WsaError } from '../../electron/common/rdcleanpath-codes.ts';
+import { TlsAlert, WsaError } from '../../../../electron/common/rdcleanpath-codes.ts';
 
 /**
  * IronRDP reports failures as IronError objects with a numeric kind (not exported by the package's typings):
