@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs as parseCommandLine } from 'node:util';
 import { attachWebSocketApi, checkLoopbackRequest, secretMatches, type WsTransport, type WsTransportOptions } from './api/ws-transport.ts';
 import { createHandlers } from './api/handlers.ts';
 import { composeApp, type ComposedApp } from './app/compose.ts';
@@ -11,7 +12,7 @@ import { resolveDataDir } from './app/data-dir.ts';
 import { staticFile } from './app/static-files.ts';
 
 /**
- * Browser mode: the renderer and the ConsoleApi served on 127.0.0.1 to any browser, for machines without Electron and
+ * Browser mode: the renderer and the contract served on 127.0.0.1 to any browser, for machines without Electron and
  * for end-to-end tests. Everything is behind a per-run secret and Host/Origin checks, so neither another site open in
  * the same browser (cross-site requests, DNS rebinding) nor another local user without the secret can drive it.
  *
@@ -141,23 +142,19 @@ function readCookie(header: string | undefined, name: string): string | null {
   return null;
 }
 
-/** `--port P` (0 or absent: a free port). */
+/** `--port P` (0 or absent: a free port). `--browser` is bin/start.mjs's own switch, accepted and ignored here. */
 export function parseHostArgs(argv: string[]): { port: number } {
-  let port = 0;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = a === '--port' ? argv[++i] : a.startsWith('--port=') ? a.slice(7) : undefined;
-    if (value !== undefined) {
-      if (!/^\d+$/.test(value) || Number(value) > 65535) throw new Error(`--port needs a number from 0 to 65535, not ${JSON.stringify(value)}`);
-      port = Number(value);
-    } else if (a !== '--browser') {
-      throw new Error(`Unknown option ${a} (usage: start:browser -- [--port P])`);
-    }
+  let values;
+  try {
+    ({ values } = parseCommandLine({ args: argv, options: { port: { type: 'string' }, browser: { type: 'boolean' } }, strict: true }));
+  } catch (err) {
+    throw new Error(`${(err as Error).message.split('\n')[0]} (usage: start:browser -- [--port P])`, { cause: err });
   }
-  return { port };
+  const value = values.port ?? '0';
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new Error(`--port needs a number from 0 to 65535, not ${JSON.stringify(value)}`);
+  return { port: Number(value) };
 }
 
-/** Command-line entry: prints one JSON line ({url, port, data_dir}) first on stdout, then runs until a signal. */
 export async function runBrowserHostCli(argv: string[], extra: { version?: string; human?: boolean } = {}): Promise<void> {
   let args: { port: number };
   try {

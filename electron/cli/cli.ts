@@ -1,3 +1,4 @@
+import { parseArgs as parseCommandLine } from 'node:util';
 import { toApiError } from '../api/app-error.ts';
 import { loadCloudConfigs, type ConfigSources } from '../openstack/clouds-config.ts';
 import { createOpenStackConsoles } from '../openstack/console-service.ts';
@@ -29,34 +30,32 @@ interface Parsed {
   help: boolean;
 }
 
+const OPTIONS = {
+  cloud: { type: 'string' },
+  'os-cloud': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 function parseArgs(argv: string[]): Parsed {
-  const positional: string[] = [];
-  let cloud: string | undefined;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a === '-h' || a === '--help' || a === 'help') help = true;
-    else if (a === '--cloud' || a === '--os-cloud') {
-      const v = argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${a} needs a cloud name`);
-      cloud = v;
-    } else if (a.startsWith('--cloud=') || a.startsWith('--os-cloud=')) {
-      cloud = a.slice(a.indexOf('=') + 1);
-      if (cloud === '') throw new UsageError('--cloud needs a cloud name');
-    } else if (a.startsWith('-') && a.length > 1) throw new UsageError(`unknown option ${a}`);
-    else positional.push(a);
+  let parsed;
+  try {
+    parsed = parseCommandLine({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
+  } catch (err) {
+    // parseArgs names the argument it refused; its first line is the whole story for a usage error.
+    throw new UsageError((err as Error).message.split('\n')[0], { cause: err });
   }
-  if (help) return { command: 'help', help };
-  const [command, arg, ...extra] = positional;
+  const { values, positionals } = parsed;
+  if (values.help || positionals[0] === 'help') return { command: 'help', help: true };
+  for (const [flag, value] of [['--cloud', values.cloud], ['--os-cloud', values['os-cloud']]] as const) {
+    if (value === '') throw new UsageError(`${flag} needs a cloud name`);
+  }
+  const cloud = values.cloud ?? values['os-cloud'];
+  const [command, arg, ...extra] = positionals;
   if (!command) throw new UsageError('no command given');
   if (!['url', 'resolve', 'clouds'].includes(command)) throw new UsageError(`unknown command '${command}'`);
   if (command !== 'clouds' && !arg) throw new UsageError(`${command} needs ${command === 'url' ? 'a SERVER (id or name)' : 'a CONSOLE_URL'}`);
   if (extra.length > 0 || (command === 'clouds' && arg)) throw new UsageError(`unexpected argument '${command === 'clouds' ? arg : extra[0]}'`);
-  return { command, arg, cloud, help };
+  return { command, arg, cloud, help: false };
 }
 
 /** Runs one command; returns the exit status. Never throws and never prints a stack. */

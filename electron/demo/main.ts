@@ -3,6 +3,7 @@
 // anything else, then serves until SIGTERM or SIGINT.
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs as parseCommandLine } from 'node:util';
 import { startDemoEnvironment, UnknownBackendVm, type DemoEnvironment, type DemoEnvironmentOptions } from './environment.ts';
 import { ConsoleHostOptionError, parseBackendOption, type RelayBackend } from './console-host/index.ts';
 
@@ -30,72 +31,64 @@ export function defaultDataDir(): string {
   return join(tmpdir(), `nova-console-demo-${user}`);
 }
 
+// Every value is read as a string and checked below, so a bad number gets this command's message, not parseArgs' own.
+const OPTIONS = {
+  port: { type: 'string' },
+  'console-port': { type: 'string' },
+  'require-nla': { type: 'boolean' },
+  backend: { type: 'string', multiple: true },
+  'demo-fps': { type: 'string' },
+  'demo-animation': { type: 'string' },
+  'token-ttl': { type: 'string' },
+  servers: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'console-host': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export function parseArgs(argv: string[]): DemoEnvironmentOptions {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE + '\n');
+    process.exit(0);
+  }
+  let values;
+  try {
+    ({ values } = parseCommandLine({ args: argv, options: OPTIONS, strict: true }));
+  } catch (err) {
+    // parseArgs names the argument it refused; its first line is the whole story for a usage error.
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (${USAGE})`, { cause: err });
+  }
   const opts: DemoEnvironmentOptions = { dataDir: '' };
+  if (values.port !== undefined) opts.cloudPort = integer('--port', values.port, 0, 65535);
+  if (values['console-port'] !== undefined) opts.consolePort = integer('--console-port', values['console-port'], 0, 65535);
+  if (values['require-nla']) opts.requireNla = true;
   const backends = new Map<string, RelayBackend>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => inline ?? argv[++i];
-    switch (flag) {
-      case '--port':
-        opts.cloudPort = integer('--port', value(), 0, 65535);
-        break;
-      case '--console-port':
-        opts.consolePort = integer('--console-port', value(), 0, 65535);
-        break;
-      case '--require-nla':
-        if (inline !== undefined) throw new UsageError('--require-nla takes no value');
-        opts.requireNla = true;
-        break;
-      case '--backend': {
-        const text = value();
-        if (text === undefined) throw new UsageError('--backend needs VMID=HOST:PORT[,cert=PATH,key=PATH]');
-        try {
-          const { vmId, backend } = parseBackendOption(text);
-          backends.set(vmId, backend);
-        } catch (err) {
-          if (err instanceof ConsoleHostOptionError) throw new UsageError(err.message);
-          throw err;
-        }
-        break;
-      }
-      case '--demo-fps':
-        opts.fps = integer('--demo-fps', value(), 0, 120);
-        break;
-      case '--demo-animation': {
-        const text = value();
-        if (text !== 'box' && text !== 'fullscreen') throw new UsageError(`--demo-animation needs box or fullscreen, got ${text === undefined ? 'nothing' : `'${text}'`}`);
-        opts.animation = text;
-        break;
-      }
-      case '--token-ttl':
-        opts.tokenTtlSeconds = integer('--token-ttl', value(), 1, 86400 * 365);
-        break;
-      case '--servers':
-        opts.extraServers = integer('--servers', value(), 0, 100000);
-        break;
-      case '--data-dir': {
-        const text = value();
-        if (!text) throw new UsageError('--data-dir needs a folder');
-        opts.dataDir = text;
-        break;
-      }
-      case '--console-host': {
-        const text = value();
-        const m = text === undefined ? null : /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text);
-        if (!m) throw new UsageError(`--console-host needs HOST:PORT, got ${text === undefined ? 'nothing' : `'${text}'`}`);
-        opts.externalConsoleHost = { host: m[1].replace(/^\[|\]$/g, ''), port: integer('--console-host port', m[2], 1, 65535) };
-        break;
-      }
-      case '--help':
-      case '-h':
-        process.stdout.write(USAGE + '\n');
-        process.exit(0);
-        break;
-      default:
-        throw new UsageError(`unknown option '${arg}' (${USAGE})`);
+  for (const text of values.backend ?? []) {
+    try {
+      const { vmId, backend } = parseBackendOption(text);
+      backends.set(vmId, backend);
+    } catch (err) {
+      if (err instanceof ConsoleHostOptionError) throw new UsageError(err.message);
+      throw err;
     }
+  }
+  if (values['demo-fps'] !== undefined) opts.fps = integer('--demo-fps', values['demo-fps'], 0, 120);
+  const animation = values['demo-animation'];
+  if (animation !== undefined) {
+    if (animation !== 'box' && animation !== 'fullscreen') throw new UsageError(`--demo-animation needs box or fullscreen, got '${animation}'`);
+    opts.animation = animation;
+  }
+  if (values['token-ttl'] !== undefined) opts.tokenTtlSeconds = integer('--token-ttl', values['token-ttl'], 1, 86400 * 365);
+  if (values.servers !== undefined) opts.extraServers = integer('--servers', values.servers, 0, 100000);
+  if (values['data-dir'] !== undefined) {
+    if (!values['data-dir']) throw new UsageError('--data-dir needs a folder');
+    opts.dataDir = values['data-dir'];
+  }
+  const consoleHost = values['console-host'];
+  if (consoleHost !== undefined) {
+    const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(consoleHost);
+    if (!m) throw new UsageError(`--console-host needs HOST:PORT, got '${consoleHost}'`);
+    opts.externalConsoleHost = { host: m[1].replace(/^\[|\]$/g, ''), port: integer('--console-host port', m[2], 1, 65535) };
   }
   if (opts.externalConsoleHost && (opts.consolePort !== undefined || opts.requireNla || backends.size > 0 || opts.fps !== undefined || opts.animation !== undefined)) {
     throw new UsageError('--console-host points tokens at another console host; it cannot be combined with --console-port, --require-nla, --backend, --demo-fps or --demo-animation');
@@ -145,7 +138,13 @@ async function main(): Promise<void> {
   process.stdout.write(JSON.stringify(env.info) + '\n');
   const running = env;
   stop = () => {
-    running.close().then(() => process.exit(0));
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`demo-cloud: stopping failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(1);
+      },
+    );
   };
   if (stopRequested) stop();
 }
