@@ -1,6 +1,7 @@
 import { useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
-import type { ServerSummary } from '../../electron/common/contract.ts';
+import type { ConsoleProtocol, ServerSummary } from '../../electron/common/contract.ts';
 import { statusTone } from '../logic/filter-servers.ts';
+import { OpenAsMenu } from './OpenAsMenu.tsx';
 
 export const ROW_HEIGHT = 28;
 const OVERSCAN = 8;
@@ -10,7 +11,8 @@ interface Props {
   label: string;
   idPrefix: string;
   servers: readonly ServerSummary[];
-  onOpen: (server: ServerSummary) => void;
+  /** `protocol`: the console type chosen with "Open as"; absent, the app's order decides. */
+  onOpen: (server: ServerSummary, protocol?: ConsoleProtocol) => void;
 }
 
 /**
@@ -25,6 +27,7 @@ export function ServerTree({ label, idPrefix, servers, onOpen }: Props) {
   const [chosen, setActive] = useState(0);
   // The keyboard's row, kept inside the list when it shrinks (a filter, a refresh): derived, not synced by an effect.
   const active = Math.min(chosen, Math.max(0, servers.length - 1));
+  const [menu, setMenu] = useState<{ server: ServerSummary; at: { x: number; y: number } }>();
 
   useLayoutEffect(() => {
     const el = ref.current;
@@ -61,6 +64,13 @@ export function ServerTree({ label, idPrefix, servers, onOpen }: Props) {
       e.preventDefault();
       const s = servers[active];
       if (s) onOpen(s);
+      return;
+    } else if (e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
+      // The keyboard's way to "Open as": the menu opens under the current row.
+      e.preventDefault();
+      const s = servers[active];
+      const box = ref.current?.getBoundingClientRect();
+      if (s && box) setMenu({ server: s, at: { x: box.left + 24, y: box.top + (active + 1) * ROW_HEIGHT - (ref.current?.scrollTop ?? 0) } });
       return;
     }
     if (next === undefined) return;
@@ -103,6 +113,11 @@ export function ServerTree({ label, idPrefix, servers, onOpen }: Props) {
                 setActive(i);
                 onOpen(s);
               }}
+              onContextMenu={(e) => {
+                e.preventDefault();
+                setActive(i);
+                setMenu({ server: s, at: { x: e.clientX, y: e.clientY } });
+              }}
             >
               <span className="server-name" aria-hidden="true">{s.name}</span>
               <span id={`${rowId(i)}-status`} className={`badge badge-${tone}`}>
@@ -113,6 +128,20 @@ export function ServerTree({ label, idPrefix, servers, onOpen }: Props) {
           );
         })}
       </div>
+      {menu && (
+        <OpenAsMenu
+          serverName={menu.server.name}
+          at={menu.at}
+          onChoose={(protocol) => {
+            setMenu(undefined);
+            onOpen(menu.server, protocol);
+          }}
+          onClose={() => {
+            setMenu(undefined);
+            ref.current?.focus();
+          }}
+        />
+      )}
     </div>
   );
 }

@@ -91,7 +91,7 @@ function CloudSection({ cloud, query }: { cloud: CloudSummary; query: string }) 
         label={cloud.label}
         idPrefix={`cloud-${cloud.name.replace(/[^A-Za-z0-9_-]/g, '_')}`}
         servers={visible}
-        onOpen={(s) => void openServer(cloud.name, s)}
+        onOpen={(s, protocol) => void openServer(cloud.name, s, protocol)}
       />
     </section>
   );

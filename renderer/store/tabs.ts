@@ -82,11 +82,15 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
     activeTabId: undefined,
     inputError: undefined,
 
-    async openServer(cloud, server) {
-      const existing = get().tabs.find((t) => t.origin.kind === 'server' && t.origin.cloud === cloud && t.origin.serverId === server.id);
+    async openServer(cloud, server, protocol) {
+      // A server's console that is open already is shown, unless another type was asked for.
+      const existing = get().tabs.find(
+        (t) => t.origin.kind === 'server' && t.origin.cloud === cloud && t.origin.serverId === server.id && (!protocol || t.origin.protocol === protocol),
+      );
       if (existing) return get().activateTab(existing.id);
       const id = newTabId();
-      const t: Tab = { id, title: server.name, origin: { kind: 'server', cloud, serverId: server.id, serverName: server.name }, state: 'opening', attempt: 1 };
+      const origin: TabOrigin = { kind: 'server', cloud, serverId: server.id, serverName: server.name, ...(protocol ? { protocol } : {}) };
+      const t: Tab = { id, title: server.name, origin, state: 'opening', attempt: 1 };
       set((s) => ({ tabs: [...s.tabs, t], activeTabId: id }));
       await connect(id, 1);
     },

@@ -86,7 +86,8 @@ export interface TabsSlice {
   activeTabId?: string;
   /** The message of the last rejected paste, shown as an alert. */
   inputError?: string;
-  openServer: (cloud: string, server: ServerSummary) => Promise<void>;
+  /** Opens (or shows) a server's console: of `protocol` ("Open as"), else the first type the app's order finds. */
+  openServer: (cloud: string, server: ServerSummary, protocol?: ConsoleProtocol) => Promise<void>;
   /** A pasted or typed target: no tab opens unless the main process accepts it. */
   openTarget: (target: ConsoleTarget, label: string, userHint?: Tab['userHint']) => Promise<boolean>;
   setInputError: (message: string | undefined) => void;
