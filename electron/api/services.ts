@@ -2,6 +2,7 @@ import type {
   AppSettings,
   CertificateInfo,
   CloudSummary,
+  ConsoleProtocol,
   ConsoleTarget,
   Credentials,
   ListServersArgs,
@@ -22,6 +23,20 @@ export interface ConsoleConnectInfo {
   internalAccessPath?: string;
 }
 
+/** A fresh console URL of a server (ConsoleService.consoleUrl). */
+export interface ConsoleUrlResult {
+  cloud: string;
+  serverId: string;
+  url: string;
+  /** The server's name as Nova knows it (tab titles), where the service has it. */
+  name?: string;
+  /**
+   * The console type of `url`: the one asked for, or the one picked when none was. electron/openstack always sets
+   * it; optional only so that older implementations (test doubles) still compile: read a missing one as 'rdp'.
+   */
+  protocol?: ConsoleProtocol;
+}
+
 /**
  * What the handlers need from the OpenStack side. electron/openstack implements it over real clouds; tests may
  * implement it over anything. Methods throw AppError with a message an administrator understands.
@@ -29,8 +44,13 @@ export interface ConsoleConnectInfo {
 export interface ConsoleService {
   listClouds(): Promise<CloudSummary[]>;
   listServers(args: ListServersArgs): Promise<ServerPage>;
-  /** `name`: the server's name as Nova knows it (tab titles), where the service has it. */
-  consoleUrl(cloud: string, server: string): Promise<{ cloud: string; serverId: string; url: string; name?: string }>;
+  /**
+   * A fresh console URL of a server (id or unique name). With `protocol`: that type, or an 'unavailable' AppError
+   * quoting Nova. Without: the first type the server offers in the app's order (VNC, RDP, serial; SPICE is never
+   * picked), trying first the type that last worked in that cloud; one 'unavailable' AppError naming each type's
+   * answer when Nova refuses them all.
+   */
+  consoleUrl(cloud: string, server: string, protocol?: ConsoleProtocol): Promise<ConsoleUrlResult>;
   resolve(url: string, cloud?: string): Promise<ConsoleConnectInfo>;
   /** The name of a server by id (GET /servers/{id}); undefined when unknown. Optional: titles fall back to the id. */
   serverName?(cloud: string, serverId: string): Promise<string | undefined>;

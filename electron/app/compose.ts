@@ -130,7 +130,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
         await admins.learn(args.cloud);
         return page;
       },
-      consoleUrl: (cloud, server) => openstack.consoleUrl(cloud, server),
+      consoleUrl: (cloud, server, protocol) => openstack.consoleUrl(cloud, server, protocol),
       serverName: (cloud, serverId) => openstack.serverName(cloud, serverId),
       resolve: async (url, cloud) => {
         const info = await openstack.resolve(url, cloud);

@@ -3,9 +3,13 @@ import { toApiError } from '../api/app-error.ts';
 import { loadCloudConfigs, type ConfigSources } from '../openstack/clouds-config.ts';
 import { createOpenStackConsoles } from '../openstack/console-service.ts';
 import { AppError } from '../openstack/errors.ts';
+import type { ConsoleProtocol } from '../common/contract.ts';
+import { CONSOLE_PROTOCOLS } from '../openstack/compute.ts';
 
 export const USAGE = `Usage:
-  nova-console url SERVER [--cloud NAME]           print a fresh RDP console URL of a server (id or unique name)
+  nova-console url SERVER [--type vnc|rdp|serial|spice] [--cloud NAME]
+                                                   print a fresh console URL of a server (id or unique name): of
+                                                   that type, else the first the server offers of VNC, RDP, serial
   nova-console resolve CONSOLE_URL [--cloud NAME]  print where a console URL's token leads (needs an admin)
   nova-console clouds                              list the configured clouds
   nova-console --help
@@ -27,12 +31,14 @@ interface Parsed {
   command: string;
   arg?: string;
   cloud?: string;
+  type?: ConsoleProtocol;
   help: boolean;
 }
 
 const OPTIONS = {
   cloud: { type: 'string' },
   'os-cloud': { type: 'string' },
+  type: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -50,12 +56,15 @@ function parseArgs(argv: string[]): Parsed {
     if (value === '') throw new UsageError(`${flag} needs a cloud name`);
   }
   const cloud = values.cloud ?? values['os-cloud'];
+  const type = values.type as ConsoleProtocol | undefined;
+  if (type !== undefined && !CONSOLE_PROTOCOLS.includes(type)) throw new UsageError(`--type needs one of ${CONSOLE_PROTOCOLS.join(', ')}, got '${type}'`);
   const [command, arg, ...extra] = positionals;
   if (!command) throw new UsageError('no command given');
   if (!['url', 'resolve', 'clouds'].includes(command)) throw new UsageError(`unknown command '${command}'`);
   if (command !== 'clouds' && !arg) throw new UsageError(`${command} needs ${command === 'url' ? 'a SERVER (id or name)' : 'a CONSOLE_URL'}`);
   if (extra.length > 0 || (command === 'clouds' && arg)) throw new UsageError(`unexpected argument '${command === 'clouds' ? arg : extra[0]}'`);
-  return { command, arg, cloud, help: false };
+  if (type !== undefined && command !== 'url') throw new UsageError('--type goes with the url command');
+  return { command, arg, cloud, type, help: false };
 }
 
 /** Runs one command; returns the exit status. Never throws and never prints a stack. */
@@ -93,8 +102,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         if (names.length > 1) throw new UsageError(`several clouds are configured (${names.join(', ')}): choose one with --cloud NAME`);
         cloud = names[0];
       }
-      const r = await service.consoleUrl(cloud, parsed.arg!);
-      io.stdout(JSON.stringify({ cloud: r.cloud, server_id: r.serverId, url: r.url }));
+      const r = await service.consoleUrl(cloud, parsed.arg!, parsed.type);
+      io.stdout(JSON.stringify({ cloud: r.cloud, server_id: r.serverId, type: r.protocol, url: r.url }));
       return 0;
     }
     const r = await service.resolve(parsed.arg!, pinned);

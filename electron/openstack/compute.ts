@@ -1,4 +1,4 @@
-import type { ServerSummary } from '../common/contract.ts';
+import type { ConsoleProtocol, ServerSummary } from '../common/contract.ts';
 import type { CloudConfig } from './clouds-config.ts';
 import { AppError, displayUrl } from './errors.ts';
 import { isObject, parseBody, parseErrorEnvelope, requireBody, serverSays, scalarText } from './envelope.ts';
@@ -45,6 +45,45 @@ interface CallOptions {
   /** null = send no microversion header; undefined = the one chosen at discovery. */
   microversion?: string | null;
   query?: Record<string, string | number | undefined>;
+}
+
+/** The console types this client asks Nova for (the contract's ConsoleProtocol). */
+export const CONSOLE_PROTOCOLS: readonly ConsoleProtocol[] = ['vnc', 'rdp', 'serial', 'spice'];
+
+/** How Nova is asked for one console type: the remote-consoles type (2.6+) and the older server actions' names. */
+export interface ConsoleRequest {
+  /** `remote_console.type` (2.6+) and the action's `type`. */
+  type: string;
+  /** The server action below 2.6. */
+  action: string;
+  /** The same action in the Icehouse `/v3` draft API. */
+  v3Action: string;
+  /** The type's name in messages. */
+  label: string;
+}
+
+export const CONSOLE_REQUESTS: Readonly<Record<ConsoleProtocol, ConsoleRequest>> = {
+  vnc: { type: 'novnc', action: 'os-getVNCConsole', v3Action: 'get_vnc_console', label: 'VNC' },
+  spice: { type: 'spice-html5', action: 'os-getSPICEConsole', v3Action: 'get_spice_console', label: 'SPICE' },
+  serial: { type: 'serial', action: 'os-getSerialConsole', v3Action: 'get_serial_console', label: 'serial' },
+  rdp: { type: 'rdp-html5', action: 'os-getRDPConsole', v3Action: 'get_rdp_console', label: 'RDP' },
+};
+
+/**
+ * Nova refused one console type for a server with 400 or 501 (not offered, disabled, not supported by the driver,
+ * removed): an 'unavailable' AppError that also keeps what Nova said, so a caller trying several types can list them.
+ */
+export class ConsoleUnavailable extends AppError {
+  constructor(
+    readonly protocol: ConsoleProtocol,
+    readonly status: number,
+    /** Nova's own message (its error envelope's, or an excerpt of the body). */
+    readonly novaSays: string,
+    message: string,
+  ) {
+    super('unavailable', message);
+    this.name = 'ConsoleUnavailable';
+  }
 }
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -152,24 +191,39 @@ export class NovaClient {
     return matches;
   }
 
-  /** A fresh rdp-html5 console URL for a server. */
-  async consoleUrl(server: Pick<ServerSummary, 'id' | 'name' | 'status'>): Promise<string> {
+  /**
+   * A fresh console URL of one type for a server. Microversion 2.6 and later: `POST /servers/{id}/remote-consoles`
+   * with the protocol/type pair of CONSOLE_REQUESTS; below 2.6 (and on endpoints without microversions) the type's
+   * server action (`os-getVNCConsole`…), or the Icehouse `/v3` draft's name for it. Both answer shapes are read
+   * (`remote_console` and `console`), in JSON or in the seed's XML.
+   *
+   * Errors: 400 and 501 (type unknown to this Nova, disabled on the host, or not supported by the driver: since
+   * Nova 29 every RDP request is a 400) are 'unavailable', quoting Nova; 409 is 'not-ready'; 404 'not-found';
+   * anything else as every other request (`failure`). `protocol` defaults to 'rdp', this client's only type before.
+   */
+  async consoleUrl(server: Pick<ServerSummary, 'id' | 'name' | 'status'>, protocol: ConsoleProtocol = 'rdp'): Promise<string> {
+    const form = CONSOLE_REQUESTS[protocol] as ConsoleRequest | undefined;
+    if (!form) throw new AppError('bad-request', `Unknown console protocol ${JSON.stringify(protocol)} (expected ${CONSOLE_PROTOCOLS.join(', ')})`);
     const info = await this.discover();
     const path = `/servers/${encodeURIComponent(server.id)}`;
     let res: HttpResponse;
     if (atLeast(info.microversion, REMOTE_CONSOLES_MICROVERSION)) {
-      res = await this.call('POST', path + '/remote-consoles', { body: { remote_console: { protocol: 'rdp', type: 'rdp-html5' } } });
-    } else if (info.v3Draft) {
-      res = await this.call('POST', path + '/action', { body: { get_rdp_console: { type: 'rdp-html5' } } });
+      res = await this.call('POST', path + '/remote-consoles', { body: { remote_console: { protocol, type: form.type } } });
     } else {
-      res = await this.call('POST', path + '/action', { body: { 'os-getRDPConsole': { type: 'rdp-html5' } } });
+      res = await this.call('POST', path + '/action', { body: { [info.v3Draft ? form.v3Action : form.action]: { type: form.type } } });
     }
-    if (res.status !== 200) throw this.consoleFailure(res, server);
+    if (res.status !== 200) throw this.consoleFailure(res, server, protocol);
     const body = requireBody(res, this.who());
     const holder = isObject(body.remote_console) ? body.remote_console : isObject(body.console) ? body.console : undefined;
     const url = holder?.url;
-    if (typeof url !== 'string' || url === '') {
-      throw new AppError('bad-response', `${this.who()} answered a console request for server ${server.name} without a URL`);
+    if (typeof url !== 'string' || url.trim() === '') {
+      throw new AppError('bad-response', `${this.who()} answered a ${form.label} console request for server ${server.name} without a URL`);
+    }
+    // Nova echoes what was asked; a URL of another type must not be handed on under this one's name.
+    const answered = [holder?.protocol, holder?.type].filter((v): v is string => typeof v === 'string' && v !== '');
+    const other = answered.find((v) => v !== protocol && v !== form.type);
+    if (other !== undefined) {
+      throw new AppError('bad-response', `${this.who()} answered a ${form.label} console request for server ${server.name} with a console of type ${JSON.stringify(other)}`);
     }
     return url.trim();
   }
@@ -278,20 +332,21 @@ export class NovaClient {
     }
   }
 
-  private consoleFailure(res: HttpResponse, server: Pick<ServerSummary, 'name' | 'status'>): AppError {
+  private consoleFailure(res: HttpResponse, server: Pick<ServerSummary, 'name' | 'status'>, protocol: ConsoleProtocol): AppError {
     const says = serverSays(res);
+    const label = CONSOLE_REQUESTS[protocol].label;
     if (res.status === 409) {
       const state = server.status === 'BUILD' ? 'is still building' : `is not ready (status ${server.status})`;
       return new AppError('not-ready', `Server ${server.name} ${state} (Nova: ${says})`);
     }
     if (res.status === 404) return new AppError('not-found', `Server ${server.name} is gone from cloud '${this.cloud.name}' (Nova: ${says})`);
     if (res.status === 501) {
-      return new AppError('unavailable', `The hypervisor of server ${server.name} offers no RDP console (Nova: ${says})`);
+      return new ConsoleUnavailable(protocol, res.status, says, `The hypervisor of server ${server.name} offers no ${label} console (Nova: ${says})`);
     }
-    if (res.status === 400 && /console type|console/i.test(says)) {
-      return new AppError('unavailable', `Cloud '${this.cloud.name}' does not serve RDP consoles (Nova: ${says})`);
+    if (res.status === 400) {
+      return new ConsoleUnavailable(protocol, res.status, says, `Cloud '${this.cloud.name}' offers no ${label} console for server ${server.name} (Nova: ${says})`);
     }
-    return this.failure(res, `get a console for server ${server.name}`);
+    return this.failure(res, `get ${protocol === 'rdp' ? 'an' : 'a'} ${label} console for server ${server.name}`);
   }
 
   private tokenFailure(res: HttpResponse): AppError {

@@ -1,8 +1,8 @@
-import type { CloudSummary, ListServersArgs, ServerPage } from '../common/contract.ts';
+import type { CloudSummary, ConsoleProtocol, ListServersArgs, ServerPage, ServerSummary } from '../common/contract.ts';
 import type { ConsoleConnectInfo } from '../api/services.ts';
-import type { ConsoleService } from '../api/services.ts';
+import type { ConsoleService, ConsoleUrlResult } from '../api/services.ts';
 import { caBundleOf, type CloudConfig } from './clouds-config.ts';
-import { NovaClient, escapeRegex } from './compute.ts';
+import { CONSOLE_PROTOCOLS, CONSOLE_REQUESTS, ConsoleUnavailable, NovaClient, escapeRegex } from './compute.ts';
 import { parseConsoleUrl } from './console-url.ts';
 import { AppError, isAppError } from './errors.ts';
 import { HttpClient } from './http.ts';
@@ -17,7 +17,18 @@ export interface OpenStackConsolesOptions {
   timeoutMs?: number;
 }
 
+/**
+ * The order in which a console type is picked when the caller names none: VNC (libvirt, VMware, Ironic), RDP
+ * (Hyper-V clouds up to 2023.1), serial. SPICE is never picked: the app cannot open it yet.
+ */
+export const AUTO_CONSOLE_ORDER: readonly ConsoleProtocol[] = ['vnc', 'rdp', 'serial'];
+
+/** ConsoleUrlResult as this service returns it: the console type is always named. */
+export type OpenStackConsoleUrl = ConsoleUrlResult & { protocol: ConsoleProtocol };
+
 export interface OpenStackConsoles extends ConsoleService {
+  /** As ConsoleService's, with the protocol always set. */
+  consoleUrl(cloud: string, server: string, protocol?: ConsoleProtocol): Promise<OpenStackConsoleUrl>;
   cloudNames(): string[];
   serverName(cloud: string, serverId: string): Promise<string | undefined>;
   /** The Nova client of one cloud (the CLI and tests use it directly). */
@@ -63,6 +74,31 @@ export function createOpenStackConsoles(opts: OpenStackConsolesOptions): OpenSta
     return client;
   };
 
+  /** Per cloud, the type that last answered an automatic pick: the next server of that cloud tries it first. */
+  const lastWorked = new Map<string, ConsoleProtocol>();
+
+  /**
+   * The first console type the server offers, in AUTO_CONSOLE_ORDER with the cloud's last working type moved to the
+   * front. Only 'unavailable' refusals move on to the next type; anything else (not ready, forbidden, unreachable)
+   * is the answer for every type and ends the search.
+   */
+  const firstOffered = async (cloud: string, nova: NovaClient, server: ServerSummary): Promise<{ protocol: ConsoleProtocol; url: string }> => {
+    const last = lastWorked.get(cloud);
+    const order = last ? [last, ...AUTO_CONSOLE_ORDER.filter((p) => p !== last)] : [...AUTO_CONSOLE_ORDER];
+    const refused: AppError[] = [];
+    for (const protocol of order) {
+      try {
+        const url = await nova.consoleUrl(server, protocol);
+        lastWorked.set(cloud, protocol);
+        return { protocol, url };
+      } catch (err) {
+        if (!isAppError(err, 'unavailable')) throw err;
+        refused.push(err);
+      }
+    }
+    throw noConsole(cloud, server, refused);
+  };
+
   return {
     cloudNames: () => [...configs.keys()],
     nova: (cloud) => clientOf(cloud).nova,
@@ -94,17 +130,20 @@ export function createOpenStackConsoles(opts: OpenStackConsolesOptions): OpenSta
       );
     },
 
-    async consoleUrl(cloud: string, server: string) {
+    async consoleUrl(cloud: string, server: string, protocol?: ConsoleProtocol): Promise<OpenStackConsoleUrl> {
+      if (protocol !== undefined && !CONSOLE_PROTOCOLS.includes(protocol)) {
+        throw new AppError('bad-request', `Unknown console protocol ${JSON.stringify(protocol)} (expected ${CONSOLE_PROTOCOLS.join(', ')})`);
+      }
       return inCloud(cloud, async () => {
         const nova = clientOf(cloud).nova;
         const found = await nova.findServer(server.trim());
-        const url = await nova.consoleUrl(found);
+        const got = protocol ? { protocol, url: await nova.consoleUrl(found, protocol) } : await firstOffered(cloud, nova, found);
         try {
-          consoleHosts.set(new URL(url).hostname, cloud);
+          consoleHosts.set(new URL(got.url).hostname, cloud);
         } catch {
           // an odd URL is the caller's to judge; it only loses the resolve() hint
         }
-        return { cloud, serverId: found.id, url, name: found.name };
+        return { cloud, serverId: found.id, url: got.url, name: found.name, protocol: got.protocol };
       });
     },
 
@@ -160,6 +199,20 @@ export function createOpenStackConsoles(opts: OpenStackConsolesOptions): OpenSta
       clients.clear();
     },
   };
+}
+
+/** One error for a server whose every console type was refused: what Nova answered for each. */
+function noConsole(cloud: string, server: ServerSummary, refused: AppError[]): AppError {
+  const each = refused.map((err) =>
+    // Nova's message in quotes (an excerpt of a body that was no error envelope comes quoted already).
+    err instanceof ConsoleUnavailable
+      ? `${CONSOLE_REQUESTS[err.protocol].label} answered ${err.status} ${err.novaSays.startsWith('"') ? err.novaSays : JSON.stringify(err.novaSays)}`
+      : err.message,
+  );
+  return new AppError(
+    'unavailable',
+    `Cloud '${cloud}' offers no console of server ${server.name} that this app can open: ${each.join(', ')} (SPICE is not tried: the app cannot open it yet)`,
+  );
 }
 
 function hostOf(url: string): string | undefined {

@@ -63,7 +63,7 @@ test('usage errors exit 2 with one line; --help exits 0', async () => {
   }
   const help = await run(['--help']);
   assert.equal(help.code, 0);
-  assert.match(help.out, /nova-console url SERVER \[--cloud NAME\]/);
+  assert.match(help.out, /nova-console url SERVER \[--type vnc\|rdp\|serial\|spice\] \[--cloud NAME\]/);
   // Two clouds and no --cloud: url cannot guess.
   const r = await run(['url', 'web-1'], { OS_CLIENT_CONFIG_FILE: cloudsFile });
   assert.equal(r.code, 2);
@@ -75,7 +75,8 @@ test('url by name and id; resolve as admin; OS_CLOUD picks the cloud', async () 
   const byName = await run(['url', 'web-1', '--cloud', 'member'], env);
   assert.equal(byName.code, 0, byName.err.join());
   const printed = JSON.parse(byName.out);
-  assert.deepEqual(Object.keys(printed), ['cloud', 'server_id', 'url']);
+  assert.deepEqual(Object.keys(printed), ['cloud', 'server_id', 'type', 'url']);
+  assert.equal(printed.type, 'rdp', 'the fake cloud offers RDP only: the app\'s order falls through VNC to it');
   assert.equal(printed.cloud, 'member');
   assert.equal(printed.server_id, '11111111-1111-4111-8111-111111111111');
   const byId = await run(['url', '22222222-2222-4222-8222-222222222222'], { ...env, OS_CLOUD: 'member' });
@@ -93,6 +94,12 @@ test('url by name and id; resolve as admin; OS_CLOUD picks the cloud', async () 
   const asMember = await run(['resolve', printed.url, '--cloud=member'], env);
   assert.equal(asMember.code, 1);
   assert.match(asMember.err[0], /needs an admin/);
+
+  // --type asks for one console type: the RDP-only cloud refuses VNC in Nova's words; a type that is none is a usage error.
+  const vnc = await run(['url', 'web-1', '--type', 'vnc', '--cloud', 'member'], env);
+  assert.equal(vnc.code, 1);
+  assert.match(vnc.err[0], /no VNC console/);
+  assert.equal((await run(['url', 'web-1', '--type', 'telnet', '--cloud', 'member'], env)).code, 2);
 });
 
 test('the OS_* variables alone make a usable cloud', async () => {

@@ -165,10 +165,11 @@ test('the command line against the demo cloud', async () => {
   const env = { OS_CLIENT_CONFIG_FILE: file };
   // The CLI runs on the real clock: the demoCloud's clock may be ahead, so mint and resolve with it unchanged.
   const active = (await service.listServers({ cloud: 'member', status: 'ACTIVE' })).servers[0];
-  const url = await cli(['url', active.name, '--cloud', 'member'], env);
+  const url = await cli(['url', active.name, '--cloud', 'member', '--type', 'rdp'], env);
   assert.equal(url.code, 0, url.stderr);
   const printed = JSON.parse(url.stdout);
-  assert.deepEqual(Object.keys(printed), ['cloud', 'server_id', 'url']);
+  assert.deepEqual(Object.keys(printed), ['cloud', 'server_id', 'type', 'url']);
+  assert.equal(printed.type, 'rdp');
   assert.equal(printed.server_id, active.id);
   const resolved = await cli(['resolve', printed.url], env);
   assert.equal(resolved.code, 0, resolved.stderr);

@@ -47,10 +47,11 @@ async function rejectsWith(p: Promise<unknown>, code: string, pattern: RegExp, f
 test('console URL by name and by id, with remote-consoles at the newest microversion', async () => {
   const f = await fake();
   const s = service([cloud('c', f.authUrl, 'alice')]);
-  const byName = await s.consoleUrl('c', 'web-1');
+  const byName = await s.consoleUrl('c', 'web-1', 'rdp');
   assert.equal(byName.serverId, '11111111-1111-4111-8111-111111111111');
+  assert.equal(byName.protocol, 'rdp');
   assert.match(byName.url, /^http:\/\/127\.0\.0\.1:6083\/\?token=[0-9a-f-]{36}$/);
-  const byId = await s.consoleUrl('c', '22222222-2222-4222-8222-222222222222');
+  const byId = await s.consoleUrl('c', '22222222-2222-4222-8222-222222222222', 'rdp');
   assert.equal(byId.serverId, '22222222-2222-4222-8222-222222222222');
   const consoleReq = f.requests.find((r) => r.path.endsWith('/remote-consoles'))!;
   assert.equal(consoleReq.headers['openstack-api-version'], 'compute 2.95');
@@ -58,20 +59,20 @@ test('console URL by name and by id, with remote-consoles at the newest microver
   // One Keystone authentication served all of it (the token is cached).
   assert.equal(f.issued.length, 1);
   // A name that is a regular expression to Nova still matches only itself.
-  assert.equal((await s.consoleUrl('c', 'db (primary)')).serverId, '66666666-6666-4666-8666-666666666666');
+  assert.equal((await s.consoleUrl('c', 'db (primary)', 'rdp')).serverId, '66666666-6666-4666-8666-666666666666');
 });
 
 test('old clouds: microversion capped by the server, os-getRDPConsole below 2.6, no header without microversions', async () => {
   const old = await fake({ maxVersion: '2.5' });
   const s1 = service([cloud('old', old.authUrl, 'alice')]);
-  assert.match((await s1.consoleUrl('old', 'web-1')).url, /token=/);
+  assert.match((await s1.consoleUrl('old', 'web-1', 'rdp')).url, /token=/);
   const action = old.requests.find((r) => r.path.endsWith('/action'))!;
   assert.equal(action.headers['openstack-api-version'], 'compute 2.5');
   assert.deepEqual(JSON.parse(action.body), { 'os-getRDPConsole': { type: 'rdp-html5' } });
 
   const v2 = await fake({ maxVersion: null });
   const s2 = service([cloud('v2', v2.authUrl, 'alice')]);
-  assert.match((await s2.consoleUrl('v2', 'web-2')).url, /token=/);
+  assert.match((await s2.consoleUrl('v2', 'web-2', 'rdp')).url, /token=/);
   const v2action = v2.requests.find((r) => r.path.endsWith('/action'))!;
   assert.equal(v2action.headers['openstack-api-version'], undefined);
 });
@@ -283,9 +284,13 @@ test('RDP disabled or unsupported by the hypervisor, and a policy refusal, are n
   let reply: { status: number; body: unknown } = { status: 400, body: { badRequest: { code: 400, message: 'Unavailable console type rdp-html5.' } } };
   const f = await fake({ override: (req, path) => (path.endsWith('/remote-consoles') ? reply : undefined) });
   const s = service([cloud('c', f.authUrl, 'alice')]);
-  await rejectsWith(s.consoleUrl('c', 'web-1'), 'unavailable', /^Cloud 'c' does not serve RDP consoles \(Nova: Unavailable console type rdp-html5\.\)$/);
+  await rejectsWith(s.consoleUrl('c', 'web-1', 'rdp'), 'unavailable', /^Cloud 'c' offers no RDP console for server web-1 \(Nova: Unavailable console type rdp-html5\.\)$/);
   reply = { status: 501, body: { notImplemented: { code: 501, message: 'Unable to get rdp console, functionality not implemented' } } };
-  await rejectsWith(s.consoleUrl('c', 'web-1'), 'unavailable', /^The hypervisor of server web-1 offers no RDP console/);
+  await rejectsWith(s.consoleUrl('c', 'web-1', 'rdp'), 'unavailable', /^The hypervisor of server web-1 offers no RDP console \(Nova: Unable to get rdp console, functionality not implemented\)$/);
   reply = { status: 403, body: { forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:os-remote-consoles to be performed." } } };
-  await rejectsWith(s.consoleUrl('c', 'web-1'), 'forbidden', /^Cloud 'c' does not allow this user to get a console for server web-1 \(403: Policy/);
+  await rejectsWith(s.consoleUrl('c', 'web-1', 'rdp'), 'forbidden', /^Cloud 'c' does not allow this user to get an RDP console for server web-1 \(403: Policy/);
+  // A policy refusal is the answer for every type: the automatic pick stops at the first one.
+  const before = f.requests.length;
+  await rejectsWith(s.consoleUrl('c', 'web-1'), 'forbidden', /^Cloud 'c' does not allow this user to get a VNC console for server web-1 \(403: Policy/);
+  assert.equal(f.requests.filter((r, i) => i >= before && r.path.endsWith('/remote-consoles')).length, 1);
 });

@@ -18,7 +18,16 @@ export interface FakeServer {
   name: string;
   status: string;
   project: string;
+  /** This server's host's console types (a cloud mixing Hyper-V and libvirt hosts); unlisted ones: the cloud's. */
+  consoles?: FakeConsoles;
 }
+
+/**
+ * What a compute host answers for one console type: a URL, 400 "Unavailable console type <type>." (disabled on the
+ * host: `[vnc] enabled = False`, no serial ports…) or 501 (the driver has no such console).
+ */
+export type FakeConsoleSupport = 'ok' | 'disabled' | 'not-implemented';
+export type FakeConsoles = Partial<Record<'vnc' | 'spice' | 'serial' | 'rdp' | 'mks', FakeConsoleSupport>>;
 
 export interface FakeReply {
   status: number;
@@ -41,7 +50,17 @@ export interface FakeOptions {
   catalog?: (base: string) => Array<{ interface: string; region: string; url: string }>;
   /** Runs first; a reply replaces the normal handling. */
   override?: (req: IncomingMessage, path: string, body: string) => FakeReply | undefined;
+  /** Base of RDP console URLs (default http://127.0.0.1:6083/). */
   consoleBase?: string;
+  /** Base of noVNC console URLs (default http://127.0.0.1:6080/vnc_lite.html); the token goes in `?path=`. */
+  vncBase?: string;
+  /** The compute hosts' console types (default: RDP only, a Hyper-V cloud; unlisted types answer 501). */
+  consoles?: FakeConsoles;
+  /**
+   * Nova's major release (default 27, 2023.1). From 29 (2024.1) RDP is gone: os-getRDPConsole answers 400, and
+   * remote-consoles refuses protocol rdp with a schema 400 (29-31) or "Unavailable console type rdp." (32+).
+   */
+  release?: number;
 }
 
 export interface FakeCloud {
@@ -72,6 +91,14 @@ export const DEFAULT_SERVERS: FakeServer[] = [
   { id: '77777777-7777-4777-8777-777777777777', name: 'ops-box', status: 'ACTIVE', project: 'admin' },
 ];
 
+/** The console actions below 2.6: action name → the protocol it serves and the types its schema allows. */
+const LEGACY_CONSOLE_ACTIONS: Record<string, { protocol: string; types: string[] }> = {
+  'os-getVNCConsole': { protocol: 'vnc', types: ['novnc', 'xvpvnc'] },
+  'os-getSPICEConsole': { protocol: 'spice', types: ['spice-html5'] },
+  'os-getRDPConsole': { protocol: 'rdp', types: ['rdp-html5'] },
+  'os-getSerialConsole': { protocol: 'serial', types: ['serial'] },
+};
+
 const fault = (status: number, name: string, message: string): FakeReply => ({ status, body: { [name]: { code: status, message } } });
 
 export async function startFakeCloud(opts: FakeOptions = {}): Promise<FakeCloud> {
@@ -80,6 +107,8 @@ export async function startFakeCloud(opts: FakeOptions = {}): Promise<FakeCloud>
   const now = opts.now ?? Date.now;
   const ttl = (opts.tokenTtlSeconds ?? 3600) * 1000;
   const maxVersion = opts.maxVersion === undefined ? '2.95' : opts.maxVersion;
+  const release = opts.release ?? 27;
+  const consoles: FakeConsoles = opts.consoles ?? { rdp: 'ok' };
   const versionPath = maxVersion === null ? '/compute/v2' : '/compute/v2.1';
   const tokens = new Map<string, { project: string; roles: string[]; expires: number }>();
   const consoleTokens = new Map<string, { instance_uuid: string; host: string; port: number; internal_access_path?: string; expires: number }>();
@@ -137,19 +166,29 @@ export async function startFakeCloud(opts: FakeOptions = {}): Promise<FakeCloud>
       const s = servers.find((x) => x.id === serverMatch[1] && (admin || x.project === auth.project));
       if (!s) return fault(404, 'itemNotFound', `Instance ${serverMatch[1]} could not be found.`);
       if (!serverMatch[2] && req.method === 'GET') return { status: 200, body: { server: detail(s) } };
-      const parsed = JSON.parse(body || 'null');
+      const parsed = JSON.parse(body || 'null') as Record<string, Record<string, unknown> | undefined> | null;
       const modern = serverMatch[2] === '/remote-consoles';
       if (modern && (mv === null || mv[1] < 6)) return fault(404, 'itemNotFound', 'The resource could not be found.');
       if (!modern && mv !== null && mv[1] >= 6) return fault(404, 'itemNotFound', 'The resource could not be found.');
-      if (modern && parsed?.remote_console?.protocol !== 'rdp') return fault(400, 'badRequest', 'Invalid input for field/attribute remote_console.');
-      if (!modern && parsed?.['os-getRDPConsole']?.type !== 'rdp-html5') return fault(400, 'badRequest', 'Invalid input for field/attribute os-getRDPConsole.');
+      const asked = modern ? modernConsole(parsed, mv) : legacyConsole(parsed);
+      if ('status' in asked) return asked;
+      const { protocol, type } = asked;
       if (s.status === 'BUILD') return fault(409, 'conflictingRequest', `Instance ${s.id} is not ready`);
+      const support = s.consoles?.[protocol as keyof FakeConsoles] ?? consoles[protocol as keyof FakeConsoles] ?? 'not-implemented';
+      if (support === 'disabled') return fault(400, 'badRequest', `Unavailable console type ${type}.`);
+      if (support === 'not-implemented') return fault(501, 'notImplemented', `Unable to get ${protocol} console, functionality not implemented`);
       const token = randomUUID();
-      consoleTokens.set(token, { instance_uuid: s.id, host: '10.0.0.5', port: 2179, internal_access_path: s.id.toUpperCase(), expires: now() + 600_000 });
-      const consoleUrl = `${opts.consoleBase ?? 'http://127.0.0.1:6083/'}?token=${token}`;
+      consoleTokens.set(token, { instance_uuid: s.id, host: '10.0.0.5', port: protocol === 'rdp' ? 2179 : 5900, internal_access_path: protocol === 'rdp' ? s.id.toUpperCase() : undefined, expires: now() + 600_000 });
+      const consoleUrl = {
+        rdp: `${opts.consoleBase ?? 'http://127.0.0.1:6083/'}?token=${token}`,
+        vnc: `${opts.vncBase ?? 'http://127.0.0.1:6080/vnc_lite.html'}?path=${encodeURIComponent(`?token=${token}`)}`,
+        spice: `http://127.0.0.1:6082/spice_auto.html?token=${token}`,
+        serial: `ws://127.0.0.1:6083/?token=${token}`,
+        mks: `http://127.0.0.1:6090/mks.html?token=${token}`,
+      }[protocol]!;
       return modern
-        ? { status: 200, body: { remote_console: { protocol: 'rdp', type: 'rdp-html5', url: consoleUrl } } }
-        : { status: 200, body: { console: { type: 'rdp-html5', url: consoleUrl } } };
+        ? { status: 200, body: { remote_console: { protocol, type, url: consoleUrl } } }
+        : { status: 200, body: { console: { type, url: consoleUrl } } };
     }
     const lookupGet = /^\/os-console-auth-tokens\/([^/]+)$/.exec(rest);
     const lookupAction = /^\/console-auth-tokens\/([^/]+)\/action$/.exec(rest);
@@ -177,6 +216,43 @@ export async function startFakeCloud(opts: FakeOptions = {}): Promise<FakeCloud>
     const m = /^compute (\d+)\.(\d+)$/.exec(String(h));
     if (!m) return 'bad';
     return [Number(m[1]), Number(m[2])];
+  };
+
+  /** POST remote-consoles (2.6+): Nova's schema (2.8 adds mks/webmks; RDP leaves it in 29), then its type pairing. */
+  const modernConsole = (body: Record<string, Record<string, unknown> | undefined> | null, mv: [number, number] | null): FakeReply | { protocol: string; type: string } => {
+    const rc = body?.remote_console;
+    const mks = mv !== null && mv[1] >= 8;
+    const rdpInSchema = release < 29 || release >= 32;
+    const protocols = ['vnc', 'spice', ...(rdpInSchema ? ['rdp'] : []), 'serial', ...(mks ? ['mks'] : [])];
+    const types = ['novnc', 'xvpvnc', ...(rdpInSchema ? ['rdp-html5'] : []), 'spice-html5', 'serial', ...(mks ? ['webmks'] : [])];
+    const protocol = rc?.protocol;
+    const type = rc?.type;
+    if (typeof protocol !== 'string' || !protocols.includes(protocol)) {
+      return fault(400, 'badRequest', `Invalid input for field/attribute remote_console/protocol. Value: ${String(protocol)}. ${JSON.stringify(protocol)} is not one of ${JSON.stringify(protocols)}`);
+    }
+    if (typeof type !== 'string' || !types.includes(type)) {
+      return fault(400, 'badRequest', `Invalid input for field/attribute remote_console/type. Value: ${String(type)}. ${JSON.stringify(type)} is not one of ${JSON.stringify(types)}`);
+    }
+    // Since 32.0.0 the controller itself refuses RDP.
+    if (protocol === 'rdp' && release >= 29) return fault(400, 'badRequest', 'Unavailable console type rdp.');
+    const pairs: Record<string, string[]> = { vnc: ['novnc', 'xvpvnc'], spice: ['spice-html5'], rdp: ['rdp-html5'], mks: ['webmks'] };
+    if (pairs[protocol] && !pairs[protocol].includes(type)) return fault(400, 'badRequest', `Invalid console type ${type}`);
+    return { protocol, type };
+  };
+
+  /** The server actions of 2.1-2.5: one per protocol; os-getRDPConsole answers a bare 400 since 29.0.0. */
+  const legacyConsole = (body: Record<string, Record<string, unknown> | undefined> | null): FakeReply | { protocol: string; type: string } => {
+    const name = Object.keys(body ?? {})[0] ?? '';
+    const action = LEGACY_CONSOLE_ACTIONS[name];
+    if (!action) return fault(400, 'badRequest', `There is no such action: ${name}`);
+    if (action.protocol === 'rdp' && release >= 29) {
+      return fault(400, 'badRequest', 'The server could not comply with the request since it is either malformed or otherwise incorrect.');
+    }
+    const type = body?.[name]?.type;
+    if (typeof type !== 'string' || !action.types.includes(type)) {
+      return fault(400, 'badRequest', `Invalid input for field/attribute ${name}. Value: ${JSON.stringify(body?.[name])}.`);
+    }
+    return { protocol: action.protocol, type };
   };
 
   const versionDoc = (id: string, max: string | null) => ({

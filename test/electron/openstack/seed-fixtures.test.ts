@@ -68,7 +68,7 @@ for (const dialect of ['v2', 'v3'] as const) {
         clouds: [{ name: 'seed', authType: 'password', auth: { auth_url: cloud.authUrl, username: 'admin', password: 'admin-pw', project_name: 'admin' } }],
       });
       try {
-        const got = await s.consoleUrl('seed', SERVER);
+        const got = await s.consoleUrl('seed', SERVER, 'rdp');
         assert.equal(got.serverId, SERVER);
         assert.match(got.url, new RegExp(`^http://example\\.com:6083/\\?token=${TOKEN}`));
         const info = await s.resolve(got.url);
