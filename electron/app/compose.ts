@@ -7,7 +7,8 @@ import { loadCloudConfigs, type CloudConfig, type ConfigSources } from '../opens
 import { createOpenStackConsoles } from '../openstack/console-service.ts';
 import { join } from 'node:path';
 import { RdpGateway } from '../rdp/gateway.ts';
-import { GatewaySessions } from '../rdp/session-service.ts';
+import { ConsoleRelay } from '../relay/relay.ts';
+import { ConsoleSessions } from './console-sessions.ts';
 import { CertificateTrust, TrustStore } from '../rdp/trust-store.ts';
 import { formatEndpoint } from '../rdp/upstream.ts';
 import { createXrdpRepair } from '../rdp/xrdp-repair/index.ts';
@@ -143,20 +144,31 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
     if (demo) trustStore.addPreTrusted(demo.consoleEndpoint, demo.consoleCertificate);
     const trust = new CertificateTrust(trustStore, (prompt) => events('trust.prompt', prompt));
     const allowed = opts.allowedOrigins;
+    const allowOrigin = allowed ? (origin: string | undefined) => origin !== undefined && allowed.includes(origin) : undefined;
     const gateway = new RdpGateway({
       verifyCertificate: trust.verify,
       onStatus: (status) => events('session.status', status),
       // IronRDP 0.7.0 draws padded bitmap rows (xrdp's) skewed; the repair rewrites only those rectangles.
       serverFilter: (opts.env ?? process.env).NOVA_CONSOLE_XRDP_REPAIR === '0' ? undefined : xrdpRepairFilter,
-      allowOrigin: allowed ? (origin) => origin !== undefined && allowed.includes(origin) : undefined,
+      allowOrigin,
       log,
     });
-    if (opts.httpServer) gateway.attach(opts.httpServer);
-    else await gateway.listen('127.0.0.1', 0);
+    // VNC (and later serial) consoles: the main process opens the proxy's WebSocket or the TCP connection itself.
+    const relay = new ConsoleRelay({ verifyCertificate: trust.verify, onStatus: (status) => events('session.status', status), allowOrigin, log });
+    if (opts.httpServer) {
+      gateway.attach(opts.httpServer);
+      relay.attach(opts.httpServer);
+    } else {
+      // Electron: gateway and relay share one loopback port of their own, so the page's CSP names one socket origin.
+      await gateway.listen('127.0.0.1', 0);
+      relay.attach(gateway.httpServer);
+    }
     closers.push(() => gateway.close());
-    const sessions = new GatewaySessions({
+    closers.push(() => relay.close());
+    const sessions = new ConsoleSessions({
       consoles,
       gateway,
+      relay,
       credentials: sessionCredentials(credentials, (cloud) => settings.consoleCredentials(cloud), endpointClouds.cloudOf),
     });
     let lastHide: boolean | undefined;

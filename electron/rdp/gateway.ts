@@ -110,6 +110,12 @@ export class RdpGateway {
     server.on('upgrade', this.onUpgrade);
   }
 
+  /** The HTTP server the gateway serves on (Electron: the console relay shares its port). */
+  get httpServer(): Server {
+    if (!this.server) throw new Error('the gateway is not listening');
+    return this.server;
+  }
+
   get url(): string {
     const addr = this.server?.address() as AddressInfo | null | undefined;
     if (!addr) throw new Error('the gateway is not listening');

@@ -35,7 +35,7 @@ const EVERY_FORM = (target: string) => [
 ];
 
 test('the page reaches nothing under electron/ but the contract, in any import form', async () => {
-  for (const target of ['../../electron/api/handlers.ts', '../../electron/demo/cloud/index.ts', '../../electron/rdp/gateway.ts', '../../electron/main/window.ts']) {
+  for (const target of ['../../electron/api/handlers.ts', '../../electron/demo/cloud/index.ts', '../../electron/rdp/gateway.ts', '../../electron/relay/relay.ts', '../../electron/main/window.ts']) {
     const lines = EVERY_FORM(target);
     assert.deepEqual(await refusedLines('renderer/probe/probe.ts', lines.join('\n')), lines.map((_, i) => i + 1), target);
   }
@@ -51,13 +51,17 @@ test('the demo and the client it tests never import each other', async () => {
   assert.deepEqual(await refusedLines('electron/demo/cloud/probe.ts', demoToClient.join('\n')), demoToClient.map((_, i) => i + 1));
   const clientToDemo = EVERY_FORM('../demo/demo-desktop/session.ts');
   assert.deepEqual(await refusedLines('electron/rdp/probe.ts', clientToDemo.join('\n')), clientToDemo.map((_, i) => i + 1));
+  // The console relay is client code too: it and the demo never import each other.
+  assert.deepEqual(await refusedLines('electron/relay/probe.ts', clientToDemo.join('\n')), clientToDemo.map((_, i) => i + 1));
+  const demoToRelay = EVERY_FORM('../relay/relay.ts');
+  assert.deepEqual(await refusedLines('electron/demo/probe.ts', demoToRelay.join('\n')), demoToRelay.map((_, i) => i + 1));
   // Both may use the services' shared pieces.
   assert.deepEqual(await refusedLines('electron/demo/probe.ts', `import { AppError } from '../api/app-error.ts';`), []);
 });
 
 test('only electron/main/ and electron/preload/ import electron', async () => {
   const code = [`import { app } from 'electron';`, `const e = import('electron');`, `const r = require('electron');`].join('\n');
-  for (const path of ['electron/app/probe.ts', 'electron/openstack/probe.ts', 'renderer/probe.ts', 'electron/common/probe.ts']) {
+  for (const path of ['electron/app/probe.ts', 'electron/openstack/probe.ts', 'electron/relay/probe.ts', 'renderer/probe.ts', 'electron/common/probe.ts']) {
     assert.deepEqual(await refusedLines(path, code), [1, 2, 3], path);
   }
   assert.deepEqual(await refusedLines('electron/main/probe.ts', code), []);

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GatewaySessions, type GrantIssuer } from '../../../electron/rdp/session-service.ts';
+import { ConsoleSessions, type GrantIssuer, type RelayIssuer } from '../../../electron/app/console-sessions.ts';
 import { createCredentialStore } from '../../../electron/app/credential-store.ts';
 import { AppError } from '../../../electron/api/app-error.ts';
 import type { ConsoleService } from '../../../electron/api/services.ts';
 import type { GrantRequest } from '../../../electron/rdp/gateway.ts';
 import { rdpGrant } from '../../support/grants.ts';
+import type { RelayDestination } from '../../../electron/relay/relay.ts';
 
 const VM = '5f3f8a2e-4b5c-4d1e-9a6b-1c2d3e4f5a6b';
 const calls: string[] = [];
@@ -38,20 +39,20 @@ function fakeGateway() {
 
 test('a pasted console URL resolves through Nova; a VM id selects the VMConnect order and becomes the blob', async () => {
   const { gateway, grants } = fakeGateway();
-  const sessions = new GatewaySessions({ consoles, gateway });
-  const g = rdpGrant(await sessions.open({ kind: 'url', url: 'http://proxy:6083/?token=abc', cloud: 'prod' }));
+  const sessions = new ConsoleSessions({ consoles, gateway });
+  const g = rdpGrant(await sessions.open({ kind: 'url', url: 'http://proxy:6083/?token=abcdefab-0000-4000-8000-0000000000ab', cloud: 'prod' }));
   assert.deepEqual(grants[0], { host: '10.0.0.5', port: 2179, preConnectionBlob: VM, vmconnect: true });
   assert.equal(g.destination, '10.0.0.5:2179');
   assert.equal(g.preConnectionBlob, VM);
   assert.equal(g.vmconnect, true);
   assert.equal(g.token, 'tok1');
   assert.equal(g.server?.cloud, 'prod');
-  assert.ok(calls.includes('resolve http://proxy:6083/?token=abc prod'));
+  assert.ok(calls.includes('resolve http://proxy:6083/?token=abcdefab-0000-4000-8000-0000000000ab prod'));
 });
 
 test('a server from the sidebar fetches a fresh console URL first; the cloud may turn VMConnect off', async () => {
   const { gateway, grants } = fakeGateway();
-  const sessions = new GatewaySessions({ consoles, gateway, vmconnectFor: (cloud) => (cloud === 'lab' ? false : undefined) });
+  const sessions = new ConsoleSessions({ consoles, gateway, vmconnectFor: (cloud) => (cloud === 'lab' ? false : undefined) });
   calls.length = 0;
   const g = rdpGrant(await sessions.open({ kind: 'server', cloud: 'lab', server: 'web-1' }));
   assert.deepEqual(calls, ['consoleUrl lab web-1', 'resolve http://proxy:6083/?token=t1 lab']);
@@ -66,7 +67,7 @@ test('a direct address uses the standard order, carries remembered credentials, 
   const { gateway, grants, revoked } = fakeGateway();
   const credentials = createCredentialStore('/nonexistent'); // no SecretBox: memory only, nothing is written
   await credentials.save('rdp.example:3390', { username: 'u', password: 'p' });
-  const sessions = new GatewaySessions({ consoles, gateway, credentials });
+  const sessions = new ConsoleSessions({ consoles, gateway, credentials });
   const g = rdpGrant(await sessions.open({ kind: 'address', protocol: 'rdp', host: 'RDP.example', port: 3390 }));
   assert.deepEqual(grants[0], { host: 'RDP.example', port: 3390, preConnectionBlob: undefined, vmconnect: false });
   assert.equal(g.title, 'RDP.example:3390');
@@ -92,7 +93,7 @@ test('tab titles are the Nova server name: from the console request, from Horizo
     await fake.close();
   });
   const { gateway } = fakeGateway();
-  const sessions = new GatewaySessions({ consoles: openstack, gateway });
+  const sessions = new ConsoleSessions({ consoles: openstack, gateway });
   const DB = '66666666-6666-4666-8666-666666666666';
   const WEB = '11111111-1111-4111-8111-111111111111';
   const lookups = () => fake.requests.filter((r) => r.method === 'GET' && /\/servers\/[0-9a-f-]{36}$/.test(r.path)).map((r) => r.path.split('/').pop());
@@ -127,17 +128,17 @@ test('tab titles are the Nova server name: from the console request, from Horizo
   assert.equal(gone.destination, '10.1.1.1:2179');
 
   // A failing lookup (Nova answers 500) falls back to the id as well.
-  const failing = new GatewaySessions({
+  const failing = new ConsoleSessions({
     consoles: { ...consoles, serverName: async () => Promise.reject(new AppError('unreachable', 'down')) },
     gateway,
   });
-  const fallback = await failing.open({ kind: 'url', url: 'http://proxy:6083/?token=abc' });
+  const fallback = await failing.open({ kind: 'url', url: 'http://proxy:6083/?token=abcdefab-0000-4000-8000-0000000000ab' });
   assert.equal(fallback.title, 'uuid-1');
 });
 
 test('a direct address with a pre-connection blob: VMConnect order on Hyper-V\'s port 2179, standard order elsewhere', async () => {
   const { gateway, grants } = fakeGateway();
-  const sessions = new GatewaySessions({ consoles, gateway });
+  const sessions = new ConsoleSessions({ consoles, gateway });
   const hyperv = rdpGrant(await sessions.open({ kind: 'address', protocol: 'rdp', host: 'hv1.example', port: 2179, preConnectionBlob: VM }));
   assert.deepEqual(grants[0], { host: 'hv1.example', port: 2179, preConnectionBlob: VM, vmconnect: true });
   assert.equal(hyperv.preConnectionBlob, VM);
@@ -157,8 +158,8 @@ test('a direct address with a pre-connection blob: VMConnect order on Hyper-V\'s
 
 test('a direct address with a blob through the real gateway: the PDU V2 reaches the server before X.224', async (t) => {
   const { RdpGateway } = await import('../../../electron/rdp/gateway.ts');
-  const { makeCert, startRdpDouble } = await import('./rdp-double.ts');
-  const { openWs, requestPdu, sendRaw } = await import('./gateway-client.ts');
+  const { makeCert, startRdpDouble } = await import('../rdp/rdp-double.ts');
+  const { openWs, requestPdu, sendRaw } = await import('../rdp/gateway-client.ts');
   const double = await startRdpDouble({ order: 'standard', cert: makeCert() });
   const gw = new RdpGateway({ verifyCertificate: async () => true, onStatus: () => {} });
   await gw.listen();
@@ -166,7 +167,7 @@ test('a direct address with a blob through the real gateway: the PDU V2 reaches 
     await gw.close();
     await double.close();
   });
-  const sessions = new GatewaySessions({ consoles, gateway: gw });
+  const sessions = new ConsoleSessions({ consoles, gateway: gw });
   const grant = rdpGrant(await sessions.open({ kind: 'address', protocol: 'rdp', host: '127.0.0.1', port: double.port, preConnectionBlob: VM }));
   assert.equal(grant.vmconnect, false);
   const ws = await openWs(grant.gatewayUrl);
@@ -178,4 +179,56 @@ test('a direct address with a blob through the real gateway: the PDU V2 reaches 
   // cchPCB counts two terminating NULs; the id follows as UTF-16LE.
   // eslint-disable-next-line no-control-regex -- the pattern strips the NUL terminators the blob carries: matching a control character is its purpose
   assert.equal(conv.pcb!.subarray(18).toString('utf16le').replace(/\u0000+$/, ''), VM);
+});
+
+function fakeRelay() {
+  const destinations: RelayDestination[] = [];
+  const revoked: string[] = [];
+  let n = 0;
+  const relay: RelayIssuer = {
+    grant: (destination) => {
+      destinations.push(destination);
+      const endpoint = destination.kind === 'tcp' ? `${destination.host}:${destination.port}` : new URL(destination.url).host;
+      return { sessionId: `vnc-${++n}`, relayUrl: `ws://127.0.0.1:1/relay?grant=g${n}`, endpoint };
+    },
+    revoke: (id) => void revoked.push(id),
+  };
+  return { relay, destinations, revoked };
+}
+
+test('VNC: a pasted noVNC URL goes to its proxy through the relay, without asking any cloud', async () => {
+  calls.length = 0;
+  const { gateway } = fakeGateway();
+  const { relay, destinations, revoked } = fakeRelay();
+  const sessions = new ConsoleSessions({ consoles, gateway, relay });
+  const g = await sessions.open({ kind: 'url', url: 'https://cloud.example:6080/vnc_auto.html?path=%3Ftoken%3Dvnc-token-1&title=web-1(5f3f8a2e-4b5c-4d1e-9a6b-1c2d3e4f5a6b)' });
+  assert.equal(g.protocol, 'vnc');
+  assert.deepEqual(destinations, [{ kind: 'websocket', url: 'wss://cloud.example:6080/?token=vnc-token-1' }]);
+  assert.equal(g.title, 'web-1', "Horizon's title names the tab");
+  assert.deepEqual(calls, [], 'no token lookup: it needs an admin, and the URL already names the proxy');
+  await sessions.close(g.sessionId);
+  assert.deepEqual(revoked, [g.sessionId]);
+});
+
+test('VNC: a server opened as VNC keeps its server (Reconnect asks again); vnc:// goes over TCP; serial is explained', async () => {
+  const vncConsoles: ConsoleService = {
+    ...consoles,
+    consoleUrl: async (cloud, server, protocol) => ({ cloud, serverId: 'id-' + server, name: server, protocol: protocol ?? 'vnc', url: 'http://10.0.0.9:6080/vnc_lite.html?path=%3Ftoken%3Dt9' }),
+  };
+  const { gateway } = fakeGateway();
+  const { relay, destinations } = fakeRelay();
+  const sessions = new ConsoleSessions({ consoles: vncConsoles, gateway, relay });
+  const g = await sessions.open({ kind: 'server', cloud: 'lab', server: 'db-1' });
+  assert.equal(g.protocol, 'vnc');
+  assert.deepEqual(g.server, { cloud: 'lab', id: 'id-db-1', name: 'db-1', status: 'UNKNOWN' });
+  assert.deepEqual(destinations[0], { kind: 'websocket', url: 'ws://10.0.0.9:6080/?token=t9' });
+
+  const direct = await sessions.open({ kind: 'address', protocol: 'vnc', host: '[::1]', port: 5901 });
+  assert.deepEqual(destinations[1], { kind: 'tcp', host: '::1', port: 5901 });
+  assert.equal(direct.title, '::1:5901');
+
+  await assert.rejects(sessions.open({ kind: 'url', url: 'ws://10.0.0.9:6083/?token=s1' }), (e: unknown) => e instanceof AppError && e.code === 'unavailable' && /Serial consoles/.test(e.message));
+  await assert.rejects(sessions.open({ kind: 'url', url: 'http://10.0.0.9:6082/spice_auto.html?token=s1' }), (e: unknown) => e instanceof AppError && e.code === 'unavailable');
+  const withoutRelay = new ConsoleSessions({ consoles: vncConsoles, gateway });
+  await assert.rejects(withoutRelay.open({ kind: 'address', protocol: 'vnc', host: 'h', port: 5900 }), /not available/);
 });

@@ -1,0 +1,331 @@
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import type { ConsoleEvents } from '../common/contract.ts';
+import type { CertificateVerifier } from '../rdp/relay-session.ts';
+import { RelayCloseCode } from '../common/relay-close-codes.ts';
+import { closeReason, PageGone, printable, RelayFailure, type Subject } from './failure.ts';
+import { checkGreeting } from './rfb.ts';
+import {
+  connectTcp,
+  HIGH_WATER,
+  LOW_WATER,
+  startTls,
+  TcpUpstream,
+  upgradeProxy,
+  type TlsResult,
+  type Upstream,
+  type UpstreamEnd,
+} from './upstream.ts';
+
+/**
+ * One relayed session, after the page's WebSocket presented a valid grant: open the outside connection (TCP to a
+ * VNC server, or a console proxy's WebSocket, over TLS with the certificate checked first), check that the first
+ * bytes are an RFB greeting, then relay bytes both ways as binary frames with backpressure. Whatever ends it ends
+ * the other side with a close code and a sentence (electron/common/relay-close-codes.ts).
+ */
+
+/** What the app forwards to the page as the contract's `session.status` event. */
+export type RelayStatus = ConsoleEvents['session.status'];
+
+/** Where a grant leads, resolved by the main process (never by the page). */
+export type RelayDestination =
+  /** A console proxy's WebSocket (Nova's novnc proxy, websockify): `ws(s)://host:port/…?token=…`. */
+  | { kind: 'websocket'; url: string }
+  /** A VNC server's TCP port (a `vnc://` address). */
+  | { kind: 'tcp'; host: string; port: number };
+
+/** A destination checked and taken apart by `grant()`. */
+export type ResolvedDestination =
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'websocket'; url: URL; host: string; port: number; secure: boolean };
+
+export interface RelayTimeouts {
+  /** TCP connect. */
+  connectMs: number;
+  /** The TLS handshake with a wss proxy (a trust question is not counted: the user takes the time it takes). */
+  tlsMs: number;
+  /** The proxy's answer to the WebSocket upgrade. */
+  upgradeMs: number;
+  /** The RFB ProtocolVersion, once connected. */
+  greetingMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: RelayTimeouts = { connectMs: 10_000, tlsMs: 15_000, upgradeMs: 15_000, greetingMs: 15_000 };
+
+export interface SessionRecord {
+  sessionId: string;
+  destination: ResolvedDestination;
+  /** host:port, for the log and the trust store. Never the token. */
+  endpoint: string;
+}
+
+export interface SessionHooks {
+  verifyCertificate: CertificateVerifier;
+  status(status: RelayStatus): void;
+  log(line: string): void;
+  timeouts: RelayTimeouts;
+  /** CA certificates (PEM) trusted besides Node's store. */
+  extraCa?: readonly string[];
+}
+
+/** Page bytes held until the server has shown itself a VNC server. */
+const MAX_HELD_PAGE_BYTES = 1 << 20;
+/** Largest frame taken from a console proxy. */
+const MAX_PROXY_FRAME = 16 << 20;
+
+type Phase = 'opening' | 'greeting' | 'relay' | 'closed';
+
+export class RelayedSession {
+  private readonly abort = new AbortController();
+  private readonly subject: Subject;
+  private phase: Phase = 'opening';
+  private upstream?: Upstream;
+  private upstreamPaused = false;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private greeting: Buffer = Buffer.alloc(0);
+  private greetingTimer?: NodeJS.Timeout;
+  /** Strings that must never appear in a reason: the console token and the rest of the proxy URL's query. */
+  private readonly secrets: string[] = [];
+
+  constructor(
+    private readonly page: WebSocket,
+    private readonly record: SessionRecord,
+    private readonly hooks: SessionHooks,
+  ) {
+    const d = record.destination;
+    this.subject = d.kind === 'tcp' ? 'the VNC server' : 'the console proxy';
+    if (d.kind === 'websocket') {
+      // Long values only: a short one (`shared=true`) is no secret, and scrubbing it would garble sentences.
+      for (const value of d.url.searchParams.values()) if (value.length >= 8) this.secrets.push(value);
+      if (d.url.search.length > 9) this.secrets.push(d.url.search.slice(1));
+      for (const part of d.url.pathname.split('/')) if (part.length >= 16) this.secrets.push(part);
+    }
+    page.on('message', (data, isBinary) => this.fromPage(toBuffer(data), isBinary));
+    page.on('close', () => this.finish(undefined, 'the page closed the session'));
+    page.on('error', (err) => hooks.log(`relay session ${record.sessionId}: page WebSocket error: ${err.message}`));
+  }
+
+  get sessionId(): string {
+    return this.record.sessionId;
+  }
+
+  async start(): Promise<void> {
+    this.hooks.status({ sessionId: this.sessionId, state: 'connecting' });
+    let upstream: Upstream;
+    try {
+      upstream = await this.open();
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    if (this.phase === 'closed') {
+      upstream.close(false);
+      return;
+    }
+    this.upstream = upstream;
+    this.phase = 'greeting';
+    const seconds = Math.round(this.hooks.timeouts.greetingMs / 1000);
+    this.greetingTimer = setTimeout(
+      () => this.fail(new RelayFailure(RelayCloseCode.notVnc, `not a VNC server: no RFB greeting came${this.behind()} within ${seconds} s`)),
+      this.hooks.timeouts.greetingMs,
+    );
+    upstream.bind({
+      data: (chunk) => this.fromUpstream(chunk),
+      drain: () => {
+        if (this.page.isPaused) this.page.resume();
+      },
+      end: (how) => this.upstreamEnded(how),
+    });
+  }
+
+  /** Ends the session from the main process (the tab closed, the grant was revoked, the relay stops). */
+  terminate(reason: string): void {
+    this.finish(RelayCloseCode.closedByApp, reason);
+  }
+
+  private async open(): Promise<Upstream> {
+    const d = this.record.destination;
+    const t = this.hooks.timeouts;
+    const signal = this.abort.signal;
+    if (d.kind === 'tcp') return new TcpUpstream(await connectTcp(d.host, d.port, this.subject, t.connectMs, signal));
+    const socket = await connectTcp(d.host, d.port, this.subject, t.connectMs, signal);
+    let carrier: Socket = socket;
+    try {
+      if (d.secure) {
+        const tls = await startTls(socket, d.host, t.tlsMs, signal, this.hooks.extraCa);
+        carrier = tls.tls;
+        // The upgrade request carries the console token: it is sent only to a proxy whose certificate is trusted.
+        if (!tls.authorized) await this.checkCertificate(tls);
+      }
+    } catch (err) {
+      carrier.destroy();
+      socket.destroy();
+      throw err;
+    }
+    return upgradeProxy(d.url, carrier, { timeoutMs: t.upgradeMs, signal, maxPayload: MAX_PROXY_FRAME });
+  }
+
+  private async checkCertificate({ tls, chain, authorizationError }: TlsResult): Promise<void> {
+    const signal = this.abort.signal;
+    if (chain.length === 0) throw new RelayFailure(RelayCloseCode.certificateNotTrusted, `${this.subject} presented no TLS certificate`);
+    let trusted: boolean;
+    try {
+      trusted = await this.hooks.verifyCertificate({ sessionId: this.sessionId, endpoint: this.record.endpoint, certificate: chain[0], chain, signal });
+    } catch (err) {
+      if (signal.aborted) throw new PageGone();
+      throw new RelayFailure(RelayCloseCode.certificateNotTrusted, `the certificate of ${this.subject} could not be checked: ${printable(errorMessage(err), 80)}`);
+    }
+    if (signal.aborted) throw new PageGone();
+    if (!trusted) {
+      throw new RelayFailure(
+        RelayCloseCode.certificateNotTrusted,
+        `${this.subject}'s certificate is not trusted (${authorizationError ?? 'unverified'}): rejected, or not the pinned one`,
+      );
+    }
+    // A decision can take a while (the user reads the prompt); the proxy may have given up meanwhile.
+    if (tls.destroyed || !tls.writable) {
+      throw new RelayFailure(RelayCloseCode.connectionLost, `${this.subject} closed the connection while its certificate was being checked; try again`);
+    }
+  }
+
+  /** " behind the console proxy" for a proxied console: the VNC server is the one the proxy reached. */
+  private behind(): string {
+    return this.record.destination.kind === 'websocket' ? ' through the console proxy' : '';
+  }
+
+  private fromPage(data: Buffer, isBinary: boolean): void {
+    if (this.phase === 'closed') return;
+    if (!isBinary) {
+      this.finish(1003, 'the page sent a text frame; the relay carries binary frames only');
+      return;
+    }
+    if (this.phase === 'relay') {
+      if (!this.upstream!.write(data) && !this.page.isPaused) this.page.pause();
+      return;
+    }
+    this.heldBytes += data.length;
+    if (this.heldBytes > MAX_HELD_PAGE_BYTES) {
+      this.finish(RelayCloseCode.pageOverflow, 'the page sent too much data before the server was ready');
+      return;
+    }
+    this.held.push(data);
+  }
+
+  private fromUpstream(chunk: Buffer): void {
+    if (this.phase === 'relay') {
+      this.sendPage(chunk);
+      return;
+    }
+    if (this.phase !== 'greeting') return;
+    this.greeting = Buffer.concat([this.greeting, chunk]);
+    switch (checkGreeting(this.greeting)) {
+      case 'partial':
+        return;
+      case 'mismatch':
+        this.fail(new RelayFailure(RelayCloseCode.notVnc, `not a VNC server${this.behind()}: its first bytes were "${printable(this.greeting.subarray(0, 12).toString('latin1'), 12)}", not an RFB greeting`));
+        return;
+      case 'match': {
+        clearTimeout(this.greetingTimer);
+        this.phase = 'relay';
+        this.hooks.status({ sessionId: this.sessionId, state: 'connected' });
+        const first = this.greeting;
+        this.greeting = Buffer.alloc(0);
+        this.sendPage(first);
+        const held = this.held;
+        this.held = [];
+        this.heldBytes = 0;
+        for (const b of held) this.fromPage(b, true);
+        return;
+      }
+    }
+  }
+
+  private sendPage(data: Buffer): void {
+    const page = this.page;
+    if (this.phase === 'closed' || page.readyState !== page.OPEN || data.length === 0) return;
+    page.send(data, { binary: true }, () => {
+      if (this.upstreamPaused && page.bufferedAmount < LOW_WATER) {
+        this.upstreamPaused = false;
+        this.upstream?.resume();
+      }
+    });
+    if (!this.upstreamPaused && page.bufferedAmount > HIGH_WATER) {
+      this.upstreamPaused = true;
+      this.upstream?.pause();
+    }
+  }
+
+  private upstreamEnded(how: UpstreamEnd): void {
+    if (this.phase === 'closed') return;
+    this.fail(this.describeEnd(how));
+  }
+
+  private describeEnd(how: UpstreamEnd): RelayFailure {
+    const s = this.subject;
+    const started = this.phase === 'relay';
+    const gotBytes = started || this.greeting.length > 0;
+    switch (how.kind) {
+      case 'protocol':
+        return new RelayFailure(RelayCloseCode.proxyProtocolError, `${s} broke the WebSocket protocol: ${how.message}`);
+      case 'closed':
+      case 'reset':
+        if (!gotBytes) return new RelayFailure(RelayCloseCode.serverClosed, `${s} closed the connection before saying anything: not a VNC server, or it turned this client away`);
+        if (!started) return new RelayFailure(RelayCloseCode.notVnc, 'not a VNC server: the connection ended inside the RFB greeting');
+        return how.kind === 'closed'
+          ? new RelayFailure(RelayCloseCode.serverClosed, `${s} closed the session`)
+          : new RelayFailure(RelayCloseCode.connectionLost, `the connection to ${s} was lost (${how.code ?? 'reset'})`);
+      case 'ws-close': {
+        // 1005: a close frame without a code; 1006: no close frame at all (the connection just ended).
+        const said = how.code !== 1005 && how.code !== 1006 ? `${how.code}${how.reason ? ' ' + printable(how.reason, 60) : ''}` : '';
+        if (!gotBytes) {
+          // Nova checks the token (and the Origin) only after the 101, then drops the connection.
+          if (!said || ((how.code === 1000 || how.code === 1001) && !how.reason)) {
+            return new RelayFailure(RelayCloseCode.closedAtOnce, 'the console proxy closed the connection at once: the console token was refused or has expired');
+          }
+          return new RelayFailure(RelayCloseCode.closedAtOnce, `the console proxy closed the connection at once, before the console started (${said})`);
+        }
+        if (!started) return new RelayFailure(RelayCloseCode.notVnc, 'not a VNC server through the console proxy: the connection ended inside the RFB greeting');
+        if (how.code === 1006) return new RelayFailure(RelayCloseCode.connectionLost, 'the connection to the console proxy was lost (no close frame)');
+        return new RelayFailure(RelayCloseCode.serverClosed, `the console proxy closed the session${said ? ` (${said})` : ''}`);
+      }
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (err instanceof PageGone) this.finish(undefined, err.message);
+    else if (err instanceof RelayFailure) this.finish(err.code, err.reason);
+    else this.finish(RelayCloseCode.internal, `internal relay error: ${printable(errorMessage(err), 80)}`);
+  }
+
+  /** Ends both sides once. `code` undefined: the page is already gone. */
+  private finish(code: number | undefined, why: string): void {
+    if (this.phase === 'closed') return;
+    const graceful = code === undefined || code === RelayCloseCode.closedByApp;
+    this.phase = 'closed';
+    this.abort.abort();
+    clearTimeout(this.greetingTimer);
+    this.held = [];
+    this.upstream?.close(graceful);
+    const reason = this.scrub(why);
+    const page = this.page;
+    if (code !== undefined && (page.readyState === page.OPEN || page.readyState === page.CONNECTING)) page.close(code, closeReason(reason));
+    this.hooks.log(`relay session ${this.sessionId} to ${this.record.endpoint} closed: ${reason}`);
+    this.hooks.status({ sessionId: this.sessionId, state: 'closed', reason });
+  }
+
+  /** Text that came from the far side (a close reason, a status line) could echo the token: it never leaves here. */
+  private scrub(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) out = out.split(secret).join('…');
+    return out;
+  }
+}
+
+function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
