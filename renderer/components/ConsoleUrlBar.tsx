@@ -30,7 +30,7 @@ export function ConsoleUrlBar({ inputRef }: { inputRef: RefObject<HTMLInputEleme
         ref={inputRef}
         type="text"
         aria-label="Console URL or address"
-        placeholder="Paste a Nova console URL, rdp://host[:port] or host:port  (Ctrl+L)"
+        placeholder="Paste a console URL, vnc://host[:port], rdp://host[:port] or host:port  (Ctrl+L)"
         spellCheck={false}
         autoComplete="off"
         value={text}
