@@ -10,7 +10,7 @@ import { RdpGateway } from '../rdp/gateway.ts';
 import { ConsoleRelay } from '../relay/relay.ts';
 import { ConsoleSessions } from './console-sessions.ts';
 import { CertificateTrust, TrustStore } from '../rdp/trust-store.ts';
-import { formatEndpoint } from '../rdp/upstream.ts';
+import { formatEndpoint } from '../net/address.ts';
 import { createXrdpRepair } from '../rdp/xrdp-repair/index.ts';
 import { AdminRoles } from './admin-roles.ts';
 import { createCredentialStore } from './credential-store.ts';

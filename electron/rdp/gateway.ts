@@ -1,8 +1,7 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from 'ws';
 import {
   decodeRdCleanPath,
   encodeRdCleanPath,
@@ -11,7 +10,6 @@ import {
   RDCLEANPATH_VERSION,
   type RdCleanPathErrorInfo,
 } from './rdcleanpath.ts';
-import { formatEndpoint } from './upstream.ts';
 import {
   RelaySession,
   type CertificateVerifier,
@@ -21,6 +19,9 @@ import {
   type Timeouts,
 } from './relay-session.ts';
 import { RdCleanPathErrorCode } from '../common/rdcleanpath-codes.ts';
+import { formatEndpoint } from '../net/address.ts';
+import { refuseUpgrade, WebSocketEndpoint } from '../net/endpoint.ts';
+import { toBuffer } from '../net/websocket.ts';
 
 /**
  * The RDCleanPath gateway: a WebSocket endpoint on loopback through which the renderer's WASM RDP client reaches
@@ -68,131 +69,48 @@ export interface IssuedGrant {
   gatewayUrl: string;
 }
 
-interface PendingGrant extends GrantRecord {
-  token: string;
-  expiresAt: number;
-}
-
-export class RdpGateway {
-  private readonly wss: WebSocketServer;
-  private readonly path: string;
-  private readonly grants = new Map<string, PendingGrant>();
-  private readonly sessions = new Map<string, RelaySession>();
-  private readonly sockets = new Set<WebSocket>();
-  private server?: Server;
-  private ownServer = false;
-  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head);
-
+export class RdpGateway extends WebSocketEndpoint<GrantRecord, RelaySession> {
   constructor(private readonly opts: GatewayOptions) {
-    this.path = opts.path ?? GATEWAY_PATH;
-    // Client→server RDP messages are small (input, clipboard); 8 MiB bounds a hostile page.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: 8 << 20, perMessageDeflate: false });
-  }
-
-  /** Listens on its own loopback port. Returns the gateway URL. */
-  async listen(host = '127.0.0.1', port = 0): Promise<string> {
-    const server = createServer((_req, res) => {
-      res.writeHead(404).end();
+    super({
+      name: 'gateway',
+      path: opts.path ?? GATEWAY_PATH,
+      grantTtlMs: opts.grantTtlMs ?? 5 * 60_000,
+      stopReason: 'the gateway stopped',
+      // Client→server RDP messages are small (input, clipboard); 8 MiB bounds a hostile page.
+      websocket: { maxPayload: 8 << 20 },
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    this.ownServer = true;
-    this.attach(server);
-    return this.url;
-  }
-
-  /** Serves on an existing HTTP server's upgrade event (browser mode shares one port); other paths are ignored. */
-  attach(server: Server): void {
-    if (this.server) throw new Error('the gateway is already attached');
-    this.server = server;
-    server.on('upgrade', this.onUpgrade);
-  }
-
-  /** The HTTP server the gateway serves on (Electron: the console relay shares its port). */
-  get httpServer(): Server {
-    if (!this.server) throw new Error('the gateway is not listening');
-    return this.server;
-  }
-
-  get url(): string {
-    const addr = this.server?.address() as AddressInfo | null | undefined;
-    if (!addr) throw new Error('the gateway is not listening');
-    return `ws://${formatEndpoint(addr.address, addr.port)}${this.path}`;
   }
 
   /** Mints a one-time token for one destination. */
   grant(req: GrantRequest): IssuedGrant {
     if (!Number.isInteger(req.port) || req.port < 1 || req.port > 65535) throw new RangeError('port must be 1–65535');
     if (!req.host) throw new RangeError('host is empty');
-    this.expireGrants();
-    const token = randomBytes(32).toString('base64url');
     const sessionId = req.sessionId ?? randomUUID();
     const destination = formatEndpoint(req.host, req.port);
-    this.grants.set(token, {
-      token,
+    const token = this.grants.issue({
       sessionId,
       host: req.host,
       port: req.port,
       destination,
       preConnectionBlob: req.preConnectionBlob || undefined,
       vmconnect: req.vmconnect,
-      expiresAt: Date.now() + (this.opts.grantTtlMs ?? 5 * 60_000),
     });
     return { sessionId, token, destination, gatewayUrl: this.url };
-  }
-
-  /** Forgets a session's unused grant and ends its connection if one is running. */
-  revoke(sessionId: string, reason = 'the session was closed'): void {
-    for (const [token, g] of this.grants) if (g.sessionId === sessionId) this.grants.delete(token);
-    this.sessions.get(sessionId)?.terminate(reason);
-  }
-
-  get activeSessions(): number {
-    return this.sessions.size;
-  }
-
-  async close(): Promise<void> {
-    this.server?.off('upgrade', this.onUpgrade);
-    for (const s of [...this.sessions.values()]) s.terminate('the gateway stopped');
-    for (const ws of this.sockets) ws.terminate();
-    this.grants.clear();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    if (this.ownServer && this.server) {
-      const server = this.server;
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-    this.server = undefined;
   }
 
   private log(line: string): void {
     this.opts.log?.(line);
   }
 
-  private expireGrants(): void {
-    const now = Date.now();
-    for (const [token, g] of this.grants) if (g.expiresAt <= now) this.grants.delete(token);
-  }
-
-  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    let pathname: string;
-    try {
-      pathname = new URL(req.url ?? '/', 'http://loopback').pathname;
-    } catch {
-      return;
-    }
-    if (pathname !== this.path) return; // another endpoint of the shared server owns it
+  protected upgrade(req: IncomingMessage, _url: URL, socket: Duplex, head: Buffer): void {
     if (this.opts.allowOrigin && !this.opts.allowOrigin(req.headers.origin)) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      refuseUpgrade(socket, 403);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    this.accept(req, socket, head, (ws) => this.serve(ws));
   }
 
-  private accept(ws: WebSocket): void {
-    this.sockets.add(ws);
+  private serve(ws: WebSocket): void {
     const framer = new RdCleanPathFramer();
     let session: RelaySession | undefined;
     let done = false;
@@ -212,11 +130,10 @@ export class RdpGateway {
     ws.on('error', (err) => this.log(`gateway WebSocket error: ${err.message}`));
     ws.on('close', () => {
       clearTimeout(timer);
-      this.sockets.delete(ws);
       session?.onClientClose();
     });
     ws.on('message', (data, isBinary) => {
-      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      const buf = toBuffer(data);
       if (session) {
         session.onClientMessage(buf);
         return;
@@ -253,14 +170,12 @@ export class RdpGateway {
       refuse(`unsupported RDCleanPath version ${request.version}`, { errorCode: RdCleanPathErrorCode.general, httpStatus: 400 });
       return undefined;
     }
-    this.expireGrants();
-    const grant = request.proxyAuth === undefined ? undefined : this.grants.get(request.proxyAuth);
+    // One use only, whatever follows: a token presented with the wrong destination is burnt too.
+    const grant = this.grants.take(request.proxyAuth);
     if (!grant) {
       refuse('unknown, used or expired session token', { errorCode: RdCleanPathErrorCode.general, httpStatus: 403 });
       return undefined;
     }
-    // One use only, whatever follows: a token presented with the wrong destination is burnt too.
-    this.grants.delete(grant.token);
     const status = (s: SessionStatus) => this.opts.onStatus?.(s);
     if ((request.destination ?? '').toLowerCase() !== grant.destination.toLowerCase()) {
       refuse(`destination does not match the session's grant`, { errorCode: RdCleanPathErrorCode.general, httpStatus: 403 });
@@ -283,11 +198,11 @@ export class RdpGateway {
       timeouts: { connectMs: 10_000, handshakeMs: 15_000, ...this.opts.timeouts },
       log: (line) => this.log(line),
       status: (s) => {
-        if (s.state === 'closed') this.sessions.delete(s.sessionId);
+        if (s.state === 'closed') this.untrack(s.sessionId, session);
         status(s);
       },
     });
-    this.sessions.set(grant.sessionId, session);
+    this.track(grant.sessionId, session);
     void session.start(rest);
     return session;
   }

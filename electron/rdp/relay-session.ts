@@ -13,8 +13,11 @@ import {
   withRequestedProtocols,
   X224Error,
 } from './x224.ts';
-import { connectTcp, formatEndpoint, peerChain, readTpkt, SessionFailure, startTls } from './upstream.ts';
+import { clientGone, connectServer, readTpkt, SessionFailure, startServerTls } from './upstream.ts';
 import { RdCleanPathErrorCode, TlsAlert, WsaError } from '../common/rdcleanpath-codes.ts';
+import { formatEndpoint } from '../net/address.ts';
+import { peerChain } from '../net/tls.ts';
+import { BinarySender, closeReason } from '../net/websocket.ts';
 
 /**
  * One RDP session through the gateway, after its RDCleanPath request matched a grant: connect to the server in
@@ -73,9 +76,6 @@ export interface SessionHooks {
   log(line: string): void;
 }
 
-/** Stop reading the server while the WebSocket holds more than this, resume below LOW. */
-const WS_HIGH_WATER = 1 << 20;
-const WS_LOW_WATER = 256 << 10;
 /** Client bytes held while the server side is not ready (pipelined data, VMConnect's held MCS request). */
 const MAX_HELD_CLIENT_BYTES = 1 << 20;
 const MAX_CREDSSP_MESSAGE = 1 << 20;
@@ -92,7 +92,8 @@ export class RelaySession {
   private held: Buffer[] = [];
   private heldBytes = 0;
   private filter?: (chunk: Buffer) => Buffer[];
-  private serverPaused = false;
+  /** Server bytes toward the client; the server is not read while the client's WebSocket holds too much. */
+  private readonly toClient: BinarySender;
   // VMConnect CredSSP framing of client bytes: bytes left in the current DER message, and an incomplete header.
   private credsspRemaining = 0;
   private credsspHead: Buffer = Buffer.alloc(0);
@@ -110,6 +111,7 @@ export class RelaySession {
     private readonly hooks: SessionHooks,
   ) {
     this.endpoint = formatEndpoint(grant.host, grant.port);
+    this.toClient = new BinarySender(ws, { high: () => this.tls?.pause(), low: () => this.tls?.resume() });
   }
 
   get sessionId(): string {
@@ -159,14 +161,14 @@ export class RelaySession {
     const { host, port } = this.grant;
     const { connectMs, handshakeMs } = this.hooks.timeouts;
     const signal = this.abort.signal;
-    const tcp = await connectTcp(host, port, connectMs, signal);
+    const tcp = await connectServer(host, port, connectMs, signal);
     this.tcp = tcp;
     if (this.grant.preConnectionBlob) tcp.write(this.pcb());
     tcp.write(this.request.x224ConnectionPdu);
     const confirm = await readTpkt(tcp, this.endpoint, handshakeMs, signal);
     const selected = this.checkServerConfirm(confirm, true);
     this.rdpStarted = (selected & (Protocol.hybrid | Protocol.hybridEx)) === 0;
-    const tls = await startTls(tcp, host, this.endpoint, handshakeMs, signal);
+    const tls = await startServerTls(tcp, host, this.endpoint, handshakeMs, signal);
     this.tls = tls;
     const chain = await this.checkCertificate(tls);
     this.respond(confirm, chain, tcp);
@@ -187,10 +189,10 @@ export class RelaySession {
         x224: buildConfirm({ failureCode: 1 }),
       });
     }
-    const tcp = await connectTcp(host, port, connectMs, signal);
+    const tcp = await connectServer(host, port, connectMs, signal);
     this.tcp = tcp;
     if (this.grant.preConnectionBlob) tcp.write(this.pcb());
-    const tls = await startTls(tcp, host, this.endpoint, handshakeMs, signal);
+    const tls = await startServerTls(tcp, host, this.endpoint, handshakeMs, signal);
     this.tls = tls;
     const chain = await this.checkCertificate(tls);
     this.respond(buildConfirm({ protocol: selected }), chain, tcp);
@@ -262,13 +264,13 @@ export class RelaySession {
         signal: this.abort.signal,
       });
     } catch (err) {
-      if (this.abort.signal.aborted) throw new SessionFailure('the client went away', { errorCode: RdCleanPathErrorCode.general });
+      if (this.abort.signal.aborted) throw clientGone();
       throw new SessionFailure(`the certificate of ${this.endpoint} could not be checked: ${(err as Error)?.message ?? String(err)}`, {
         errorCode: RdCleanPathErrorCode.general,
         tlsAlert: TlsAlert.badCertificate,
       });
     }
-    if (this.abort.signal.aborted) throw new SessionFailure('the client went away', { errorCode: RdCleanPathErrorCode.general });
+    if (this.abort.signal.aborted) throw clientGone();
     // A decision can take a while (the user reads the prompt); the server may have given up meanwhile.
     if (trusted && (tls.destroyed || !tls.writable)) {
       throw new SessionFailure(`${this.endpoint} closed the connection while the certificate was being checked; try again`, {
@@ -358,17 +360,8 @@ export class RelaySession {
   }
 
   private sendClient(data: Buffer): void {
-    if (this.phase === 'closed' || this.ws.readyState !== this.ws.OPEN || data.length === 0) return;
-    this.ws.send(data, { binary: true }, () => {
-      if (this.serverPaused && this.ws.bufferedAmount < WS_LOW_WATER) {
-        this.serverPaused = false;
-        this.tls?.resume();
-      }
-    });
-    if (!this.serverPaused && this.ws.bufferedAmount > WS_HIGH_WATER) {
-      this.serverPaused = true;
-      this.tls?.pause();
-    }
+    if (this.phase === 'closed' || data.length === 0) return;
+    this.toClient.send(data);
   }
 
   private writeServer(data: Buffer): void {
@@ -487,16 +480,9 @@ export class RelaySession {
     this.tls?.destroy();
     this.tcp?.destroy();
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
-      this.ws.close(wsCode, truncateReason(reason));
+      this.ws.close(wsCode, closeReason(reason));
     }
     this.hooks.log(`session ${this.sessionId} to ${this.endpoint} closed: ${reason}`);
     this.hooks.status({ sessionId: this.sessionId, state: 'closed', reason });
   }
-}
-
-/** WebSocket close reasons are limited to 123 bytes. */
-function truncateReason(reason: string): string {
-  let r = reason;
-  while (Buffer.byteLength(r) > 123) r = r.slice(0, -2);
-  return r;
 }

@@ -1,8 +1,12 @@
-import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { RdCleanPathErrorInfo } from './rdcleanpath.ts';
 import { tpktLength, X224Error } from './x224.ts';
 import { RdCleanPathErrorCode, TlsAlert, WsaError } from '../common/rdcleanpath-codes.ts';
+import { formatEndpoint } from '../net/address.ts';
+import { errnoCause, reword } from '../net/errors.ts';
+import { connectTcp } from '../net/tcp.ts';
+import { startTls } from '../net/tls.ts';
 
 /**
  * The gateway's side toward the RDP server: TCP connect, read one TPKT, TLS handshake. Every failure becomes a
@@ -23,30 +27,27 @@ export class SessionFailure extends Error {
   }
 }
 
-export function formatEndpoint(host: string, port: number): string {
-  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+/** What the RDP client is told when it went away meanwhile (it reads nothing any more; the log does). */
+export function clientGone(): SessionFailure {
+  return new SessionFailure('the client went away', { errorCode: RdCleanPathErrorCode.general });
 }
 
 export function networkFailure(err: unknown, host: string, port: number, during: string): SessionFailure {
   const endpoint = formatEndpoint(host, port);
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ECONNREFUSED':
+  switch (errnoCause(err)) {
+    case 'refused':
       return new SessionFailure(`connection refused by ${endpoint} (is an RDP server listening there?)`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.connRefused });
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_NONAME':
+    case 'dns':
       return new SessionFailure(`DNS lookup failed for ${host}: no such host name`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.hostNotFound });
-    case 'ETIMEDOUT':
+    case 'timed-out':
       return new SessionFailure(`timed out ${during} ${endpoint}`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.timedOut });
-    case 'EHOSTUNREACH':
+    case 'no-route':
       return new SessionFailure(`${endpoint} is unreachable (no route to host)`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.hostUnreachable });
-    case 'ENETUNREACH':
+    case 'network-unreachable':
       return new SessionFailure(`${endpoint} is unreachable (network unreachable)`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.netUnreachable });
-    case 'ECONNRESET':
-    case 'EPIPE':
+    case 'reset':
       return new SessionFailure(`${endpoint} reset the connection ${during}`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.connReset });
-    default:
+    case undefined:
       return new SessionFailure(`network error ${during} ${endpoint}: ${(err as Error | undefined)?.message ?? String(err)}`, {
         errorCode: RdCleanPathErrorCode.general,
         httpStatus: 502,
@@ -54,31 +55,18 @@ export function networkFailure(err: unknown, host: string, port: number, during:
   }
 }
 
-export function connectTcp(host: string, port: number, timeoutMs: number, signal: AbortSignal): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port });
-    const fail = (err: SessionFailure) => {
-      cleanup();
-      socket.destroy();
-      reject(err);
-    };
-    const timer = setTimeout(() => fail(networkFailure({ code: 'ETIMEDOUT' }, host, port, 'connecting to')), timeoutMs);
-    const onError = (err: Error) => fail(networkFailure(err, host, port, 'while connecting to'));
-    const onAbort = () => fail(new SessionFailure('the client went away', { errorCode: RdCleanPathErrorCode.general }));
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      signal.removeEventListener('abort', onAbort);
-    };
-    socket.once('error', onError);
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', () => {
-      cleanup();
-      // From here on the session watches 'close'; this listener keeps a late socket error from being unhandled.
-      socket.on('error', () => {});
-      socket.setNoDelay(true);
-      resolve(socket);
-    });
+/** TCP to the RDP server; a failure is said in RDCleanPath's terms. */
+export function connectServer(host: string, port: number, timeoutMs: number, signal: AbortSignal): Promise<Socket> {
+  return reword(connectTcp(host, port, { timeoutMs, signal }), (err) => {
+    switch (err.kind) {
+      case 'aborted':
+        return clientGone();
+      case 'timeout':
+        return networkFailure({ code: 'ETIMEDOUT' }, host, port, 'connecting to');
+      case 'closed':
+      case 'error':
+        return networkFailure(err, host, port, 'while connecting to');
+    }
   });
 }
 
@@ -120,13 +108,13 @@ export function readTpkt(socket: Socket, endpoint: string, timeoutMs: number, si
     };
     const onError = (err: Error & { code?: string }) =>
       done(
-        err.code === 'ECONNRESET' || err.code === 'EPIPE'
+        errnoCause(err) === 'reset'
           ? new SessionFailure(`${endpoint} reset the connection during the RDP negotiation`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.connReset })
           : new SessionFailure(`network error during the RDP negotiation with ${endpoint}: ${err.message}`, { errorCode: RdCleanPathErrorCode.general, httpStatus: 502 }),
       );
     const onClose = () =>
       done(new SessionFailure(`${endpoint} closed the connection during the RDP negotiation`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.connReset }));
-    const onAbort = () => done(new SessionFailure('the client went away', { errorCode: RdCleanPathErrorCode.general }));
+    const onAbort = () => done(clientGone());
     const timer = setTimeout(
       () => done(new SessionFailure(`timed out waiting for ${endpoint} to answer the RDP negotiation`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.timedOut })),
       timeoutMs,
@@ -143,56 +131,19 @@ export function readTpkt(socket: Socket, endpoint: string, timeoutMs: number, si
  * TLS toward the RDP server. The certificate is not validated here (RDP servers are mostly self-signed): the
  * caller pins it through the trust store before the client is answered.
  */
-export function startTls(socket: Socket, host: string, endpoint: string, timeoutMs: number, signal: AbortSignal): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const tls = tlsConnect({
-      socket,
-      rejectUnauthorized: false,
-      // SNI only for names; an IP literal as server name is not allowed.
-      servername: isIP(host) ? undefined : host,
-    });
-    const done = (err?: SessionFailure) => {
-      clearTimeout(timer);
-      tls.off('error', onError);
-      socket.off('close', onClose);
-      signal.removeEventListener('abort', onAbort);
-      if (err) {
-        tls.destroy();
-        reject(err);
-      } else resolve(tls);
-    };
-    const onError = (err: Error & { code?: string }) =>
-      done(
-        err.code === 'ECONNRESET' || err.code === 'EPIPE'
+export function startServerTls(socket: Socket, host: string, endpoint: string, timeoutMs: number, signal: AbortSignal): Promise<TLSSocket> {
+  return reword(startTls(socket, { host, timeoutMs, signal }), (err) => {
+    switch (err.kind) {
+      case 'aborted':
+        return clientGone();
+      case 'timeout':
+        return new SessionFailure(`timed out during the TLS handshake with ${endpoint}`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.timedOut });
+      case 'closed':
+        return new SessionFailure(`${endpoint} closed the connection during the TLS handshake`, { errorCode: RdCleanPathErrorCode.general, tlsAlert: TlsAlert.handshakeFailure });
+      case 'error':
+        return errnoCause(err) === 'reset'
           ? new SessionFailure(`${endpoint} reset the connection during the TLS handshake`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.connReset })
-          : new SessionFailure(`TLS handshake with ${endpoint} failed: ${err.message}`, { errorCode: RdCleanPathErrorCode.general, tlsAlert: TlsAlert.handshakeFailure }),
-      );
-    const onClose = () => done(new SessionFailure(`${endpoint} closed the connection during the TLS handshake`, { errorCode: RdCleanPathErrorCode.general, tlsAlert: TlsAlert.handshakeFailure }));
-    const onAbort = () => done(new SessionFailure('the client went away', { errorCode: RdCleanPathErrorCode.general }));
-    const timer = setTimeout(
-      () => done(new SessionFailure(`timed out during the TLS handshake with ${endpoint}`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.timedOut })),
-      timeoutMs,
-    );
-    tls.once('error', onError);
-    socket.once('close', onClose);
-    signal.addEventListener('abort', onAbort, { once: true });
-    tls.once('secureConnect', () => {
-      tls.on('error', () => {}); // the session watches 'close' from here on
-      done();
-    });
+          : new SessionFailure(`TLS handshake with ${endpoint} failed: ${err.message}`, { errorCode: RdCleanPathErrorCode.general, tlsAlert: TlsAlert.handshakeFailure });
+    }
   });
-}
-
-/** The server's certificate chain, leaf first, as DER. */
-export function peerChain(tls: TLSSocket): Buffer[] {
-  const chain: Buffer[] = [];
-  const seen = new Set<string>();
-  let cert: PeerCertificate | undefined = tls.getPeerCertificate(true);
-  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
-    seen.add(cert.fingerprint256);
-    chain.push(Buffer.from(cert.raw));
-    const next: PeerCertificate | undefined = (cert as PeerCertificate & { issuerCertificate?: PeerCertificate }).issuerCertificate;
-    cert = next;
-  }
-  return chain;
 }

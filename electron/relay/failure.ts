@@ -1,5 +1,6 @@
-import { isIP } from 'node:net';
 import { RelayCloseCode } from '../common/relay-close-codes.ts';
+import { errnoCause } from '../net/errors.ts';
+import { closeReason as cutCloseReason } from '../net/websocket.ts';
 
 /**
  * Why a relayed session ended: a close code for the page (electron/common/relay-close-codes.ts) and one sentence
@@ -19,32 +20,25 @@ export class RelayFailure extends Error {
 /** What the relay connects to, as the sentences name it. */
 export type Subject = 'the VNC server' | 'the console proxy';
 
-export function formatEndpoint(host: string, port: number): string {
-  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /** A network failure while connecting (or later), named by its errno code. */
 export function networkFailure(err: unknown, subject: Subject, host: string, during = 'connecting to'): RelayFailure {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ECONNREFUSED':
+  switch (errnoCause(err)) {
+    case 'refused':
       return new RelayFailure(RelayCloseCode.refused, `${subject} refused the connection: nothing listens on that port`);
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_NONAME':
-    case 'EAI_NODATA':
+    case 'dns':
       return new RelayFailure(RelayCloseCode.dnsFailure, `DNS lookup failed for ${host}: no such host name`);
-    case 'ETIMEDOUT':
+    case 'timed-out':
       return new RelayFailure(RelayCloseCode.timeout, `timed out ${during} ${subject}`);
-    case 'EHOSTUNREACH':
+    case 'no-route':
       return new RelayFailure(RelayCloseCode.unreachable, `${subject} is unreachable (no route to host)`);
-    case 'ENETUNREACH':
+    case 'network-unreachable':
       return new RelayFailure(RelayCloseCode.unreachable, `${subject} is unreachable (network unreachable)`);
-    case 'ECONNRESET':
-    case 'EPIPE':
+    case 'reset':
       return new RelayFailure(RelayCloseCode.connectionLost, `${subject} reset the connection`);
-    default:
+    case undefined: {
+      const code = (err as NodeJS.ErrnoException | undefined)?.code;
       return new RelayFailure(RelayCloseCode.unreachable, `network error ${during} ${subject}: ${code ?? printable((err as Error | undefined)?.message ?? String(err), 80)}`);
+    }
   }
 }
 
@@ -62,9 +56,7 @@ export function printable(text: string, max: number): string {
   return clean.length > max ? clean.slice(0, max - 1) + '…' : clean;
 }
 
-/** WebSocket close reasons are limited to 123 bytes (RFC 6455 §5.5). */
+/** A close reason that fits a close frame; the page shows it, so a cut one ends in '…'. */
 export function closeReason(reason: string): string {
-  let r = reason;
-  while (Buffer.byteLength(r) > 123) r = r.slice(0, -2) + '…';
-  return r;
+  return cutCloseReason(reason, '…');
 }

@@ -1,11 +1,12 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { isIP, type AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from 'ws';
 import type { CertificateVerifier } from '../rdp/relay-session.ts';
 import { RelayCloseCode } from '../common/relay-close-codes.ts';
-import { formatEndpoint } from './failure.ts';
+import { formatEndpoint } from '../net/address.ts';
+import { refuseUpgrade, WebSocketEndpoint } from '../net/endpoint.ts';
 import {
   DEFAULT_TIMEOUTS,
   RelayedSession,
@@ -59,146 +60,58 @@ interface PendingGrant {
   sessionId: string;
   destination: ResolvedDestination;
   endpoint: string;
-  expiresAt: number;
-  timer: NodeJS.Timeout;
 }
 
 /** Page→relay messages are VNC input and clipboard: small. This bounds a hostile page. */
 const MAX_PAGE_FRAME = 8 << 20;
 
-export class ConsoleRelay {
-  private readonly wss: WebSocketServer;
-  private readonly path: string;
-  private readonly grants = new Map<string, PendingGrant>();
-  private readonly sessions = new Map<string, RelayedSession>();
-  private readonly sockets = new Set<WebSocket>();
+export class ConsoleRelay extends WebSocketEndpoint<PendingGrant, RelayedSession> {
   private readonly timeouts: RelayTimeouts;
-  private server?: Server;
-  private ownServer = false;
-  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head);
 
   constructor(private readonly opts: RelayOptions) {
-    this.path = opts.path ?? RELAY_PATH;
+    super({
+      name: 'relay',
+      path: opts.path ?? RELAY_PATH,
+      grantTtlMs: opts.grantTtlMs ?? 60_000,
+      stopReason: 'the relay stopped',
+      websocket: {
+        maxPayload: MAX_PAGE_FRAME,
+        // noVNC offers `binary` when asked to (or nothing); the relay carries binary frames only.
+        handleProtocols: (protocols) => (protocols.has('binary') ? 'binary' : false),
+      },
+    });
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
-    this.wss = new WebSocketServer({
-      noServer: true,
-      maxPayload: MAX_PAGE_FRAME,
-      perMessageDeflate: false,
-      // noVNC offers `binary` when asked to (or nothing); the relay carries binary frames only.
-      handleProtocols: (protocols) => (protocols.has('binary') ? 'binary' : false),
-    });
-  }
-
-  /** Listens on its own loopback port (Electron). Returns the relay's base URL. */
-  async listen(host = '127.0.0.1', port = 0): Promise<string> {
-    const server = createServer((_req, res) => {
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    this.ownServer = true;
-    this.attach(server);
-    return this.url;
-  }
-
-  /** Serves on an existing HTTP server's upgrade event (browser mode shares the page's port); other paths are left alone. */
-  attach(server: Server): void {
-    if (this.server) throw new Error('the relay is already attached');
-    this.server = server;
-    server.on('upgrade', this.onUpgrade);
-  }
-
-  /** ws://host:port/relay (without a grant). */
-  get url(): string {
-    const addr = this.server?.address() as AddressInfo | null | undefined;
-    if (!addr) throw new Error('the relay is not listening');
-    return `ws://${formatEndpoint(addr.address, addr.port)}${this.path}`;
   }
 
   /** Mints a single-use grant for one destination. Throws a RangeError for a destination it cannot connect to. */
   grant(destination: RelayDestination, opts: GrantOptions = {}): IssuedRelayGrant {
     const resolved = resolveDestination(destination);
     const endpoint = formatEndpoint(resolved.host, resolved.port);
-    const token = randomBytes(32).toString('base64url');
     const sessionId = opts.sessionId ?? randomUUID();
-    const ttl = this.opts.grantTtlMs ?? 60_000;
-    const timer = setTimeout(() => this.grants.delete(token), ttl);
-    timer.unref();
-    this.grants.set(token, { sessionId, destination: resolved, endpoint, expiresAt: Date.now() + ttl, timer });
+    const token = this.grants.issue({ sessionId, destination: resolved, endpoint });
     return { sessionId, relayUrl: `${this.url}?grant=${token}`, endpoint };
-  }
-
-  /** Forgets a session's unused grant and ends its connection if one is running. */
-  revoke(sessionId: string, reason = 'the session was closed'): void {
-    for (const [token, g] of this.grants) {
-      if (g.sessionId === sessionId) this.forget(token, g);
-    }
-    this.sessions.get(sessionId)?.terminate(reason);
-  }
-
-  get activeSessions(): number {
-    return this.sessions.size;
-  }
-
-  async close(): Promise<void> {
-    this.server?.off('upgrade', this.onUpgrade);
-    for (const s of [...this.sessions.values()]) s.terminate('the relay stopped');
-    for (const ws of this.sockets) ws.terminate();
-    for (const [token, g] of this.grants) this.forget(token, g);
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    if (this.ownServer && this.server) {
-      const server = this.server;
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-    this.server = undefined;
-  }
-
-  private forget(token: string, g: PendingGrant): void {
-    clearTimeout(g.timer);
-    this.grants.delete(token);
   }
 
   private log(line: string): void {
     this.opts.log?.(line);
   }
 
-  /** The grant a request names, taken out of the table whatever happens next (single use); undefined when none is valid. */
-  private takeGrant(token: string | null): PendingGrant | undefined {
-    if (!token) return undefined;
-    const g = this.grants.get(token);
-    if (!g) return undefined;
-    this.forget(token, g);
-    return g.expiresAt > Date.now() ? g : undefined;
-  }
-
-  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://loopback');
-    } catch {
-      return;
-    }
-    if (url.pathname !== this.path) return; // another endpoint of the shared server owns it
+  protected upgrade(req: IncomingMessage, url: URL, socket: Duplex, head: Buffer): void {
     const offered = req.headers['sec-websocket-protocol'];
     if (offered !== undefined && !offered.split(',').some((p) => p.trim() === 'binary')) {
       // A client that cannot take binary frames (websockify's old base64 mode) would fail after the upgrade anyway.
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      refuseUpgrade(socket, 400);
       return;
     }
-    const grant = this.takeGrant(url.searchParams.get('grant'));
+    const grant = this.grants.take(url.searchParams.get('grant'));
     if (this.opts.allowOrigin && !this.opts.allowOrigin(req.headers.origin)) {
       // A grant presented from a foreign origin has leaked: it is burnt, and its tab learns why.
       this.log('refused a relay connection from a page of another origin');
       if (grant) this.opts.onStatus?.({ sessionId: grant.sessionId, state: 'closed', reason: 'the relay refused a page of another origin' });
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      refuseUpgrade(socket, 403);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.sockets.add(ws);
-      ws.once('close', () => this.sockets.delete(ws));
+    this.accept(req, socket, head, (ws) => {
       if (!grant) {
         // Answered over the WebSocket (not with an HTTP status) so the page can say why; nothing was opened.
         this.log('refused a relay connection: unknown, used or expired grant');
@@ -217,11 +130,11 @@ export class ConsoleRelay {
       extraCa: this.opts.extraCa,
       log: (line) => this.log(line),
       status: (s) => {
-        if (s.state === 'closed' && this.sessions.get(s.sessionId) === session) this.sessions.delete(s.sessionId);
+        if (s.state === 'closed') this.untrack(s.sessionId, session);
         this.opts.onStatus?.(s);
       },
     });
-    this.sessions.set(grant.sessionId, session);
+    this.track(grant.sessionId, session);
     void session.start();
   }
 }

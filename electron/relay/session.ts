@@ -3,19 +3,10 @@ import type { WebSocket } from 'ws';
 import type { ConsoleEvents } from '../common/contract.ts';
 import type { CertificateVerifier } from '../rdp/relay-session.ts';
 import { RelayCloseCode } from '../common/relay-close-codes.ts';
+import { BinarySender, toBuffer } from '../net/websocket.ts';
 import { closeReason, PageGone, printable, RelayFailure, type Subject } from './failure.ts';
 import { checkGreeting } from './rfb.ts';
-import {
-  connectTcp,
-  HIGH_WATER,
-  LOW_WATER,
-  startTls,
-  TcpUpstream,
-  upgradeProxy,
-  type TlsResult,
-  type Upstream,
-  type UpstreamEnd,
-} from './upstream.ts';
+import { connectUpstream, proxyTls, TcpUpstream, upgradeProxy, type TlsResult, type Upstream, type UpstreamEnd } from './upstream.ts';
 
 /**
  * One relayed session, after the page's WebSocket presented a valid grant: open the outside connection (TCP to a
@@ -80,7 +71,8 @@ export class RelayedSession {
   private readonly subject: Subject;
   private phase: Phase = 'opening';
   private upstream?: Upstream;
-  private upstreamPaused = false;
+  /** Server bytes toward the page; the upstream is not read while the page's WebSocket holds too much. */
+  private readonly toPage: BinarySender;
   private held: Buffer[] = [];
   private heldBytes = 0;
   private greeting: Buffer = Buffer.alloc(0);
@@ -101,6 +93,7 @@ export class RelayedSession {
       if (d.url.search.length > 9) this.secrets.push(d.url.search.slice(1));
       for (const part of d.url.pathname.split('/')) if (part.length >= 16) this.secrets.push(part);
     }
+    this.toPage = new BinarySender(page, { high: () => this.upstream?.pause(), low: () => this.upstream?.resume() });
     page.on('message', (data, isBinary) => this.fromPage(toBuffer(data), isBinary));
     page.on('close', () => this.finish(undefined, 'the page closed the session'));
     page.on('error', (err) => hooks.log(`relay session ${record.sessionId}: page WebSocket error: ${err.message}`));
@@ -148,12 +141,12 @@ export class RelayedSession {
     const d = this.record.destination;
     const t = this.hooks.timeouts;
     const signal = this.abort.signal;
-    if (d.kind === 'tcp') return new TcpUpstream(await connectTcp(d.host, d.port, this.subject, t.connectMs, signal));
-    const socket = await connectTcp(d.host, d.port, this.subject, t.connectMs, signal);
+    if (d.kind === 'tcp') return new TcpUpstream(await connectUpstream(d.host, d.port, this.subject, t.connectMs, signal));
+    const socket = await connectUpstream(d.host, d.port, this.subject, t.connectMs, signal);
     let carrier: Socket = socket;
     try {
       if (d.secure) {
-        const tls = await startTls(socket, d.host, t.tlsMs, signal, this.hooks.extraCa);
+        const tls = await proxyTls(socket, d.host, t.tlsMs, signal, this.hooks.extraCa);
         carrier = tls.tls;
         // The upgrade request carries the console token: it is sent only to a proxy whose certificate is trusted.
         if (!tls.authorized) await this.checkCertificate(tls);
@@ -242,18 +235,8 @@ export class RelayedSession {
   }
 
   private sendPage(data: Buffer): void {
-    const page = this.page;
-    if (this.phase === 'closed' || page.readyState !== page.OPEN || data.length === 0) return;
-    page.send(data, { binary: true }, () => {
-      if (this.upstreamPaused && page.bufferedAmount < LOW_WATER) {
-        this.upstreamPaused = false;
-        this.upstream?.resume();
-      }
-    });
-    if (!this.upstreamPaused && page.bufferedAmount > HIGH_WATER) {
-      this.upstreamPaused = true;
-      this.upstream?.pause();
-    }
+    if (this.phase === 'closed' || data.length === 0) return;
+    this.toPage.send(data);
   }
 
   private upstreamEnded(how: UpstreamEnd): void {
@@ -320,10 +303,6 @@ export class RelayedSession {
     for (const secret of this.secrets) out = out.split(secret).join('…');
     return out;
   }
-}
-
-function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
-  return Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
 }
 
 function errorMessage(err: unknown): string {

@@ -1,7 +1,11 @@
-import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, rootCertificates, type PeerCertificate, type TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import { RelayCloseCode } from '../common/relay-close-codes.ts';
+import { errnoCause, reword } from '../net/errors.ts';
+import { connectTcp } from '../net/tcp.ts';
+import { peerChain, startTls } from '../net/tls.ts';
+import { BinarySender, toBuffer } from '../net/websocket.ts';
 import { networkFailure, PageGone, printable, RelayFailure, type Subject } from './failure.ts';
 
 /**
@@ -40,36 +44,18 @@ export interface Upstream {
   close(graceful: boolean): void;
 }
 
-/** Stop reading the page while the upstream holds more than this, resume below LOW (and the same toward the page). */
-export const HIGH_WATER = 1 << 20;
-export const LOW_WATER = 256 << 10;
-
-export function connectTcp(host: string, port: number, subject: Subject, timeoutMs: number, signal: AbortSignal): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new PageGone());
-    const socket = netConnect({ host, port });
-    const fail = (err: Error) => {
-      cleanup();
-      socket.destroy();
-      reject(err);
-    };
-    const timer = setTimeout(() => fail(networkFailure({ code: 'ETIMEDOUT' }, subject, host)), timeoutMs);
-    const onError = (err: Error) => fail(networkFailure(err, subject, host));
-    const onAbort = () => fail(new PageGone());
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      signal.removeEventListener('abort', onAbort);
-    };
-    socket.once('error', onError);
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', () => {
-      cleanup();
-      // From here on the owner watches 'close'; this listener keeps a late error from being unhandled.
-      socket.on('error', () => {});
-      socket.setNoDelay(true);
-      resolve(socket);
-    });
+/** TCP to the VNC server or the console proxy; a failure is said in the relay's terms. */
+export function connectUpstream(host: string, port: number, subject: Subject, timeoutMs: number, signal: AbortSignal): Promise<Socket> {
+  return reword(connectTcp(host, port, { timeoutMs, signal }), (err) => {
+    switch (err.kind) {
+      case 'aborted':
+        return new PageGone();
+      case 'timeout':
+        return networkFailure({ code: 'ETIMEDOUT' }, subject, host);
+      case 'closed':
+      case 'error':
+        return networkFailure(err, subject, host);
+    }
   });
 }
 
@@ -88,51 +74,28 @@ export interface TlsResult {
  * name verify, and otherwise asks the trust hook (pinning, like RDP servers) before sending the upgrade request,
  * which carries the console token.
  */
-export function startTls(socket: Socket, host: string, timeoutMs: number, signal: AbortSignal, extraCa?: readonly string[]): Promise<TlsResult> {
-  return new Promise((resolve, reject) => {
-    const tls = tlsConnect({
-      socket,
-      host,
-      // SNI only for names; an IP literal as server name is not allowed.
-      servername: isIP(host) ? undefined : host,
-      rejectUnauthorized: false,
-      ALPNProtocols: ['http/1.1'],
-      ca: extraCa?.length ? [...rootCertificates, ...extraCa] : undefined,
-    });
-    const subject: Subject = 'the console proxy';
-    const done = (err?: Error) => {
-      clearTimeout(timer);
-      tls.off('error', onError);
-      socket.off('close', onClose);
-      signal.removeEventListener('abort', onAbort);
-      if (err) {
-        tls.destroy();
-        socket.destroy();
-        reject(err);
-        return;
-      }
-      tls.on('error', () => {}); // the owner watches 'close' from here on
-      resolve({
-        tls,
-        authorized: tls.authorized,
-        authorizationError: tls.authorized ? undefined : describeAuthorizationError(tls.authorizationError),
-        chain: peerChain(tls),
-      });
-    };
-    const onError = (err: Error & { code?: string }) =>
-      done(
-        err.code === 'ECONNRESET' || err.code === 'EPIPE'
+export async function proxyTls(socket: Socket, host: string, timeoutMs: number, signal: AbortSignal, extraCa?: readonly string[]): Promise<TlsResult> {
+  const subject: Subject = 'the console proxy';
+  const tls = await reword(startTls(socket, { host, timeoutMs, signal, alpn: ['http/1.1'], extraCa }), (err) => {
+    switch (err.kind) {
+      case 'aborted':
+        return new PageGone();
+      case 'timeout':
+        return new RelayFailure(RelayCloseCode.timeout, `timed out during the TLS handshake with ${subject}`);
+      case 'closed':
+        return new RelayFailure(RelayCloseCode.tlsFailure, `${subject} closed the connection during the TLS handshake (is it a TLS port?)`);
+      case 'error':
+        return errnoCause(err) === 'reset'
           ? new RelayFailure(RelayCloseCode.tlsFailure, `${subject} reset the connection during the TLS handshake (is it a TLS port?)`)
-          : new RelayFailure(RelayCloseCode.tlsFailure, `the TLS handshake with ${subject} failed: ${printable(err.message, 80)}`),
-      );
-    const onClose = () => done(new RelayFailure(RelayCloseCode.tlsFailure, `${subject} closed the connection during the TLS handshake (is it a TLS port?)`));
-    const onAbort = () => done(new PageGone());
-    const timer = setTimeout(() => done(new RelayFailure(RelayCloseCode.timeout, `timed out during the TLS handshake with ${subject}`)), timeoutMs);
-    tls.once('error', onError);
-    socket.once('close', onClose);
-    signal.addEventListener('abort', onAbort, { once: true });
-    tls.once('secureConnect', () => done());
+          : new RelayFailure(RelayCloseCode.tlsFailure, `the TLS handshake with ${subject} failed: ${printable(err.message, 80)}`);
+    }
   });
+  return {
+    tls,
+    authorized: tls.authorized,
+    authorizationError: tls.authorized ? undefined : describeAuthorizationError(tls.authorizationError),
+    chain: peerChain(tls),
+  };
 }
 
 /** Node's verification error codes, in words. */
@@ -157,19 +120,6 @@ function describeAuthorizationError(error: unknown): string {
     default:
       return printable(code, 60);
   }
-}
-
-/** The peer's certificate chain, leaf first, as DER. */
-function peerChain(tls: TLSSocket): Buffer[] {
-  const chain: Buffer[] = [];
-  const seen = new Set<string>();
-  let cert: PeerCertificate | undefined = tls.getPeerCertificate(true);
-  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
-    seen.add(cert.fingerprint256);
-    chain.push(Buffer.from(cert.raw));
-    cert = (cert as PeerCertificate & { issuerCertificate?: PeerCertificate }).issuerCertificate;
-  }
-  return chain;
 }
 
 /** A TCP connection to a VNC server. */
@@ -290,10 +240,12 @@ export class WsUpstream implements Upstream {
   private readonly early: Array<{ data: Buffer } | { end: UpstreamEnd }> = [];
   private protocolError?: string;
   private ended = false;
-  private high = false;
   private opened = false;
+  /** Page bytes toward the proxy; `drain` tells the session to read the page again. */
+  private readonly sender: BinarySender;
 
   constructor(private readonly ws: WebSocket) {
+    this.sender = new BinarySender(ws, { low: () => this.handlers?.drain() });
     ws.once('open', () => (this.opened = true));
     ws.on('message', (data, isBinary) => {
       if (this.ended) return;
@@ -303,7 +255,7 @@ export class WsUpstream implements Upstream {
         ws.terminate();
         return;
       }
-      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      const buf = toBuffer(data);
       if (this.handlers) this.handlers.data(buf);
       else this.early.push({ data: buf });
     });
@@ -333,16 +285,7 @@ export class WsUpstream implements Upstream {
   }
 
   write(data: Buffer): boolean {
-    const ws = this.ws;
-    if (ws.readyState !== ws.OPEN) return true;
-    ws.send(data, { binary: true }, () => {
-      if (this.high && ws.bufferedAmount < LOW_WATER) {
-        this.high = false;
-        this.handlers?.drain();
-      }
-    });
-    if (ws.bufferedAmount > HIGH_WATER) this.high = true;
-    return !this.high;
+    return this.sender.send(data);
   }
 
   pause(): void {

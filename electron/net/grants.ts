@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * One-time grants: the main process decides where a session may connect and hands the page a random token for it.
+ * A token is taken out of the table when presented, whatever follows (a leaked token is good for nothing), and
+ * expires unused after the table's time to live.
+ */
+export class GrantTable<G extends { sessionId: string }> {
+  private readonly grants = new Map<string, { grant: G; expiresAt: number; timer: NodeJS.Timeout }>();
+
+  constructor(private readonly ttlMs: number) {}
+
+  /** Stores a grant under a fresh 256-bit token (base64url) and returns the token. */
+  issue(grant: G): string {
+    const token = randomBytes(32).toString('base64url');
+    // The timer only frees the memory; `take` checks the time itself, as a timer can fire late.
+    const timer = setTimeout(() => this.grants.delete(token), this.ttlMs);
+    timer.unref();
+    this.grants.set(token, { grant, expiresAt: Date.now() + this.ttlMs, timer });
+    return token;
+  }
+
+  /** The grant a token names, removed from the table; undefined when the token is unknown, used or expired. */
+  take(token: string | null | undefined): G | undefined {
+    if (!token) return undefined;
+    const entry = this.grants.get(token);
+    if (!entry) return undefined;
+    this.forget(token);
+    return entry.expiresAt > Date.now() ? entry.grant : undefined;
+  }
+
+  /** Forgets every unused grant of a session. */
+  revoke(sessionId: string): void {
+    for (const [token, entry] of this.grants) if (entry.grant.sessionId === sessionId) this.forget(token);
+  }
+
+  clear(): void {
+    for (const token of [...this.grants.keys()]) this.forget(token);
+  }
+
+  private forget(token: string): void {
+    clearTimeout(this.grants.get(token)?.timer);
+    this.grants.delete(token);
+  }
+}
