@@ -36,6 +36,7 @@ import { createXrdpRepair } from '../electron/rdp/xrdp-repair/index.ts';
 import type { RdpGrant } from '../electron/common/contract.ts';
 import type { Probe, Timing } from './connect-page/main.ts';
 import { openX11Pixels, type X11Pixels } from './x11-pixels.ts';
+import { stats } from './stats.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, sessions: { type: 'string', default: '4' } } });
 const RUNS = Math.max(1, Math.min(50, Number(values.runs) || 7));
@@ -336,12 +337,6 @@ async function memoryRuns(app: AppSide, port: number): Promise<MemSample[]> {
 }
 
 // ---- figures -------------------------------------------------------------------------------------------------------
-
-function stats(xs: number[]): { min: number; median: number; max: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  return { min: s[0], median: mid, max: s[s.length - 1] };
-}
 
 function row(label: string, xs: number[], target: string): string {
   const s = stats(xs);
