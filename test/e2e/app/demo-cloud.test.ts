@@ -247,7 +247,7 @@ test('a cloud tab whose session ends says why; Reconnect asks the cloud for a fr
     await page.locator(`#${panelId}`).getByRole('button', { name: 'Reconnect' }).click();
     await expectLive('jump-host');
     assert.equal(opened.length, 2);
-    assert.deepEqual(opened[1].target, { kind: 'server', cloud: 'demo', server: jumpHost.id }, 'a fresh console URL is fetched for the server');
+    assert.deepEqual(opened[1].target, { kind: 'server', cloud: 'demo', server: jumpHost.id, protocol: 'rdp' }, 'a fresh console URL of the same type is fetched for the server');
     assert.notEqual(opened[1].sessionId, opened[0].sessionId);
   } finally {
     services.sessions = real;
