@@ -1,11 +1,17 @@
-// The whole offline demo in one call: the emulated Hyper-V console host with a live demo desktop per VM, and the
-// mock Keystone + Nova whose console tokens point at that host. The app (electron/app/demo.ts) and the standalone
-// command (main.ts) both start it here, so they are wired the same way.
+// The whole offline demo in one call: the mock Keystone + Nova, and what its console URLs lead to:
+//  - for the Hyper-V servers, the emulated Hyper-V console host with a live demo desktop per VM (RDP);
+//  - for the libvirt servers, a VNC server per VM showing the same kind of live desktop, behind a noVNC proxy that
+//    behaves like nova-novncproxy.
+// The app (electron/app/demo.ts) and the standalone command (main.ts) both start it here, so they are wired the
+// same way.
 import { startDemoCloud, type DemoCloud, type MockCloudInfo } from './cloud/index.ts';
 import type { ConsoleEndpoint } from './cloud/consoles.ts';
 import { buildServers, serverStatus } from './cloud/demo-data.ts';
+import type { DemoRelease } from './cloud/release.ts';
 import { startDemoConsoleHost, type DemoConsoleHost, type RelayBackend } from './console-host/index.ts';
 import { loadOrCreateCertificate, type CertificateFiles } from './demo-desktop/certificate.ts';
+import { startNovncProxy, type NovncProxy } from './novnc-proxy/proxy.ts';
+import { startVncHosts, type VncHosts } from './vnc-desktop/vnc-hosts.ts';
 
 export interface DemoEnvironmentOptions {
   /** The demo desktops' certificate (cert.pem, key.pem) lives here, created once so pins survive restarts. */
@@ -14,7 +20,7 @@ export interface DemoEnvironmentOptions {
   cloudPort?: number;
   /** The console host's port: Hyper-V's 2179 when free (the default), else any; 0 for any. */
   consolePort?: number;
-  /** Point console tokens at this host instead of starting the demo's own console host. */
+  /** Point RDP console tokens at this host instead of starting the demo's own console host. */
   externalConsoleHost?: ConsoleEndpoint;
   requireNla?: boolean;
   /** VM id → RDP server the console host relays to instead of that VM's demo desktop. */
@@ -28,17 +34,27 @@ export interface DemoEnvironmentOptions {
   extraServers?: number;
   /** Console credentials; a random password when not given. */
   credentials?: { username: string; password: string };
+  /**
+   * '2023.1' (the default): a mixed cloud, Hyper-V and libvirt hosts. '2024.1': a cloud of 2024.1 or later, where
+   * Nova has no Hyper-V driver: only the libvirt servers exist, RDP is refused, and no RDP console host starts.
+   */
+  release?: DemoRelease;
+  /** The noVNC proxy's port: Nova's 6080 when free (the default), else any; 0 for any. */
+  novncPort?: number;
   log?: (line: string) => void;
 }
 
 export interface DemoEnvironment {
   cloud: DemoCloud;
-  /** The cloud's description plus, with the demo's own console host, console_credentials. */
+  /** The cloud's description plus, with the demo's own console host, console_credentials, and novnc_proxy. */
   info: MockCloudInfo;
-  /** Absent when console tokens point at an external host. */
+  /** Absent when RDP console tokens point at an external host, and in a cloud without Hyper-V. */
   consoleHost?: DemoConsoleHost;
-  /** The console host's TLS identity (PEM). */
+  /** The console host's TLS identity (PEM), with the console host. */
   certificate?: CertificateFiles;
+  /** The libvirt VMs' demo desktops and VNC servers. */
+  vncHosts: VncHosts;
+  novncProxy: NovncProxy;
   close(): Promise<void>;
 }
 
@@ -48,9 +64,12 @@ export class UnknownBackendVm extends Error {
 }
 
 export async function startDemoEnvironment(opts: DemoEnvironmentOptions): Promise<DemoEnvironment> {
-  const servers = buildServers(opts.extraServers ?? 0);
+  const release = opts.release ?? '2023.1';
+  const servers = buildServers(opts.extraServers ?? 0, release);
+  const hyperV = servers.filter((s) => s.hypervisorType === 'hyperv');
+  const libvirt = servers.filter((s) => s.hypervisorType === 'QEMU');
   // Hyper-V VM ids are GUIDs; a relay named in lower case still means that VM.
-  const vmIds = new Map(servers.map((s) => [s.vmId.toUpperCase(), s.vmId]));
+  const vmIds = new Map(hyperV.map((s) => [s.vmId.toUpperCase(), s.vmId]));
   const backends = new Map<string, RelayBackend>();
   for (const [id, backend] of opts.backends ?? []) {
     const vmId = vmIds.get(id.toUpperCase());
@@ -58,48 +77,73 @@ export async function startDemoEnvironment(opts: DemoEnvironmentOptions): Promis
     backends.set(vmId, backend);
   }
 
-  if (opts.externalConsoleHost) {
-    const cloud = await startDemoCloud({ port: opts.cloudPort ?? 0, extraServers: opts.extraServers, tokenTtlSeconds: opts.tokenTtlSeconds, consoleHost: opts.externalConsoleHost });
-    return { cloud, info: cloud.info, close: () => cloud.close() };
-  }
-
-  const certificate = await loadOrCreateCertificate(opts.dataDir);
-  // The console host routes by Hyper-V VM id, what token lookups return as internal_access_path.
-  const consoleHost = await startDemoConsoleHost({
-    servers: servers.map((s) => ({ id: s.vmId, name: s.name, status: serverStatus(s) })),
-    dataDir: opts.dataDir,
-    port: opts.consolePort,
-    fps: opts.fps,
-    animation: opts.animation,
-    requireNla: opts.requireNla,
-    credentials: opts.credentials,
-    backends,
-    log: opts.log,
-  });
-  let cloud: DemoCloud;
+  // Everything started so far, closed in reverse if a later step fails.
+  const started: Array<{ close(): Promise<void> }> = [];
+  const closeStarted = () => Promise.all(started.reverse().map((s) => s.close())).then(() => undefined);
   try {
+    const vncHosts = startVncHosts({
+      vms: libvirt.map((s) => ({ id: s.id, name: s.name, status: serverStatus(s), domainName: s.instanceName })),
+      fps: opts.fps,
+      animation: opts.animation,
+      log: opts.log,
+    });
+    started.push(vncHosts);
+    // The proxy looks tokens up in the cloud, which needs the proxy's address first: the lookup is bound late.
+    let cloud: DemoCloud | undefined;
+    const novncProxy = await startNovncProxy({ port: opts.novncPort, lookupToken: (token) => cloud?.lookupConsoleToken(token), log: opts.log });
+    started.push(novncProxy);
+
+    let consoleHost: DemoConsoleHost | undefined;
+    let certificate: CertificateFiles | undefined;
+    if (!opts.externalConsoleHost && hyperV.length > 0) {
+      certificate = await loadOrCreateCertificate(opts.dataDir);
+      // The console host routes by Hyper-V VM id, what token lookups return as internal_access_path.
+      consoleHost = await startDemoConsoleHost({
+        servers: hyperV.map((s) => ({ id: s.vmId, name: s.name, status: serverStatus(s) })),
+        dataDir: opts.dataDir,
+        port: opts.consolePort,
+        fps: opts.fps,
+        animation: opts.animation,
+        requireNla: opts.requireNla,
+        credentials: opts.credentials,
+        backends,
+        log: opts.log,
+      });
+      started.push(consoleHost);
+    }
+    const rdpHost = consoleHost ?? opts.externalConsoleHost;
     cloud = await startDemoCloud({
       port: opts.cloudPort ?? 0,
       extraServers: opts.extraServers,
       tokenTtlSeconds: opts.tokenTtlSeconds,
-      consoleHost: { host: consoleHost.host, port: consoleHost.port },
+      release,
+      consoleHost: rdpHost && { host: rdpHost.host, port: rdpHost.port },
+      novncProxyBaseUrl: novncProxy.baseUrl,
+      vncEndpoint: (s) => vncHosts.endpoint(s.id),
       // A stopped VM shows its powered-off screen in every open session, a started one its desktop again.
-      onServerStatus: (s) => consoleHost.desktops.get(s.vm_id)?.setStatus(s.status),
+      onServerStatus: (s) => (s.hypervisor_type === 'QEMU' ? vncHosts.desktops.get(s.id) : consoleHost?.desktops.get(s.vm_id))?.setStatus(s.status),
     });
+    const info: MockCloudInfo = {
+      ...cloud.info,
+      ...(consoleHost ? { console_credentials: { ...consoleHost.credentials } } : {}),
+      novnc_proxy: { host: novncProxy.host, port: novncProxy.port },
+    };
+    const running = cloud;
+    let closing: Promise<void> | undefined;
+    return {
+      cloud: running,
+      info,
+      consoleHost,
+      certificate,
+      vncHosts,
+      novncProxy,
+      close() {
+        closing ??= Promise.all([running.close(), closeStarted()]).then(() => undefined);
+        return closing;
+      },
+    };
   } catch (err) {
-    await consoleHost.close();
+    await closeStarted();
     throw err;
   }
-  const info: MockCloudInfo = { ...cloud.info, console_credentials: { ...consoleHost.credentials } };
-  let closing: Promise<void> | undefined;
-  return {
-    cloud,
-    info,
-    consoleHost,
-    certificate,
-    close() {
-      closing ??= Promise.all([cloud.close(), consoleHost.close()]).then(() => undefined);
-      return closing;
-    },
-  };
 }

@@ -1,15 +1,18 @@
-// Standalone demo cloud: `npm run -s demo-cloud -- --port P [flags]` starts the mock Keystone + Nova and the emulated
-// Hyper-V console host with a live demo desktop per VM. Prints the cloud's description as one JSON line before
+// Standalone demo cloud: `npm run -s demo-cloud -- --port P [flags]` starts the mock Keystone + Nova and what its
+// consoles lead to: the emulated Hyper-V console host (RDP) and, for the libvirt servers, a VNC server per VM behind
+// a noVNC proxy, each VM showing a live demo desktop. Prints the cloud's description as one JSON line before
 // anything else, then serves until SIGTERM or SIGINT.
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs as parseCommandLine } from 'node:util';
 import { startDemoEnvironment, UnknownBackendVm, type DemoEnvironment, type DemoEnvironmentOptions } from './environment.ts';
+import { DEMO_RELEASES, type DemoRelease } from './cloud/release.ts';
 import { ConsoleHostOptionError, parseBackendOption, type RelayBackend } from './console-host/index.ts';
 
 const USAGE =
   'usage: demo-cloud [--port P] [--console-port P] [--require-nla] [--backend VMID=HOST:PORT[,cert=PATH,key=PATH]]... ' +
-  '[--demo-fps N] [--demo-animation box|fullscreen] [--token-ttl SECONDS] [--servers N] [--data-dir DIR] [--console-host HOST:PORT]';
+  '[--demo-fps N] [--demo-animation box|fullscreen] [--token-ttl SECONDS] [--servers N] [--data-dir DIR] [--console-host HOST:PORT] ' +
+  '[--release 2023.1|2024.1] [--novnc-port P]';
 
 class UsageError extends Error {}
 
@@ -43,6 +46,8 @@ const OPTIONS = {
   servers: { type: 'string' },
   'data-dir': { type: 'string' },
   'console-host': { type: 'string' },
+  release: { type: 'string' },
+  'novnc-port': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -93,6 +98,17 @@ export function parseArgs(argv: string[]): DemoEnvironmentOptions {
   if (opts.externalConsoleHost && (opts.consolePort !== undefined || opts.requireNla || backends.size > 0 || opts.fps !== undefined || opts.animation !== undefined)) {
     throw new UsageError('--console-host points tokens at another console host; it cannot be combined with --console-port, --require-nla, --backend, --demo-fps or --demo-animation');
   }
+  const release = values.release;
+  if (release !== undefined) {
+    if (!(DEMO_RELEASES as readonly string[]).includes(release)) throw new UsageError(`--release needs ${DEMO_RELEASES.join(' or ')}, got '${release}'`);
+    opts.release = release as DemoRelease;
+  }
+  // A 2024.1 cloud has no Hyper-V hosts: no VM to relay, no console host to point at. (--console-port and
+  // --require-nla are accepted and have nothing to act on, so scripts can pass them whatever the release.)
+  if (opts.release === '2024.1' && (opts.externalConsoleHost || backends.size > 0)) {
+    throw new UsageError('--release 2024.1 has no Hyper-V hosts; it cannot be combined with --console-host or --backend');
+  }
+  if (values['novnc-port'] !== undefined) opts.novncPort = integer('--novnc-port', values['novnc-port'], 0, 65535);
   if (backends.size > 0) opts.backends = backends;
   opts.dataDir ||= defaultDataDir();
   return opts;

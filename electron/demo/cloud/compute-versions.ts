@@ -1,8 +1,9 @@
-// The unauthenticated version documents of the compute root (GET /compute/ and GET /compute/v2.1/), as Nova 2023.1
-// publishes them: v2.0 is the frozen legacy API without microversions, v2.1 the current one.
-import { MAX_VERSION, MIN_VERSION } from './microversions.ts';
+// The unauthenticated version documents of the compute root (GET /compute/ and GET /compute/v2.1/), as Nova
+// publishes them: v2.0 is the frozen legacy API without microversions, v2.1 the current one (its maximum
+// microversion is the release's).
+import { MAX_VERSION, MIN_VERSION, type ApiVersion } from './microversions.ts';
 
-export function versionList(computeUrl: string): Record<string, unknown> {
+export function versionList(computeUrl: string, max: ApiVersion = MAX_VERSION): Record<string, unknown> {
   return {
     versions: [
       {
@@ -16,7 +17,7 @@ export function versionList(computeUrl: string): Record<string, unknown> {
       {
         id: 'v2.1',
         status: 'CURRENT',
-        version: String(MAX_VERSION),
+        version: String(max),
         min_version: String(MIN_VERSION),
         updated: '2013-07-23T11:33:21Z',
         links: [{ rel: 'self', href: `${computeUrl}/v2.1/` }],
@@ -25,13 +26,13 @@ export function versionList(computeUrl: string): Record<string, unknown> {
   };
 }
 
-export function versionDocument(computeUrl: string, id: 'v2.0' | 'v2.1'): Record<string, unknown> {
+export function versionDocument(computeUrl: string, id: 'v2.0' | 'v2.1', max: ApiVersion = MAX_VERSION): Record<string, unknown> {
   const current = id === 'v2.1';
   return {
     version: {
       id,
       status: current ? 'CURRENT' : 'SUPPORTED',
-      version: current ? String(MAX_VERSION) : '',
+      version: current ? String(max) : '',
       min_version: current ? String(MIN_VERSION) : '',
       updated: current ? '2013-07-23T11:33:21Z' : '2011-01-21T11:33:21Z',
       links: [

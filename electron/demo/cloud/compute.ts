@@ -1,16 +1,19 @@
 // The compute API under /compute as devstack lays it out: the version documents, the microversioned v2.1 API
-// behind Keystone tokens, and the seed's legacy /v2 and /v3 roots (seed-routes.ts).
+// behind Keystone tokens, and the seed's legacy /v2 and /v3 roots (seed-routes.ts). What differs between the
+// releases the demo models (2023.1 with Hyper-V, 2024.1 without) comes from ReleaseRules.
 import { randomUUID } from 'node:crypto';
 import { header, sendEmpty, sendJson, type Exchange, type Headers } from './http.ts';
 import { NovaError, msg, novaFaultBody } from './errors.ts';
 import { negotiateVersion, versionHeaders, type ApiVersion } from './microversions.ts';
 import { versionDocument, versionList } from './compute-versions.ts';
 import { listServers, showServer, findServer, type RequestScope } from './servers.ts';
+import { flavorRoute } from './flavors.ts';
 import { authenticate } from './token-check.ts';
 import { validationMessage } from './schema.ts';
 import { CONSOLE_ACTIONS, remoteConsoleSchema } from './remote-consoles.ts';
 import type { Identity } from './keystone.ts';
-import type { ConsoleBroker } from './consoles.ts';
+import { InvalidConsoleType, type ConsoleBroker } from './consoles.ts';
+import { WEBOB_BAD_REQUEST, type ReleaseRules } from './release.ts';
 import type { DemoServer } from './demo-data.ts';
 import type { SeedRoutes } from './seed-routes.ts';
 
@@ -22,6 +25,7 @@ export interface ComputeDeps {
   /** Called after a power action changed a server's status (the demo's console host redraws that VM). */
   onStatusChange?: (server: DemoServer) => void;
   now: () => number;
+  release: ReleaseRules;
 }
 
 /** os-stop and os-start with the vm_states Nova's compute API accepts for them (check_instance_state). */
@@ -63,10 +67,10 @@ export class Compute {
     const root = rest[0];
     if (root === undefined) {
       if (ex.method !== 'GET') return this.fail(ex, new NovaError(405, 'The method specified is not allowed for this resource.'));
-      return sendJson(ex.res, 200, versionList(computeUrl));
+      return sendJson(ex.res, 200, versionList(computeUrl, this.deps.release.maxVersion));
     }
     if ((root === 'v2.1' || root === 'v2') && rest.length === 1 && ex.method === 'GET') {
-      return sendJson(ex.res, 200, versionDocument(computeUrl, root === 'v2.1' ? 'v2.1' : 'v2.0'));
+      return sendJson(ex.res, 200, versionDocument(computeUrl, root === 'v2.1' ? 'v2.1' : 'v2.0', this.deps.release.maxVersion));
     }
     if (root === 'v2' || root === 'v3') return this.deps.seed.handle(ex, root, rest.slice(1));
     if (root !== 'v2.1') return this.fail(ex, new NovaError(404, msg.notFoundResource));
@@ -75,7 +79,7 @@ export class Compute {
     if (!caller) return;
     let version: ApiVersion;
     try {
-      version = negotiateVersion((name) => header(ex.req, name));
+      version = negotiateVersion((name) => header(ex.req, name), this.deps.release.maxVersion);
     } catch (err) {
       return this.fail(ex, err);
     }
@@ -90,7 +94,7 @@ export class Compute {
         scope.pathProjectId = path[0];
         path = path.slice(1);
       }
-      const [status, body] = this.route(ex, scope, path);
+      const [status, body] = await this.route(ex, scope, path);
       if (body === undefined) sendEmpty(ex.res, status, headers);
       else sendJson(ex.res, status, body, headers);
     } catch (err) {
@@ -103,7 +107,7 @@ export class Compute {
     sendJson(ex.res, err.status, novaFaultBody(err.status, err.message), { ...headers, ...err.headers });
   }
 
-  private route(ex: Exchange, scope: RequestScope, path: string[]): [number, unknown] {
+  private async route(ex: Exchange, scope: RequestScope, path: string[]): Promise<[number, unknown]> {
     const { method } = ex;
     const servers = this.deps.servers;
     const [first, second, third] = path;
@@ -112,14 +116,15 @@ export class Compute {
       if (path.length === 2 && second === 'detail' && method === 'GET') return [200, listServers(scope, servers, ex.url.searchParams, true)];
       if (path.length === 2 && method === 'GET') return [200, showServer(scope, servers, second)];
       if (path.length === 3 && third === 'action' && method === 'POST') return this.action(ex, scope, second);
-      if (path.length === 3 && third === 'remote-consoles' && method === 'POST') return [200, this.remoteConsole(ex, scope, second)];
+      if (path.length === 3 && third === 'remote-consoles' && method === 'POST') return [200, await this.remoteConsole(ex, scope, second)];
     }
+    if (first === 'flavors' && method === 'GET') return [200, flavorRoute(scope, path.slice(1))];
     if (first === 'os-console-auth-tokens' && path.length === 2 && method === 'GET') return [200, this.tokenInfo(scope, second)];
     throw new NovaError(404, msg.notFoundResource);
   }
 
   /** POST /servers/{id}/action: the console actions, and stop/start so a demo VM's status can change. */
-  private action(ex: Exchange, scope: RequestScope, serverId: string): [number, unknown] {
+  private async action(ex: Exchange, scope: RequestScope, serverId: string): Promise<[number, unknown]> {
     const body = jsonBody(ex);
     // Nova peeks at the single top-level key to pick the action before anything else.
     if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length !== 1) {
@@ -141,30 +146,41 @@ export class Compute {
     if (!action) throw new NovaError(400, msg.noSuchAction(name));
     // The per-protocol console actions were replaced by remote-consoles in 2.6.
     if (scope.version.atLeast('2.6')) throw new NovaError(404, msg.notFoundResource);
+    // Nova 29 keeps os-getRDPConsole only to refuse it, before looking at the body or the server.
+    if (action.protocol === 'rdp' && !this.deps.release.hyperV) throw new NovaError(400, WEBOB_BAD_REQUEST);
     validate(action.schema, body);
     const server = findServer(scope, this.deps.servers, serverId);
     const consoleType = (body as Record<string, { type: string }>)[name].type;
-    const { url } = this.deps.broker.create(server, action.protocol, consoleType);
-    return [200, { console: { type: consoleType, url } }];
+    try {
+      const { url } = await this.deps.broker.create(server, action.protocol, consoleType);
+      return [200, { console: { type: consoleType, url } }];
+    } catch (err) {
+      // These actions do not catch ConsoleTypeInvalid (os-getVNCConsole's schema lets xvpvnc through), so Nova's
+      // expected_errors turns it into its "Unexpected API Error" 500.
+      if (err instanceof InvalidConsoleType) throw new NovaError(500, msg.unexpectedApiError('nova.exception.ConsoleTypeInvalid'));
+      throw err;
+    }
   }
 
   /** POST /servers/{id}/remote-consoles (2.6+). */
-  private remoteConsole(ex: Exchange, scope: RequestScope, serverId: string): unknown {
+  private async remoteConsole(ex: Exchange, scope: RequestScope, serverId: string): Promise<unknown> {
     if (!scope.version.atLeast('2.6')) throw new NovaError(404, msg.notFoundResource);
     const body = jsonBody(ex);
-    validate(remoteConsoleSchema(scope.version.atLeast('2.8')), body);
+    validate(remoteConsoleSchema(scope.version.atLeast('2.8'), this.deps.release.hyperV), body);
     const { protocol, type } = (body as { remote_console: { protocol: string; type: string } }).remote_console;
     const server = findServer(scope, this.deps.servers, serverId);
-    const { url } = this.deps.broker.create(server, protocol, type);
+    const { url } = await this.deps.broker.create(server, protocol, type);
     return { remote_console: { protocol, type, url } };
   }
 
   /** GET /os-console-auth-tokens/{token}: admin only by default policy. */
   private tokenInfo(scope: RequestScope, token: string): unknown {
+    // Nova 29 answers the 2.1-2.30 form (which served RDP tokens only) with a bare 400, before any policy check.
+    if (!this.deps.release.hyperV && !scope.version.atLeast('2.31')) throw new NovaError(400, WEBOB_BAD_REQUEST);
     if (!scope.caller.isAdmin) throw new NovaError(403, msg.policy('os_compute_api:os-console-auth-tokens'));
     const found = this.deps.broker.lookup(token);
     if (!found) throw new NovaError(404, msg.tokenNotFound);
-    // Before 2.31 only RDP tokens could be looked up; the demo cloud only issues RDP tokens, but keep the rule.
+    // Before 2.31 only RDP tokens could be looked up: a VNC token is refused with 401.
     if (!scope.version.atLeast('2.31') && found.consoleType !== 'rdp-html5') {
       throw new NovaError(401, msg.consoleTypeNotAccessible);
     }

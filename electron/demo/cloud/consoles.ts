@@ -1,10 +1,17 @@
-// Console authorisation as Nova's compute manager and the Hyper-V driver do it: a console for a server that has a
-// compute host is a fresh UUID4 token stored with the connection details (host, port and the Hyper-V VM id as
-// internal_access_path), valid for [consoleauth] token_ttl seconds and reusable until then. The URL handed out is
-// html5_proxy_base_url + "?token=" + token, the base being this demo cloud's own /rdp/ page.
+// Console authorisation as Nova's compute manager does it, per kind of compute host:
+//  - a server without a host (scheduling, spawning, failed to schedule) is "not ready" (409), whatever the protocol;
+//  - each host enables one console: a Hyper-V node [rdp] only, a libvirt node [vnc] only (devstack's default). A
+//    disabled protocol is ConsoleTypeUnavailable ("Unavailable console type <type>.", 400), checked before the
+//    type; a type the protocol does not take is ConsoleTypeInvalid ("Invalid console type <type>").
+//  - the console is a fresh UUID4 token stored with the connection details, valid for [consoleauth] token_ttl and
+//    reusable until then: RDP tokens name the Hyper-V console host and the VM id (internal_access_path); VNC tokens
+//    name the VM's own VNC server and no path.
+// URLs are built as nova/objects/console_auth_token.py does: novnc puts "?token=…" URL-encoded in a `path`
+// parameter (noVNC ≥ 1.1 reads it there), every other type appends "?token=…" to its proxy's base URL.
 import { randomUUID } from 'node:crypto';
 import { NovaError, msg } from './errors.ts';
-import type { DemoServer } from './demo-data.ts';
+import { WEBOB_BAD_REQUEST, type ReleaseRules } from './release.ts';
+import type { DemoServer, HypervisorType } from './demo-data.ts';
 
 export interface ConsoleEndpoint {
   host: string;
@@ -17,20 +24,38 @@ export interface ConsoleToken {
   instanceUuid: string;
   host: string;
   port: number;
-  internalAccessPath: string;
+  /** The Hyper-V VM id for RDP; null for VNC (libvirt's consoles need no path). */
+  internalAccessPath: string | null;
+  /** The proxy base URL the console URL was built on (the noVNC proxy checks an Origin's scheme against it). */
+  accessUrlBase: string;
   expiresAt: number;
 }
 
 export interface ConsoleBrokerOptions {
-  proxyBaseUrl: string;
+  /** Nova's [rdp] html5_proxy_base_url. */
+  rdpProxyBaseUrl: string;
+  /** Nova's [vnc] novncproxy_base_url. */
+  novncProxyBaseUrl: string;
   ttlSeconds: number;
   now: () => number;
+  /** The Hyper-V console host RDP tokens point at. */
   consoleHost: ConsoleEndpoint;
+  /** Where a libvirt VM's VNC server listens (libvirt's vnc port on its compute host). */
+  vncEndpoint: (server: DemoServer) => Promise<ConsoleEndpoint>;
+  release: ReleaseRules;
 }
 
-// On a Hyper-V compute node only [rdp] is enabled: asking for VNC, SPICE, serial or MKS consoles meets
-// ConsoleTypeUnavailable, and an RDP request with another type meets ConsoleTypeInvalid.
-const OTHER_PROTOCOLS = new Set(['vnc', 'spice', 'serial', 'mks']);
+/** The one console protocol each kind of compute host enables. */
+const ENABLED_PROTOCOL: Record<HypervisorType, string> = { hyperv: 'rdp', QEMU: 'vnc' };
+/** The console types each protocol's compute manager method accepts. */
+const CONSOLE_TYPES: Record<string, string[]> = { rdp: ['rdp-html5'], vnc: ['novnc'] };
+
+/** ConsoleTypeInvalid, which the pre-2.6 console actions do not catch (Nova turns it into a 500). */
+export class InvalidConsoleType extends NovaError {
+  constructor(readonly consoleType: string) {
+    super(400, msg.invalidConsoleType(consoleType));
+  }
+}
 
 export class ConsoleBroker {
   private readonly tokens = new Map<string, ConsoleToken>();
@@ -38,25 +63,32 @@ export class ConsoleBroker {
   constructor(private readonly opts: ConsoleBrokerOptions) {}
 
   /**
-   * Nova's compute API get_<protocol>_console: a server without a host (scheduling, spawning, failed to schedule)
-   * is "not ready" (409) whatever the protocol; Hyper-V then answers for any power state, so a stopped or paused
-   * VM still gets a console (VMConnect shows the VM's off screen).
+   * Nova's compute API get_<protocol>_console. Hyper-V answers for any power state; so does the demo's libvirt
+   * (a real libvirt host hands out a token for a stopped guest too, whose port then refuses the proxy: the demo's
+   * VM shows its powered-off screen instead).
    */
-  create(server: DemoServer, protocol: string, consoleType: string): { url: string; token: ConsoleToken } {
+  async create(server: DemoServer, protocol: string, consoleType: string): Promise<{ url: string; token: ConsoleToken }> {
     if (server.host === null || server.vmState === 'building') throw new NovaError(409, msg.instanceNotReady(server.id));
-    if (OTHER_PROTOCOLS.has(protocol)) throw new NovaError(400, msg.unavailableConsoleType(consoleType));
-    if (consoleType !== 'rdp-html5') throw new NovaError(400, msg.invalidConsoleType(consoleType));
+    // Only the seed's draft routes get here with RDP in a cloud without Hyper-V: Nova 29 answers them with a bare 400.
+    if (protocol === 'rdp' && !this.opts.release.hyperV) throw new NovaError(400, WEBOB_BAD_REQUEST);
+    if (ENABLED_PROTOCOL[server.hypervisorType] !== protocol) throw new NovaError(400, msg.unavailableConsoleType(consoleType));
+    if (!CONSOLE_TYPES[protocol].includes(consoleType)) throw new InvalidConsoleType(consoleType);
+    const vnc = protocol === 'vnc';
+    const endpoint = vnc ? await this.opts.vncEndpoint(server) : this.opts.consoleHost;
+    const base = vnc ? this.opts.novncProxyBaseUrl : this.opts.rdpProxyBaseUrl;
     const token: ConsoleToken = {
       token: randomUUID(),
       consoleType,
       instanceUuid: server.id,
-      host: this.opts.consoleHost.host,
-      port: this.opts.consoleHost.port,
-      internalAccessPath: server.vmId,
+      host: endpoint.host,
+      port: endpoint.port,
+      internalAccessPath: vnc ? null : server.vmId,
+      accessUrlBase: base,
       expiresAt: this.opts.now() + this.opts.ttlSeconds * 1000,
     };
     this.tokens.set(token.token, token);
-    return { url: `${this.opts.proxyBaseUrl}?token=${token.token}`, token };
+    const url = vnc ? `${base}?${new URLSearchParams({ path: `?token=${token.token}` }).toString()}` : `${base}?token=${token.token}`;
+    return { url, token };
   }
 
   /** The token's record while it is valid; unknown, expired and malformed tokens all come back undefined. */

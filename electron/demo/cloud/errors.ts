@@ -60,6 +60,9 @@ export const msg = {
   invalidConsoleType: (t: string) => `Invalid console type ${t}`,
   unavailableConsoleType: (t: string) => `Unavailable console type ${t}.`,
   consoleTypeNotAccessible: 'The requested console type details are not accessible',
+  /** nova/api/openstack/wsgi.py expected_errors: an exception the method did not expect, with its class. */
+  unexpectedApiError: (exceptionClass: string) =>
+    `Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.\n<class '${exceptionClass}'>`,
 };
 
 export interface KeystoneErrorBody {

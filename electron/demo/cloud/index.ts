@@ -1,16 +1,21 @@
-// The embedded demo cloud: a mock Keystone + Nova (2023.1, Hyper-V console flavour) on one loopback HTTP port,
-// laid out like devstack (/identity/v3, /compute/v2.1) plus the seed's legacy /compute/v2 and /compute/v3 roots and
-// the console page at /rdp/. The app starts it in-process; electron/demo/main.ts runs it standalone.
+// The embedded demo cloud: a mock Keystone + Nova on one loopback HTTP port, by default a mixed 2023.1 cloud (Hyper-V
+// hosts with RDP consoles, libvirt hosts with VNC consoles; `release: '2024.1'` leaves only libvirt), laid out like
+// devstack (/identity/v3, /compute/v2.1, /image, /networking) plus the seed's legacy /compute/v2 and /compute/v3
+// roots and the RDP console page at /rdp/. The VNC console URLs name a noVNC proxy, which this module does not
+// start (electron/demo/environment.ts does). The app starts it in-process; electron/demo/main.ts runs it standalone.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BodyTooLarge, readBody, segments, sendJson, type Exchange } from './http.ts';
 import { Identity } from './keystone.ts';
 import { Compute } from './compute.ts';
 import { SeedRoutes } from './seed-routes.ts';
-import { ConsoleBroker, type ConsoleEndpoint } from './consoles.ts';
+import { ImageService } from './image-service.ts';
+import { NetworkService } from './network-service.ts';
+import { releaseRules, type DemoRelease } from './release.ts';
+import { ConsoleBroker, type ConsoleEndpoint, type ConsoleToken } from './consoles.ts';
 import { consolePage } from './console-page.ts';
 import { novaFaultBody } from './errors.ts';
-import { APPLICATION_CREDENTIALS, PROJECTS, REGION, USERS, buildServers, serverStatus, type DemoServer } from './demo-data.ts';
+import { APPLICATION_CREDENTIALS, PROJECTS, REGION, USERS, buildServers, serverStatus, type DemoServer, type HypervisorType } from './demo-data.ts';
 
 export interface DemoCloudOptions {
   /** 0 (the default) picks a free port. */
@@ -23,8 +28,17 @@ export interface DemoCloudOptions {
   keystoneTokenTtlSeconds?: number;
   /** Generates this many more servers (scale-00001, …) in the demo project. */
   extraServers?: number;
-  /** What console token lookups return as host/port (the Hyper-V console host); default 127.0.0.1:2179. */
+  /** What RDP console token lookups return as host/port (the Hyper-V console host); default 127.0.0.1:2179. */
   consoleHost?: ConsoleEndpoint;
+  /** '2023.1' (the default): Hyper-V and libvirt hosts. '2024.1': libvirt only, RDP refused as Nova 29 refuses it. */
+  release?: DemoRelease;
+  /** Nova's [vnc] novncproxy_base_url; default http://127.0.0.1:6080/vnc_auto.html (nothing listens there). */
+  novncProxyBaseUrl?: string;
+  /**
+   * Where a libvirt VM's VNC server listens, for VNC tokens; default 127.0.0.1 and 5900 + the VM's place among the
+   * libvirt servers (nothing listens there either: the environment passes its VNC hosts' real endpoints).
+   */
+  vncEndpoint?: (server: MockCloudServer) => Promise<ConsoleEndpoint>;
   /** Clock in milliseconds, injectable so tests can expire tokens without waiting. */
   now?: () => number;
   /** Called when os-stop or os-start changed a server's status, so its console can show it. */
@@ -42,8 +56,13 @@ export interface MockCloudServer {
   id: string;
   name: string;
   status: string;
-  /** The Hyper-V VM id the console host routes by (what token lookups return as internal_access_path). */
+  /**
+   * The hypervisor's VM id: for Hyper-V the VM id the console host routes by (what RDP token lookups return as
+   * internal_access_path); for libvirt the domain UUID, which is the server id.
+   */
   vm_id: string;
+  /** 'hyperv' (RDP console) or 'QEMU' (libvirt, VNC console), as Nova's os-hypervisors names them. */
+  hypervisor_type: HypervisorType;
 }
 
 export interface MockCloudApplicationCredential {
@@ -60,9 +79,14 @@ export interface MockCloudInfo {
   users: MockCloudUser[];
   servers: MockCloudServer[];
   application_credentials: MockCloudApplicationCredential[];
-  console_host: ConsoleEndpoint;
+  /** The release the cloud answers as. */
+  release: DemoRelease;
+  /** Where RDP console tokens point (the Hyper-V console host); absent in a cloud without Hyper-V. */
+  console_host?: ConsoleEndpoint;
   /** The console host's credentials, when the demo started one (startDemoEnvironment). */
   console_credentials?: { username: string; password: string };
+  /** The noVNC proxy VNC console URLs lead to, when the demo started one (startDemoEnvironment). */
+  novnc_proxy?: ConsoleEndpoint;
 }
 
 export interface DemoCloud {
@@ -70,24 +94,32 @@ export interface DemoCloud {
   info: MockCloudInfo;
   /** http://127.0.0.1:P/identity/v3 */
   authUrl: string;
+  /** A console token's record while it is valid, as Nova's console proxies look tokens up. */
+  lookupConsoleToken(token: string): ConsoleToken | undefined;
   close(): Promise<void>;
 }
 
 function describeServer(s: DemoServer): MockCloudServer {
-  return { id: s.id, name: s.name, status: serverStatus(s), vm_id: s.vmId };
+  return { id: s.id, name: s.name, status: serverStatus(s), vm_id: s.vmId, hypervisor_type: s.hypervisorType };
 }
 
 export async function startDemoCloud(opts: DemoCloudOptions = {}): Promise<DemoCloud> {
   const host = opts.host ?? '127.0.0.1';
   const now = opts.now ?? Date.now;
   const consoleHost = opts.consoleHost ?? { host: '127.0.0.1', port: 2179 };
-  const servers = buildServers(opts.extraServers ?? 0);
+  const release = releaseRules(opts.release ?? '2023.1');
+  const servers = buildServers(opts.extraServers ?? 0, release.release);
+  const libvirtIds = servers.filter((s) => s.hypervisorType === 'QEMU').map((s) => s.id);
+  const vncEndpoint =
+    opts.vncEndpoint ?? ((s: MockCloudServer) => Promise.resolve({ host: '127.0.0.1', port: 5900 + libvirtIds.indexOf(s.id) }));
 
   // The base URL needs the port, known only after listen(); requests arrive only after that.
   let baseUrl = '';
   let identity!: Identity;
   let broker!: ConsoleBroker;
   let compute!: Compute;
+  let images!: ImageService;
+  let networks!: NetworkService;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -112,6 +144,10 @@ export async function startDemoCloud(opts: DemoCloudOptions = {}): Promise<DemoC
     if (identityPath) return identity.handle(ex, identityPath);
     const computePath = segments(url.pathname, '/compute');
     if (computePath) return compute.handle(ex, computePath);
+    const imagePath = segments(url.pathname, '/image');
+    if (imagePath) return images.handle(ex, imagePath);
+    const networkPath = segments(url.pathname, '/networking');
+    if (networkPath) return networks.handle(ex, networkPath);
     if (url.pathname === '/rdp/' || url.pathname === '/rdp') return consolePage(ex, broker);
     sendJson(res, 404, { error: { code: 404, message: 'The resource could not be found.', title: 'Not Found' } });
   }
@@ -128,10 +164,20 @@ export async function startDemoCloud(opts: DemoCloudOptions = {}): Promise<DemoC
   baseUrl = `http://${urlHost}:${port}`;
 
   identity = new Identity({ baseUrl, ttlSeconds: opts.keystoneTokenTtlSeconds ?? 3600, now });
-  broker = new ConsoleBroker({ proxyBaseUrl: `${baseUrl}/rdp/`, ttlSeconds: opts.tokenTtlSeconds ?? 600, now, consoleHost });
+  broker = new ConsoleBroker({
+    rdpProxyBaseUrl: `${baseUrl}/rdp/`,
+    novncProxyBaseUrl: opts.novncProxyBaseUrl ?? 'http://127.0.0.1:6080/vnc_auto.html',
+    ttlSeconds: opts.tokenTtlSeconds ?? 600,
+    now,
+    consoleHost,
+    vncEndpoint: (s) => vncEndpoint(describeServer(s)),
+    release,
+  });
   const seed = new SeedRoutes({ identity, broker, servers });
   const onStatusChange = opts.onServerStatus && ((s: DemoServer) => opts.onServerStatus!(describeServer(s)));
-  compute = new Compute({ identity, broker, servers, seed, now, onStatusChange });
+  compute = new Compute({ identity, broker, servers, seed, now, onStatusChange, release });
+  images = new ImageService(identity);
+  networks = new NetworkService(identity);
 
   const projectName = (id: string) => PROJECTS.find((p) => p.id === id)!.name;
   const info: MockCloudInfo = {
@@ -151,13 +197,15 @@ export async function startDemoCloud(opts: DemoCloudOptions = {}): Promise<DemoC
       username: USERS.find((u) => u.id === c.userId)!.name,
       project_name: projectName(c.projectId),
     })),
-    console_host: { ...consoleHost },
+    release: release.release,
+    ...(release.hyperV ? { console_host: { ...consoleHost } } : {}),
   };
 
   let closing: Promise<void> | undefined;
   return {
     info,
     authUrl: info.auth_url,
+    lookupConsoleToken: (token) => broker.lookup(token),
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,6 +1,6 @@
 // Keystone v3 as devstack serves it under /identity: version documents, password and application-credential
 // authentication with Keystone's own validation wording, token validation and revocation, and the service catalog
-// (identity and compute, public/internal/admin in RegionOne). Tokens live in memory and expire on the injected clock.
+// (identity, compute, image and network, public/internal/admin in RegionOne). Tokens live in memory and expire on the injected clock.
 import { randomBytes } from 'node:crypto';
 import { header, sendEmpty, sendJson, type Exchange } from './http.ts';
 import { KEYSTONE_UNAUTHORIZED, KeystoneError, keystoneErrorBody, keystoneMissing } from './errors.ts';
@@ -329,9 +329,12 @@ export class Identity {
       type,
       name,
     });
+    // Image and network are there for the OpenStack command line, which looks them up to list and show servers.
     return [
       service('identity', 'keystone', '1d4f6a8c0e2b4d6f8a0c2e4b6d8f0a10', `${base}/identity`),
       service('compute', 'nova', '2e5a7c9e1f3b5d7a9c1e3f5b7d9a1c20', `${base}/compute/v2.1`),
+      service('image', 'glance', '3f6b8d0f2a4c6e8b0d2f4a6c8e0b2d30', `${base}/image`),
+      service('network', 'neutron', '4a7c9e1b3d5f7a9c1e3b5d7f9a1c3e40', `${base}/networking`),
     ];
   }
 }

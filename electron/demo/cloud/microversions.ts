@@ -1,6 +1,6 @@
-// Compute API microversions as Nova 2023.1 (Antelope) negotiates them: the version comes from
-// "OpenStack-API-Version: compute X" or the legacy "X-OpenStack-Nova-API-Version: X", defaults to 2.1,
-// "latest" means the maximum, a malformed string is a 400 and one outside [2.1, 2.95] a 406.
+// Compute API microversions as Nova negotiates them: the version comes from "OpenStack-API-Version: compute X" or
+// the legacy "X-OpenStack-Nova-API-Version: X", defaults to 2.1, "latest" means the maximum, a malformed string is a
+// 400 and one outside [2.1, max] a 406. The maximum is the release's (2.95 in 2023.1, 2.96 in 2024.1).
 import type { Headers } from './http.ts';
 import { NovaError } from './errors.ts';
 
@@ -53,18 +53,18 @@ function requestedVersionString(get: (name: string) => string | undefined): stri
  * The version a request asks for. Throws NovaError 400/406 as Nova does; the 406 still echoes the requested
  * version in the response headers (Nova has already recorded it when the range check fails).
  */
-export function negotiateVersion(get: (name: string) => string | undefined): ApiVersion {
+export function negotiateVersion(get: (name: string) => string | undefined, max: ApiVersion = MAX_VERSION): ApiVersion {
   const text = requestedVersionString(get);
   if (text === undefined) return MIN_VERSION;
-  if (text.toLowerCase() === 'latest') return MAX_VERSION;
+  if (text.toLowerCase() === 'latest') return max;
   const version = ApiVersion.parse(text);
   if (!version) {
     throw new NovaError(400, `API Version String ${text} is of invalid format. Must be of format MajorNum.MinorNum.`);
   }
-  if (version.compare(MIN_VERSION) < 0 || version.compare(MAX_VERSION) > 0) {
+  if (version.compare(MIN_VERSION) < 0 || version.compare(max) > 0) {
     throw new NovaError(
       406,
-      `Version ${version.toString()} is not supported by the API. Minimum is ${MIN_VERSION.toString()} and maximum is ${MAX_VERSION.toString()}.`,
+      `Version ${version.toString()} is not supported by the API. Minimum is ${MIN_VERSION.toString()} and maximum is ${max.toString()}.`,
       versionHeaders(version),
     );
   }

@@ -106,7 +106,7 @@ export class SeedRoutes {
         const given = (value as Record<string, unknown>).type;
         const consoleType = typeof given === 'string' ? given : pyRepr(given); // Python's str() of the value
         const server = findServer(scope, this.deps.servers, path[1]);
-        const { url } = this.deps.broker.create(server, 'rdp', consoleType);
+        const { url } = await this.deps.broker.create(server, 'rdp', consoleType);
         if (xml) return this.xml(ex, 200, { console: { type: consoleType, url } });
         return sendJson(ex.res, 200, { console: { type: consoleType, url: titled(url, server) } });
       }

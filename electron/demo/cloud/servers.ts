@@ -126,7 +126,8 @@ export function detailView(scope: RequestScope, s: DemoServer): Record<string, u
       view['OS-EXT-SRV-ATTR:hostname'] = s.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'server';
       view['OS-EXT-SRV-ATTR:kernel_id'] = '';
       view['OS-EXT-SRV-ATTR:ramdisk_id'] = '';
-      view['OS-EXT-SRV-ATTR:root_device_name'] = s.host ? '/dev/sda' : null;
+      // Hyper-V attaches the root disk as SCSI, libvirt as virtio.
+      view['OS-EXT-SRV-ATTR:root_device_name'] = s.host ? (s.hypervisorType === 'QEMU' ? '/dev/vda' : '/dev/sda') : null;
       view['OS-EXT-SRV-ATTR:user_data'] = null;
     }
   }
@@ -136,6 +137,8 @@ export function detailView(scope: RequestScope, s: DemoServer): Record<string, u
   if (v.atLeast('2.26')) view.tags = s.tags;
   if (v.atLeast('2.63')) view.trusted_image_certificates = null;
   if (v.atLeast('2.73')) view.locked_reason = null;
+  // 2.96 (2024.1): the availability zone the server was pinned to at creation; none of the demo's were.
+  if (v.atLeast('2.96')) view.pinned_availability_zone = null;
   if (s.fault) {
     // The fault's details (a traceback in real life) are for admins only.
     view.fault = { code: s.fault.code, created: s.fault.created, message: s.fault.message, ...(admin ? { details: s.fault.details } : {}) };

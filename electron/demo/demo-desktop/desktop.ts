@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Framebuffer } from './framebuffer.ts';
-import { drawScene, isPoweredOff, type SceneState } from './scene.ts';
+import { drawScene, isPoweredOff, type BandRect, type SceneState } from './scene.ts';
 
 export const TILE = 64;
 
@@ -17,6 +17,8 @@ export class DesktopView {
   private scratch: Framebuffer;
   private counter = 1;
   users = 0;
+  /** Where the animated band is in the current picture (null when none is drawn). */
+  band: BandRect | null = null;
   /** Encoded tiles cached per version, so several sessions of one size encode each change once. */
   readonly encoded = new Map<number, { version: number; data: Buffer }>();
 
@@ -33,7 +35,7 @@ export class DesktopView {
 
   /** Draws the scene and bumps the version of every tile whose pixels changed. */
   render(state: SceneState): void {
-    drawScene(this.scratch, state);
+    this.band = drawScene(this.scratch, state);
     const a = this.scratch.data;
     const b = this.fb.data;
     const stride = this.fb.stride;
@@ -181,6 +183,12 @@ export class DemoDesktop extends EventEmitter {
     if (this.mouse && this.mouse.x === x && this.mouse.y === y) return;
     this.mouse = { x, y };
     if (!this.poweredOff) this.requestRedraw();
+  }
+
+  /** Moves the animation on by hand (a still desktop, fps 0, in tests): as if `frames` frames had passed. */
+  advanceAnimation(frames = 1): void {
+    this.frame += frames;
+    this.requestRedraw();
   }
 
   /** Input arrives in bursts; redraw once after the burst rather than per event. */

@@ -24,6 +24,20 @@ const WHITE = 0xffffff;
 const DIM = 0xa8b8cc;
 const ACCENT = 0xffd166;
 
+/** Where the animated band is, when one is drawn. */
+export interface BandRect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * The band's bars move left by this many pixels each animation frame: what was at x + 8 is at x one frame later.
+ * The VNC demo desktop sends that as a scroll (one CopyRect, then the strip that came in on the right).
+ */
+export const BAND_SHIFT_PER_FRAME = 8;
+
 export function isPoweredOff(status: string): boolean {
   return /^(SHUTOFF|STOPPED|SHELVED|SHELVED_OFFLOADED|SUSPENDED|PAUSED|DELETED|SOFT_DELETED)$/i.test(status);
 }
@@ -39,7 +53,8 @@ function clockText(seconds: number): string {
   return `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 19)} UTC`;
 }
 
-export function drawScene(fb: Framebuffer, s: SceneState): void {
+/** Draws the scene; returns where the animated band is (null when none is drawn). */
+export function drawScene(fb: Framebuffer, s: SceneState): BandRect | null {
   const W = fb.width;
   const H = fb.height;
   const margin = Math.max(8, Math.floor(W / 32));
@@ -70,7 +85,7 @@ export function drawScene(fb: Framebuffer, s: SceneState): void {
     const msg = 'POWERED OFF';
     const sc = fitScale(msg, W - 2 * margin, 6);
     fb.drawText(msg, margin, y, sc, ACCENT);
-    return;
+    return null;
   }
   line(`STATUS ${s.status.toUpperCase()}`, ACCENT);
   line(clockText(s.clockSeconds), WHITE);
@@ -93,9 +108,11 @@ export function drawScene(fb: Framebuffer, s: SceneState): void {
     const bh = Math.min(64, Math.max(8, H - y - margin));
     const bx = W - margin - bw;
     const by = H - margin - bh;
-    for (let x = 0; x < bw; x += 8) {
+    for (let x = 0; x < bw; x += BAND_SHIFT_PER_FRAME) {
       const t = ((x >> 3) + s.frame) & 31;
       fb.fillRect(bx + x, by, 8, bh, ((t * 8) << 16) | (0x80 << 8) | (255 - t * 8));
     }
+    return { x: bx, y: by, w: bw, h: bh };
   }
+  return null;
 }

@@ -27,9 +27,11 @@ after(() => {
 interface Info {
   auth_url: string;
   users: Array<{ username: string; password: string; project_name: string; roles: string[] }>;
-  servers: Array<{ id: string; name: string; status: string; vm_id: string }>;
+  servers: Array<{ id: string; name: string; status: string; vm_id: string; hypervisor_type: 'hyperv' | 'QEMU' }>;
+  release: string;
   console_host: { host: string; port: number };
   console_credentials: { username: string; password: string };
+  novnc_proxy: { host: string; port: number };
 }
 
 interface Running {
@@ -122,7 +124,20 @@ describe('demo-cloud with its console host', () => {
     assert.ok(await accepts(console_host.host, console_host.port), 'console host accepts connections');
     assert.equal(typeof console_credentials.username, 'string');
     assert.ok(console_credentials.password.length >= 8);
-    assert.ok(servers.every((s) => /^[0-9A-F-]{36}$/.test(s.vm_id)));
+    // Hyper-V VM ids are upper-case GUIDs; a libvirt domain's UUID is the server id.
+    assert.ok(servers.filter((s) => s.hypervisor_type === 'hyperv').every((s) => /^[0-9A-F-]{36}$/.test(s.vm_id)));
+    assert.ok(servers.filter((s) => s.hypervisor_type === 'QEMU').every((s) => s.vm_id === s.id));
+  });
+
+  it('prints the noVNC proxy, listening, and each server\'s hypervisor type', async () => {
+    const { novnc_proxy, servers, release } = demo!.info;
+    assert.equal(release, '2023.1');
+    assert.equal(novnc_proxy.host, '127.0.0.1');
+    assert.ok(await accepts(novnc_proxy.host, novnc_proxy.port), 'the noVNC proxy accepts connections');
+    assert.equal(servers.find((s) => s.name === 'ubuntu-24-04-web')?.hypervisor_type, 'QEMU');
+    assert.equal(servers.find((s) => s.name === 'win2022-web-01')?.hypervisor_type, 'hyperv');
+    // The generated servers run on the Hyper-V hosts in a 2023.1 cloud.
+    assert.ok(servers.filter((s) => s.name.startsWith('scale-')).every((s) => s.hypervisor_type === 'hyperv'));
   });
 
   it('token lookups name the console host and the VM id', async () => {
@@ -224,9 +239,28 @@ describe('demo-cloud --backend', () => {
   });
 });
 
+describe('demo-cloud --release 2024.1', () => {
+  let demo: Running | undefined;
+  after(() => stopDemo(demo));
+
+  it('prints only libvirt servers, no RDP console host, and the noVNC proxy', async () => {
+    demo = await startDemo(['--release', '2024.1', '--novnc-port', '0']);
+    const { info } = demo;
+    assert.equal(info.release, '2024.1');
+    assert.deepEqual(info.servers.map((s) => s.name).sort(), ['debian-12-db', 'fedora-40-dev', 'rocky-9-monitor', 'ubuntu-24-04-web']);
+    assert.ok(info.servers.every((s) => s.hypervisor_type === 'QEMU'));
+    assert.equal(info.console_host, undefined);
+    assert.equal(info.console_credentials, undefined);
+    assert.ok(await accepts(info.novnc_proxy.host, info.novnc_proxy.port));
+  });
+});
+
 describe('demo-cloud flags', () => {
   it('an unknown flag, a bad --backend and a --backend for no VM exit 2 with one line', async () => {
-    for (const args of [['--bogus'], ['--backend', 'nohostport'], ['--backend', 'ABC=127.0.0.1:1'], ['--demo-fps', 'x'], ['--console-port']]) {
+    for (const args of [
+      ['--bogus'], ['--backend', 'nohostport'], ['--backend', 'ABC=127.0.0.1:1'], ['--demo-fps', 'x'], ['--console-port'],
+      ['--release', '2023.2'], ['--release', '2024.1', '--backend', '2B4C6D8E-0F1A-4B3C-9D5E-7F8A9B0C1D02=127.0.0.1:1'], ['--novnc-port', '70000'],
+    ]) {
       const s = spawnDemo(['--port', '0', '--console-port', '0', '--data-dir', dataDir, ...args]);
       const code = await s.exited;
       assert.equal(code, 2, `${args.join(' ')}: ${s.stderr()}`);

@@ -34,7 +34,13 @@ test('the demo data: a dozen servers in varied states, fixed ids, plus generated
   assert.equal(scale[0].name, 'scale-00001');
   assert.equal(scale[0].id, '5ca1e000-0000-4000-8000-000000000001');
   assert.equal(new Set(servers.map((s) => s.vm_id)).size, servers.length);
-  for (const s of servers) assert.notEqual(s.vm_id.toLowerCase(), s.id);
+  // A Hyper-V VM id is the hypervisor's own GUID; a libvirt domain's UUID is the server id.
+  for (const s of servers.filter((x) => x.hypervisor_type === 'hyperv')) assert.notEqual(s.vm_id.toLowerCase(), s.id);
+  for (const s of servers.filter((x) => x.hypervisor_type === 'QEMU')) assert.equal(s.vm_id, s.id);
+  assert.deepEqual(
+    fixed.filter((s) => s.hypervisor_type === 'QEMU').map((s) => s.name).sort(),
+    ['debian-12-db', 'fedora-40-dev', 'rocky-9-monitor', 'ubuntu-24-04-web'],
+  );
 });
 
 test('missing or unknown token is 401 with WWW-Authenticate: Keystone uri', async () => {
@@ -96,7 +102,7 @@ test('paging with limit and marker walks every server once, newest first, with r
     assert.equal(new URL(next.href).searchParams.get('marker'), seen[seen.length - 1]);
     url = next.href.slice(compute.length);
   }
-  const memberCount = cloud.info.servers.length - 5; // five servers live in the admin project
+  const memberCount = cloud.info.servers.length - 6; // six servers live in the admin project (five Hyper-V, one libvirt)
   assert.equal(seen.length, memberCount);
   assert.equal(new Set(seen).size, memberCount);
   const created = await get('/servers/detail?limit=1000', member);
@@ -105,7 +111,7 @@ test('paging with limit and marker walks every server once, newest first, with r
 });
 
 test('a full last page still carries a next link, whose page is empty (as Nova does)', async () => {
-  const memberCount = cloud.info.servers.length - 5;
+  const memberCount = cloud.info.servers.length - 6;
   const res = await get(`/servers?limit=${memberCount}`, member);
   assert.equal(res.json.servers.length, memberCount);
   const next = res.json.servers_links[0].href as string;
@@ -135,7 +141,7 @@ test('name is a regular expression, status a case-insensitive filter, ip a regex
   assert.deepEqual(await names('name=no-such-server'), []);
   assert.deepEqual(await names('name=(unclosed'), []);
   const shutoff = await names('status=shutoff&name=^(?!scale)');
-  assert.deepEqual(shutoff, ['win11-kiosk']);
+  assert.deepEqual(shutoff, ['fedora-40-dev', 'win11-kiosk']);
   const two = await names('status=PAUSED&status=ERROR');
   assert.deepEqual(two, ['legacy-2012r2', 'win2019-paused']);
   assert.deepEqual(await names('ip=^10\\.0\\.0\\.1[12]$'), ['win2022-web-01', 'win2022-web-02']);
@@ -202,7 +208,7 @@ test('limit is capped at 1000 (Nova\'s [api] max_limit), and scale servers page 
     const next = new URL(first.json.servers_links[0].href);
     assert.equal(next.searchParams.get('limit'), '5000');
     const second = await raw(next.href, { headers: { 'X-Auth-Token': token } });
-    assert.equal(second.json.servers.length, 1200 + 8 - 1000);
+    assert.equal(second.json.servers.length, 1200 + 11 - 1000); // eleven hand-made servers in the demo project
     assert.equal(second.json.servers_links, undefined);
     const noLimit = await raw(`${c}/servers`, { headers: { 'X-Auth-Token': token } });
     assert.equal(noLimit.json.servers.length, 1000);
