@@ -1,5 +1,6 @@
 import type { LockKeys, RdpEngine, RdpEngineSession } from './engine/types.ts';
 import { isHostKey } from '../host-key.ts';
+import { ClipboardSync, isCharacter, reason } from '../local-input.ts';
 import { INPUT_MODES, type ConsoleBackend, type ConsoleSession, type InputMode, type ScaleMode } from '../console-view.ts';
 import type { RdpGrant } from '../../../electron/common/contract.ts';
 
@@ -10,8 +11,6 @@ import type { RdpGrant } from '../../../electron/common/contract.ts';
  * Host key: Ctrl+Alt+Home gives keyboard focus back to the app (then Ctrl+Tab, Ctrl+W, F11 … work again); every
  * other key goes to the remote machine while the display has focus.
  */
-/** A key that produces one printable character (no shortcut modifiers held). */
-const isCharacter = (e: KeyboardEvent) => [...e.key].length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey;
 
 /** The lock keys themselves: their own press toggles the remote state, so their events are not a sync point. */
 const LOCK_CODES = new Set(['CapsLock', 'NumLock', 'ScrollLock']);
@@ -24,8 +23,6 @@ const lockState = (e: KeyboardEvent | MouseEvent): LockKeys => ({
 });
 const sameLocks = (a: LockKeys, b: LockKeys) => a.capsLock === b.capsLock && a.numLock === b.numLock && a.scrollLock === b.scrollLock;
 
-/** The sentence of whatever a promise rejected with. */
-const reason = (err: unknown) => (err instanceof Error && err.message ? err.message : String(err));
 
 /** Desktop sizes RDP servers accept: even, within sane bounds. */
 function desktopSize(el: HTMLElement | null): { width: number; height: number } {
@@ -56,9 +53,7 @@ export function rdpBackend(engine: RdpEngine): ConsoleBackend<RdpGrant> {
       container.append(canvas);
       let session: RdpEngineSession | undefined;
       let closed = false;
-      // The last text exchanged with the remote clipboard either way: handing it back on focus would paste the
-      // remote machine's own copy into it as if it came from here.
-      let clipboardInSync: string | undefined;
+      const clipboard = new ClipboardSync((message) => callbacks.onProblem(message));
       let scale: ScaleMode = 'fit';
       let inputMode: InputMode = 'scancode';
       const area = container;
@@ -131,16 +126,8 @@ export function rdpBackend(engine: RdpEngine): ConsoleBackend<RdpGrant> {
         sent = undefined;
         syncLocks();
         // Entering the display hands this clipboard's text to the remote machine (where it has a clipboard channel).
-        // Only where reading is already granted (Electron grants it to the app): no permission prompt on each click.
-        const handOver = async () => {
-          const permission = await navigator.permissions?.query({ name: 'clipboard-read' as PermissionName });
-          if (permission?.state !== 'granted') return;
-          const text = await navigator.clipboard.readText();
-          if (!text || !session || text === clipboardInSync) return;
-          clipboardInSync = text;
-          await session.setClipboardText(text);
-        };
-        handOver().catch((err: unknown) => callbacks.onProblem(`This clipboard was not handed to the remote machine: ${reason(err)}`));
+        const live = session;
+        clipboard.handOver(live && ((text) => live.setClipboardText(text)));
       });
       listen('mousemove', (e) => {
         if (!session) return;
@@ -201,13 +188,7 @@ export function rdpBackend(engine: RdpEngine): ConsoleBackend<RdpGrant> {
           session = s;
           if (document.activeElement === canvas) syncLocks();
           s.on('connected', () => callbacks.onConnected());
-          // Text the remote machine copies lands on this clipboard (where the page may write it).
-          s.on('clipboard', (text) => {
-            clipboardInSync = text;
-            navigator.clipboard
-              ?.writeText(text)
-              .catch((err: unknown) => callbacks.onProblem(`Text copied on the remote machine did not reach this clipboard: ${reason(err)}`));
-          });
+          s.on('clipboard', (text) => clipboard.received(text));
           s.on('error', (err) => callbacks.onProblem(err.message));
           s.on('closed', ({ byUser, reason }) => {
             if (!byUser) callbacks.onDisconnected(reason);

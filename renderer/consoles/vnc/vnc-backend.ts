@@ -3,6 +3,7 @@ import type { Credentials, RelayGrant } from '../../../electron/common/contract.
 import { INPUT_MODES, type ConsoleBackend, type ConsoleSession, type InputMode, type ScaleMode } from '../console-view.ts';
 import { isHostKey } from '../host-key.ts';
 import { keysymOf } from './keysyms.ts';
+import { ClipboardSync, isCharacter, reason } from '../local-input.ts';
 
 /**
  * VNC consoles through noVNC (`@novnc/novnc` 1.7). noVNC connects to the main process's relay (the grant's loopback
@@ -17,8 +18,6 @@ import { keysymOf } from './keysyms.ts';
 let rfbModule: Promise<typeof RFB> | undefined;
 const loadRfb = () => (rfbModule ??= import('@novnc/novnc').then((m) => m.default));
 
-const isCharacter = (e: KeyboardEvent) => [...e.key].length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey;
-const reason = (err: unknown) => (err instanceof Error && err.message ? err.message : String(err));
 
 export function vncBackend(): ConsoleBackend<RelayGrant> {
   return {
@@ -38,9 +37,7 @@ export function vncBackend(): ConsoleBackend<RelayGrant> {
       let closed = false;
       let inputMode: InputMode = 'scancode';
       let scale: ScaleMode = 'fit';
-      // The last text exchanged with the remote clipboard either way, so entering the display does not paste the
-      // remote machine's own copy back into it.
-      let clipboardInSync: string | undefined;
+      const clipboard = new ClipboardSync((message) => callbacks.onProblem(message));
       const offs: Array<() => void> = [];
       const listen = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void) => {
         container.addEventListener(type, fn, { capture: true });
@@ -81,18 +78,10 @@ export function vncBackend(): ConsoleBackend<RelayGrant> {
           e.stopPropagation();
         }
       });
-      // Entering the display hands this clipboard's text to the remote machine, where reading it is already granted
-      // (Electron grants it to the app), so a click never raises a permission prompt.
+      // Entering the display hands this clipboard's text to the remote machine.
       listen('focusin', () => {
-        const handOver = async () => {
-          const permission = await navigator.permissions?.query({ name: 'clipboard-read' as PermissionName });
-          if (permission?.state !== 'granted') return;
-          const text = await navigator.clipboard.readText();
-          if (!text || !rfb || text === clipboardInSync) return;
-          clipboardInSync = text;
-          rfb.clipboardPasteFrom(text);
-        };
-        handOver().catch((err: unknown) => callbacks.onProblem(`This clipboard was not handed to the remote machine: ${reason(err)}`));
+        const live = rfb;
+        clipboard.handOver(live && ((text) => live.clipboardPasteFrom(text)));
       });
 
       loadRfb()
@@ -117,12 +106,7 @@ export function vncBackend(): ConsoleBackend<RelayGrant> {
             callbacks.onDisconnected('the VNC server asks for a password, which this app does not send yet.');
             session.disconnect();
           });
-          session.addEventListener('clipboard', (e) => {
-            clipboardInSync = e.detail.text;
-            navigator.clipboard
-              ?.writeText(e.detail.text)
-              .catch((err: unknown) => callbacks.onProblem(`Text copied on the remote machine did not reach this clipboard: ${reason(err)}`));
-          });
+          session.addEventListener('clipboard', (e) => clipboard.received(e.detail.text));
         })
         .catch((err: unknown) => {
           if (!closed) callbacks.onDisconnected(`the VNC client could not start: ${reason(err)}`);
