@@ -10,9 +10,12 @@ import {
   type Reply,
   type RequestName,
   type Result,
+  type ServerAction,
   type SettingsPatch,
 } from '../common/contract.ts';
-import type { ConsoleService, CredentialService, SessionService, SettingsService, TrustService } from './services.ts';
+
+const SERVER_ACTIONS: readonly ServerAction[] = ['start', 'stop', 'reboot-soft', 'reboot-hard', 'pause', 'unpause', 'suspend', 'resume'];
+import type { ConsoleService, CredentialService, ServerService, SessionService, SettingsService, TrustService } from './services.ts';
 
 /** One function per request of the contract; the compiler rejects a table that misses one. */
 export type HandlerTable = { [K in RequestName]: (args: Args<K>) => Promise<Result<K>> };
@@ -25,6 +28,8 @@ export interface Services {
   consoles: ConsoleService;
   /** Absent until the gateway runs (the CLI and some tests have none): requests then answer 'internal'. */
   sessions?: SessionService;
+  /** Details, power actions and console logs of servers (absent: those requests answer 'internal'). */
+  servers?: ServerService;
   trust?: TrustService;
   credentials?: CredentialService;
   settings?: SettingsService;
@@ -54,6 +59,22 @@ export function createHandlers(services: Services): HandlerTable {
     'servers.list': async (args) => consoles.listServers(requireObject(args)),
     'session.open': async (args) => need(services.sessions, 'The RDP gateway').open(requireTarget(args)),
     'session.close': async (args) => need(services.sessions, 'The RDP gateway').close(requireString(requireObject(args).sessionId, 'sessionId')),
+    'server.get': async (args) => {
+      const a = requireObject(args);
+      return need(services.servers, 'Server details').details(requireString(a.cloud, 'cloud'), requireString(a.server, 'server'));
+    },
+    'server.action': async (args) => {
+      const a = requireObject(args);
+      if (typeof a.action !== 'string' || !SERVER_ACTIONS.includes(a.action)) {
+        throw new AppError('bad-request', `"action" must be one of ${SERVER_ACTIONS.join(', ')}`);
+      }
+      return need(services.servers, 'Server actions').action(requireString(a.cloud, 'cloud'), requireString(a.server, 'server'), a.action);
+    },
+    'console.log': async (args) => {
+      const a = requireObject(args);
+      if (a.lines !== undefined && (!Number.isInteger(a.lines) || a.lines < 1)) throw new AppError('bad-request', '"lines" must be a positive integer');
+      return need(services.servers, 'Console logs').consoleLog(requireString(a.cloud, 'cloud'), requireString(a.server, 'server'), a.lines);
+    },
     'trust.decide': async (args) => {
       const a = requireObject(args);
       if (!['trust-once', 'trust-always', 'reject'].includes(a.decision)) {

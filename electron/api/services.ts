@@ -3,9 +3,12 @@ import type {
   CertificateInfo,
   CloudSummary,
   ConsoleProtocol,
+  ConsoleLog,
   ConsoleTarget,
   Credentials,
   ListServersArgs,
+  ServerAction,
+  ServerDetails,
   ServerPage,
   SessionGrant,
   SettingsPatch,
@@ -54,6 +57,17 @@ export interface ConsoleService {
   resolve(url: string, cloud?: string): Promise<ConsoleConnectInfo>;
   /** The name of a server by id (GET /servers/{id}); undefined when unknown. Optional: titles fall back to the id. */
   serverName?(cloud: string, serverId: string): Promise<string | undefined>;
+}
+
+/**
+ * A server beside its console: details, power actions and the console log (electron/openstack implements it).
+ * `server` is an id or a unique name. Nova's refusals become AppErrors quoting Nova: 409 'conflict', 403 'forbidden',
+ * 404 'not-found', a driver without a console log 'unavailable'.
+ */
+export interface ServerService {
+  details(cloud: string, server: string): Promise<ServerDetails>;
+  action(cloud: string, server: string, action: ServerAction): Promise<void>;
+  consoleLog(cloud: string, server: string, lines?: number): Promise<ConsoleLog>;
 }
 
 /** Gateway sessions (electron/rdp): resolves a target through ConsoleService, then mints a one-time grant. */

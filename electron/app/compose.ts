@@ -183,6 +183,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
       mode: opts.mode,
       consoles,
       sessions,
+      servers: openstack,
       trust,
       credentials,
       settings,

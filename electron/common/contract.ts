@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'tls' // certificate or TLS failure
   | 'bad-response' // a cloud answered something that is not Nova/Keystone
   | 'ambiguous' // a name matches several servers
+  | 'conflict' // Nova refused an action in the server's present state (409)
   | 'internal';
 
 export interface CloudSummary {
@@ -138,6 +139,53 @@ export interface RelayGrant extends GrantBase {
 
 export type SessionGrant = RdpGrant | RelayGrant;
 
+/** A server as the details view shows it: what Nova answers to GET /servers/{id}, taken apart. */
+export interface ServerDetails {
+  cloud: string;
+  id: string;
+  name: string;
+  /** Nova's status (ACTIVE, SHUTOFF, PAUSED, SUSPENDED, REBOOT, HARD_REBOOT, BUILD, ERROR…). */
+  status: string;
+  /** OS-EXT-STS:task_state (powering-off, rebooting…), null when idle. */
+  taskState: string | null;
+  /** OS-EXT-STS:vm_state (active, stopped, paused, suspended…). */
+  vmState: string | null;
+  /** OS-EXT-STS:power_state as Nova numbers it: 0 NOSTATE, 1 RUNNING, 3 PAUSED, 4 SHUTDOWN, 6 CRASHED, 7 SUSPENDED. */
+  powerState: number | null;
+  addresses: { network: string; address: string; version: 4 | 6; type?: 'fixed' | 'floating'; mac?: string }[];
+  /** Flavor name (2.47+ embeds it) or id, and its size when Nova says it. */
+  flavor: { id?: string; name?: string; vcpus?: number; ramMiB?: number; diskGiB?: number };
+  /** Image id and name when known; null when the server boots from a volume. */
+  image: { id: string; name?: string } | null;
+  created: string;
+  updated?: string;
+  projectId: string;
+  userId?: string;
+  keyName?: string | null;
+  availabilityZone?: string | null;
+  locked?: boolean;
+  /** Admins only (OS-EXT-SRV-ATTR:*): the compute host and hypervisor. */
+  host?: string | null;
+  hypervisorHostname?: string | null;
+  instanceName?: string | null;
+  /** Nova's fault record of an ERROR server. */
+  fault?: { code: number; message: string } | null;
+}
+
+/**
+ * What an administrator does next to a console. Each maps to one Nova server action: os-start, os-stop,
+ * reboot SOFT / HARD, pause, unpause, suspend, resume.
+ */
+export type ServerAction = 'start' | 'stop' | 'reboot-soft' | 'reboot-hard' | 'pause' | 'unpause' | 'suspend' | 'resume';
+
+/** A server's console log (os-getConsoleOutput). */
+export interface ConsoleLog {
+  /** The log as Nova returns it (may hold ANSI escapes; the page renders or strips them). */
+  output: string;
+  /** The `lines` asked for, or null for the whole log. */
+  lines: number | null;
+}
+
 export interface Credentials {
   username: string;
   password: string;
@@ -194,6 +242,15 @@ export interface ConsoleRequests {
   'session.open': { args: ConsoleTarget; result: SessionGrant };
   /** Forget a session's grant (the tab closed). */
   'session.close': { args: { sessionId: string }; result: void };
+  /** A server's details (GET /servers/{id}); `server` is an id or unique name. */
+  'server.get': { args: { cloud: string; server: string }; result: ServerDetails };
+  /**
+   * One power action. Nova's refusals come back as Nova words them: 409 (wrong state) as 'conflict', 403 as
+   * 'forbidden'. Resolves once Nova accepted the action (202); the change itself shows in `server.get`.
+   */
+  'server.action': { args: { cloud: string; server: string; action: ServerAction }; result: void };
+  /** The last `lines` lines of a server's console log, or all of it; 'unavailable' when its driver keeps none. */
+  'console.log': { args: { cloud: string; server: string; lines?: number }; result: ConsoleLog };
   /** Answer a trust prompt (event `trust.prompt`). */
   'trust.decide': { args: { promptId: string; decision: TrustDecision }; result: void };
   'trust.list': { args: void; result: CertificateInfo[] };
@@ -249,6 +306,9 @@ const REQUEST_NAME_TABLE: { readonly [K in RequestName]: true } = {
   'servers.list': true,
   'session.open': true,
   'session.close': true,
+  'server.get': true,
+  'server.action': true,
+  'console.log': true,
   'trust.decide': true,
   'trust.list': true,
   'trust.pending': true,

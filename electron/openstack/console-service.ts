@@ -1,12 +1,14 @@
-import type { CloudSummary, ConsoleProtocol, ListServersArgs, ServerPage, ServerSummary } from '../common/contract.ts';
+import type { CloudSummary, ConsoleLog, ConsoleProtocol, ListServersArgs, ServerAction, ServerDetails, ServerPage, ServerSummary } from '../common/contract.ts';
 import type { ConsoleConnectInfo } from '../api/services.ts';
-import type { ConsoleService, ConsoleUrlResult } from '../api/services.ts';
+import type { ConsoleService, ConsoleUrlResult, ServerService } from '../api/services.ts';
 import { caBundleOf, type CloudConfig } from './clouds-config.ts';
 import { CONSOLE_PROTOCOLS, CONSOLE_REQUESTS, ConsoleUnavailable, NovaClient, escapeRegex } from './compute.ts';
 import { parseConsoleUrl } from './console-url.ts';
 import { AppError, isAppError } from './errors.ts';
 import { HttpClient } from './http.ts';
+import { isObject, parseBody } from './envelope.ts';
 import { KeystoneSession } from './keystone.ts';
+import { ServerOperations } from './server-operations.ts';
 
 export interface OpenStackConsolesOptions {
   /** From loadCloudConfigs() plus any the app adds (the embedded demo cloud). */
@@ -26,7 +28,7 @@ export const AUTO_CONSOLE_ORDER: readonly ConsoleProtocol[] = ['vnc', 'rdp', 'se
 /** ConsoleUrlResult as this service returns it: the console type is always named. */
 export type OpenStackConsoleUrl = ConsoleUrlResult & { protocol: ConsoleProtocol };
 
-export interface OpenStackConsoles extends ConsoleService {
+export interface OpenStackConsoles extends ConsoleService, ServerService {
   /** As ConsoleService's, with the protocol always set. */
   consoleUrl(cloud: string, server: string, protocol?: ConsoleProtocol): Promise<OpenStackConsoleUrl>;
   cloudNames(): string[];
@@ -41,6 +43,7 @@ interface CloudClient {
   config: CloudConfig;
   http: HttpClient;
   nova: NovaClient;
+  servers: ServerOperations;
 }
 
 /** The ConsoleService over real OpenStack clouds. */
@@ -69,7 +72,8 @@ export function createOpenStackConsoles(opts: OpenStackConsolesOptions): OpenSta
     const config = configOf(name);
     const http = new HttpClient({ verify: config.verify !== false, ca: caBundleOf(config) }, config.timeoutMs ?? opts.timeoutMs);
     const session = new KeystoneSession(config, http, opts.now);
-    const client = { config, http, nova: new NovaClient(config, http, session) };
+    const nova = new NovaClient(config, http, session);
+    const client = { config, http, nova, servers: new ServerOperations({ cloud: name, nova, imageName: imageNames(session, http) }) };
     clients.set(name, client);
     return client;
   };
@@ -194,6 +198,18 @@ export function createOpenStackConsoles(opts: OpenStackConsolesOptions): OpenSta
       throw summarize(failures);
     },
 
+    async details(cloud: string, server: string): Promise<ServerDetails> {
+      return inCloud(cloud, () => clientOf(cloud).servers.details(server));
+    },
+
+    async action(cloud: string, server: string, action: ServerAction): Promise<void> {
+      return inCloud(cloud, () => clientOf(cloud).servers.action(server, action));
+    },
+
+    async consoleLog(cloud: string, server: string, lines?: number): Promise<ConsoleLog> {
+      return inCloud(cloud, () => clientOf(cloud).servers.consoleLog(server, lines));
+    },
+
     close() {
       for (const c of clients.values()) c.http.close();
       clients.clear();
@@ -213,6 +229,29 @@ function noConsole(cloud: string, server: ServerSummary, refused: AppError[]): A
     'unavailable',
     `Cloud '${cloud}' offers no console of server ${server.name} that this app can open: ${each.join(', ')} (SPICE is not tried: the app cannot open it yet)`,
   );
+}
+
+/**
+ * Image names for the details view, from the image service (`GET /v2/images/{id}`), remembered per cloud. A name is
+ * a nicety: a cloud without an image service, a deleted image or a slow answer leaves it out, never fails details.
+ */
+function imageNames(session: KeystoneSession, http: HttpClient): (id: string) => Promise<string | undefined> {
+  const known = new Map<string, Promise<string | undefined>>();
+  const lookUp = async (id: string): Promise<string | undefined> => {
+    try {
+      const base = (await session.endpoint('image')).replace(/\/+$/, '').replace(/\/v2(\.\d+)?$/, '');
+      const res = await http.request({ method: 'GET', url: `${base}/v2/images/${encodeURIComponent(id)}`, headers: { 'X-Auth-Token': (await session.token()).id } });
+      const body = res.status === 200 ? parseBody(res) : undefined;
+      return isObject(body) && typeof body.name === 'string' && body.name !== '' ? body.name : undefined;
+    } catch {
+      return undefined; // see above: the details view shows the id instead
+    }
+  };
+  return (id) => {
+    let name = known.get(id);
+    if (!name) known.set(id, (name = lookUp(id)));
+    return name;
+  };
 }
 
 function hostOf(url: string): string | undefined {

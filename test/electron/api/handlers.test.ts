@@ -51,3 +51,40 @@ test("app.log writes the page's sentence to the main process log as one line", a
   assert.deepEqual(lines, ['page: web-01: clipboard refused forged: line']);
   assert.equal((await dispatch(table, 'app.log', { message: 42 })).ok, false);
 });
+
+test('server requests: arguments checked before the service is asked; its answers and refusals pass through', async () => {
+  const calls: string[] = [];
+  const table = createHandlers({
+    version: '1',
+    mode: 'browser',
+    consoles,
+    servers: {
+      details: async () => {
+        throw new AppError('not-found', 'no such server');
+      },
+      action: async (cloud, server, action) => {
+        calls.push(`${cloud}/${server}/${action}`);
+        if (action === 'stop') throw new AppError('conflict', "Nova refused to stop server s: Cannot 'stop' instance while it is in vm_state stopped");
+      },
+      consoleLog: async (_c, _s, lines) => ({ output: 'boot\n', lines: lines ?? null }),
+    },
+  });
+  assert.deepEqual(await dispatch(table, 'server.action', { cloud: 'c', server: 's', action: 'start' }), { ok: true, value: undefined });
+  const refused = await dispatch(table, 'server.action', { cloud: 'c', server: 's', action: 'stop' });
+  assert.equal(refused.ok ? 'ok' : refused.error.code, 'conflict');
+  for (const bad of [{ cloud: 'c', server: 's', action: 'destroy' }, { cloud: 'c', action: 'start' }, { cloud: 'c', server: 's', action: 'toString' }]) {
+    const r = await dispatch(table, 'server.action', bad);
+    assert.equal(r.ok ? 'ok' : r.error.code, 'bad-request', JSON.stringify(bad));
+  }
+  assert.deepEqual(calls, ['c/s/start', 'c/s/stop']);
+  assert.deepEqual(await dispatch(table, 'console.log', { cloud: 'c', server: 's', lines: 10 }), { ok: true, value: { output: 'boot\n', lines: 10 } });
+  for (const lines of [0, -1, 1.5, '10']) {
+    const r = await dispatch(table, 'console.log', { cloud: 'c', server: 's', lines });
+    assert.equal(r.ok ? 'ok' : r.error.code, 'bad-request', String(lines));
+  }
+  const missing = await dispatch(table, 'server.get', { cloud: 'c', server: 's' });
+  assert.equal(missing.ok ? 'ok' : missing.error.code, 'not-found');
+  const none = createHandlers({ version: '1', mode: 'browser', consoles });
+  const r = await dispatch(none, 'server.get', { cloud: 'c', server: 's' });
+  assert.equal(r.ok ? 'ok' : r.error.code, 'internal');
+});

@@ -55,7 +55,7 @@ async function run(args: string[], env: Record<string, string> = {}) {
 
 
 test('usage errors exit 2 with one line; --help exits 0', async () => {
-  for (const args of [[], ['frobnicate'], ['url'], ['resolve'], ['url', 'a', 'b'], ['url', 'x', '--cloud'], ['url', 'x', '--bogus']]) {
+  for (const args of [[], ['frobnicate'], ['url'], ['resolve'], ['url', 'a', 'b'], ['url', 'x', '--cloud'], ['url', 'x', '--bogus'], ['log'], ['log', 'x', '--lines', '0'], ['log', 'x', '--lines', 'ten'], ['url', 'x', '--follow'], ['url', 'x', '--lines', '5']]) {
     const r = await run(args, { OS_CLIENT_CONFIG_FILE: cloudsFile, OS_CLIENT_SECURE_FILE: join(dir, 'secure.yaml') });
     assert.equal(r.code, 2, args.join(' '));
     assert.equal(r.err.length, 1);
