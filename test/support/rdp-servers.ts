@@ -1,8 +1,9 @@
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { portPicker } from './ports.ts';
 import { haveBinary, spawnTracked, startXvfb, type Tracked, type XDisplay } from './xvfb.ts';
 
 /**
@@ -22,30 +23,9 @@ export function shadowMissing(): string | false {
   return false;
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-const used = new Set<number>();
-
-/** A free port of this suite's range, starting at a random offset so consecutive runs do not reuse one. */
-export async function pickPort(): Promise<number> {
-  const span = PORT_RANGE.last - PORT_RANGE.first + 1;
-  const start = Math.floor(Math.random() * span);
-  for (let i = 0; i < span; i++) {
-    const port = PORT_RANGE.first + ((start + i) % span);
-    if (used.has(port)) continue;
-    if (await portFree(port)) {
-      used.add(port);
-      return port;
-    }
-  }
-  throw new Error('no free port in 33900-33999');
-}
+/** A free port of this suite's range (see ports.ts). */
+const ports = portPicker(PORT_RANGE);
+export const pickPort = () => ports.pick();
 
 /** Waits until something accepts TCP connections on the port (bounded), or the process dies. */
 export async function waitForPort(port: number, proc: Tracked, timeoutMs = 20_000): Promise<void> {
@@ -161,7 +141,7 @@ export async function startShadow(opts: ShadowOptions): Promise<ShadowServer> {
     keyPem: () => read('shadow.key'),
     stop: async () => {
       await proc.stop();
-      used.delete(port);
+      ports.release(port);
       rmSync(home, { recursive: true, force: true });
     },
   };

@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { haveBinary, spawnTracked, type Tracked } from './xvfb.ts';
+import { portPicker } from './ports.ts';
+import { displayNumberOf, haveBinary, spawnTracked, type Tracked } from './xvfb.ts';
 import { waitForPort } from './rdp-servers.ts';
 
 /**
@@ -24,30 +24,9 @@ export function vncServersMissing(): string | false {
   return false;
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-const used = new Set<number>();
-
-/** A free port of this suite's range, from a random offset so consecutive runs do not reuse one. */
-export async function pickVncPort(): Promise<number> {
-  const span = VNC_PORT_RANGE.last - VNC_PORT_RANGE.first + 1;
-  const start = Math.floor(Math.random() * span);
-  for (let i = 0; i < span; i++) {
-    const port = VNC_PORT_RANGE.first + ((start + i) % span);
-    if (used.has(port)) continue;
-    if (await portFree(port)) {
-      used.add(port);
-      return port;
-    }
-  }
-  throw new Error(`no free port in ${VNC_PORT_RANGE.first}-${VNC_PORT_RANGE.last}`);
-}
+/** A free port of this suite's range (see ports.ts). */
+const ports = portPicker(VNC_PORT_RANGE);
+export const pickVncPort = () => ports.pick();
 
 export interface Server {
   port: number;
@@ -78,23 +57,8 @@ export async function startXvnc(opts: { width?: number; height?: number } = {}):
   const port = await pickVncPort();
   const args = ['-displayfd', '3', '-geometry', `${width}x${height}`, '-depth', '24', '-SecurityTypes', 'None', '-rfbport', String(port), '-localhost', '-nolisten', 'tcp', '-noreset'];
   const proc = spawnTracked('Xvnc', args, process.env, 1);
-  const fd3 = proc.child.stdio[3] as NodeJS.ReadableStream;
   try {
-    const number = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      const timer = setTimeout(() => reject(new Error('Xvnc did not report a display number: ' + proc.output())), 15_000);
-      fd3.on('data', (d: Buffer) => {
-        text += d.toString();
-        if (text.includes('\n')) {
-          clearTimeout(timer);
-          resolve(text.trim());
-        }
-      });
-      proc.child.once('exit', () => {
-        clearTimeout(timer);
-        reject(new Error('Xvnc exited: ' + proc.output()));
-      });
-    });
+    const number = await displayNumberOf(proc, 'Xvnc');
     await waitForPort(port, proc);
     return { port, proc, display: `:${number}`, stop: () => proc.stop() };
   } catch (err) {

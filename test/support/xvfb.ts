@@ -88,10 +88,16 @@ export interface XDisplay {
 export async function startXvfb(opts: { width?: number; height?: number } = {}): Promise<XDisplay> {
   const { width = 1024, height = 768 } = opts;
   const proc = spawnTracked('Xvfb', ['-displayfd', '3', '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', '-noreset'], process.env, 1);
+  const number = await displayNumberOf(proc, 'Xvfb');
+  return { display: `:${number}`, proc, stop: () => proc.stop() };
+}
+
+/** The display number an X server started with `-displayfd 3` writes on that descriptor, once it is ready. */
+export function displayNumberOf(proc: Tracked, name: string): Promise<string> {
   const fd3 = proc.child.stdio[3] as NodeJS.ReadableStream;
-  const number = await new Promise<string>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     let text = '';
-    const timer = setTimeout(() => reject(new Error('Xvfb did not report a display number: ' + proc.output())), 15_000);
+    const timer = setTimeout(() => reject(new Error(`${name} did not report a display number: ${proc.output()}`)), 15_000);
     fd3.on('data', (d: Buffer) => {
       text += d.toString();
       if (text.includes('\n')) {
@@ -101,8 +107,7 @@ export async function startXvfb(opts: { width?: number; height?: number } = {}):
     });
     proc.child.once('exit', () => {
       clearTimeout(timer);
-      reject(new Error('Xvfb exited: ' + proc.output()));
+      reject(new Error(`${name} exited: ${proc.output()}`));
     });
   });
-  return { display: `:${number}`, proc, stop: () => proc.stop() };
 }
