@@ -88,8 +88,10 @@ export function rdpFileRequest(file: RdpFile): OpenRequest {
 }
 
 function decode(buf: Buffer): string {
-  if (buf[0] === 0xff && buf[1] === 0xfe) return buf.subarray(2).toString('utf16le');
-  if (buf[0] === 0xfe && buf[1] === 0xff) return Buffer.from(buf.subarray(2)).swap16().toString('utf16le');
+  // A UTF-16 file cut at an odd length loses its last half character, not the whole file.
+  const even = (from: number) => buf.subarray(from, from + ((buf.length - from) & ~1));
+  if (buf[0] === 0xff && buf[1] === 0xfe) return even(2).toString('utf16le');
+  if (buf[0] === 0xfe && buf[1] === 0xff) return Buffer.from(even(2)).swap16().toString('utf16le');
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return buf.subarray(3).toString('utf8');
   // mstsc without BOM is still UTF-16LE: every other byte of ASCII text is zero.
   if (buf.length >= 4 && buf[1] === 0 && buf[3] === 0) return buf.toString('utf16le');

@@ -157,7 +157,12 @@ function readYaml(path: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const problem = doc.errors[0];
   if (problem) throw new AppError('config', `${path} is not valid YAML: ${describeYamlError(problem)}`);
-  return doc.toJS();
+  try {
+    return doc.toJS();
+  } catch (err) {
+    // The yaml library refuses alias bombs (a billion laughs) while building the objects.
+    throw new AppError('config', `${path} cannot be read: ${(err as Error).message}`);
+  }
 }
 
 function describeYamlError(err: YAMLError): string {
@@ -187,7 +192,9 @@ function cloudFromYaml(name: string, value: Record<string, unknown>, source: str
     verify = true;
     cacert ??= value.verify;
   }
-  const timeout = value.api_timeout === undefined ? undefined : Number(value.api_timeout);
+  const rawTimeout = value.api_timeout;
+  // Only a number or a string is a timeout: a mapping (even one with its own toString) is not.
+  const timeout = rawTimeout === undefined ? undefined : typeof rawTimeout === 'number' || typeof rawTimeout === 'string' ? Number(rawTimeout) : NaN;
   if (timeout !== undefined && !(timeout > 0)) throw new AppError('config', `'api_timeout' of cloud '${name}' in ${source} must be a positive number of seconds`);
   const region = value.region_name ?? (Array.isArray(value.regions) ? regionOf(value.regions[0]) : undefined);
   return buildCloud(name, auth, {
@@ -332,7 +339,8 @@ function isBooleanWord(v: string): boolean {
 function truthy(v: unknown): boolean {
   if (typeof v === 'boolean') return v;
   if (typeof v === 'number') return v !== 0;
-  return ['1', 'true', 'yes', 'on'].includes(String(v).trim().toLowerCase());
+  // A list or mapping is not a yes (and String() of one whose YAML keys include toString would throw).
+  return typeof v === 'string' && ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase());
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {

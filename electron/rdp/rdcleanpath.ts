@@ -104,7 +104,8 @@ export function encodeRdCleanPath(pdu: RdCleanPathPdu): Buffer {
   s.serverAuth = pdu.serverAuth;
   s.preconnectionBlob = pdu.preconnectionBlob;
   if (pdu.x224ConnectionPdu) s.x224ConnectionPdu = toArrayBuffer(pdu.x224ConnectionPdu);
-  if (pdu.serverCertChain) s.serverCertChain = pdu.serverCertChain.map(toArrayBuffer);
+  // An empty chain is written as no chain: DER decoders (ours included) read an empty [7] back as absent.
+  if (pdu.serverCertChain?.length) s.serverCertChain = pdu.serverCertChain.map(toArrayBuffer);
   s.serverAddr = pdu.serverAddr;
   return Buffer.from(AsnSerializer.serialize(s));
 }

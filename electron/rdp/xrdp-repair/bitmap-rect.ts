@@ -138,6 +138,8 @@ export function repairRect(r: BitmapRect): Buffer | null {
   let body = rle;
   if (withHeader) {
     const size = bytesPerPixel(decoded.bpp) ?? 1;
+    // The header's sizes are 16-bit: a rectangle too large for them cannot carry one.
+    if (rle.length > 0xffff || cw * ch * size > 0xffff) return null;
     const hdr = Buffer.alloc(COMPRESSION_HEADER);
     hdr.writeUInt16LE(0, 0); // cbCompFirstRowSize: always 0
     hdr.writeUInt16LE(rle.length, 2);
