@@ -1,7 +1,9 @@
 // The whole offline demo in one call: the mock Keystone + Nova, and what its console URLs lead to:
 //  - for the Hyper-V servers, the emulated Hyper-V console host with a live demo desktop per VM (RDP);
 //  - for the libvirt servers, a VNC server per VM showing the same kind of live desktop, behind a noVNC proxy that
-//    behaves like nova-novncproxy.
+//    behaves like nova-novncproxy, and a serial port per VM (a login and a small shell on the guest's ttyS0) behind
+//    a serial proxy that behaves like nova-serialproxy.
+// Power actions reach every console of the VM: a stopped or suspended VM's sessions end, a paused one's freeze.
 // The app (electron/app/demo.ts) and the standalone command (main.ts) both start it here, so they are wired the
 // same way.
 import { startDemoCloud, type DemoCloud, type MockCloudInfo } from './cloud/index.ts';
@@ -12,6 +14,9 @@ import { startDemoConsoleHost, type DemoConsoleHost, type RelayBackend } from '.
 import { loadOrCreateCertificate, type CertificateFiles } from './demo-desktop/certificate.ts';
 import { startNovncProxy, type NovncProxy } from './novnc-proxy/proxy.ts';
 import { startVncHosts, type VncHosts } from './vnc-desktop/vnc-hosts.ts';
+import { startSerialPorts, type SerialPorts } from './serial-console/serial-ports.ts';
+import { startSerialProxy, type SerialProxy } from './serial-proxy/proxy.ts';
+import type { DemoDesktop } from './demo-desktop/desktop.ts';
 
 export interface DemoEnvironmentOptions {
   /** The demo desktops' certificate (cert.pem, key.pem) lives here, created once so pins survive restarts. */
@@ -41,12 +46,19 @@ export interface DemoEnvironmentOptions {
   release?: DemoRelease;
   /** The noVNC proxy's port: Nova's 6080 when free (the default), else any; 0 for any. */
   novncPort?: number;
+  /** The serial console proxy's port: Nova's 6083 when free (the default), else any; 0 for any. */
+  serialPort?: number;
+  /**
+   * Multiplies how long power actions take (about 1-3 s each at 1, the default) and the guests' boot and log pace;
+   * tests pass something small, 0 finishes transitions at once.
+   */
+  timeScale?: number;
   log?: (line: string) => void;
 }
 
 export interface DemoEnvironment {
   cloud: DemoCloud;
-  /** The cloud's description plus, with the demo's own console host, console_credentials, and novnc_proxy. */
+  /** The cloud's description plus, with the demo's own console host, console_credentials, novnc_proxy and serial_proxy. */
   info: MockCloudInfo;
   /** Absent when RDP console tokens point at an external host, and in a cloud without Hyper-V. */
   consoleHost?: DemoConsoleHost;
@@ -55,7 +67,18 @@ export interface DemoEnvironment {
   /** The libvirt VMs' demo desktops and VNC servers. */
   vncHosts: VncHosts;
   novncProxy: NovncProxy;
+  /** The libvirt VMs' serial ports and the proxy in front of them. */
+  serialPorts: SerialPorts;
+  serialProxy: SerialProxy;
   close(): Promise<void>;
+}
+
+/** Shows a server's new status on a demo desktop: off ends its sessions, paused freezes them, else it is drawn. */
+function showStatus(desktop: DemoDesktop | undefined, status: string): void {
+  if (!desktop) return;
+  if (status === 'SHUTOFF' || status === 'SUSPENDED') desktop.turnOff(status);
+  else if (status === 'PAUSED') desktop.freeze();
+  else if (desktop.frozen || desktop.status !== status) desktop.setStatus(status);
 }
 
 /** A --backend VM id that is no demo server's vm_id; the message names it. */
@@ -92,6 +115,10 @@ export async function startDemoEnvironment(opts: DemoEnvironmentOptions): Promis
     let cloud: DemoCloud | undefined;
     const novncProxy = await startNovncProxy({ port: opts.novncPort, lookupToken: (token) => cloud?.lookupConsoleToken(token), log: opts.log });
     started.push(novncProxy);
+    const serialPorts = startSerialPorts({ guest: (id) => cloud?.guest(id), log: opts.log });
+    started.push(serialPorts);
+    const serialProxy = await startSerialProxy({ port: opts.serialPort, lookupToken: (token) => cloud?.lookupConsoleToken(token), log: opts.log });
+    started.push(serialProxy);
 
     let consoleHost: DemoConsoleHost | undefined;
     let certificate: CertificateFiles | undefined;
@@ -120,13 +147,17 @@ export async function startDemoEnvironment(opts: DemoEnvironmentOptions): Promis
       consoleHost: rdpHost && { host: rdpHost.host, port: rdpHost.port },
       novncProxyBaseUrl: novncProxy.baseUrl,
       vncEndpoint: (s) => vncHosts.endpoint(s.id),
-      // A stopped VM shows its powered-off screen in every open session, a started one its desktop again.
-      onServerStatus: (s) => (s.hypervisor_type === 'QEMU' ? vncHosts.desktops.get(s.id) : consoleHost?.desktops.get(s.vm_id))?.setStatus(s.status),
+      serialProxyBaseUrl: serialProxy.baseUrl,
+      serialEndpoint: (s) => serialPorts.endpoint(s.id),
+      timeScale: opts.timeScale,
+      // The serial ports follow their guests themselves; the desktops are told here.
+      onServerStatus: (s) => showStatus(s.hypervisor_type === 'QEMU' ? vncHosts.desktops.get(s.id) : consoleHost?.desktops.get(s.vm_id), s.status),
     });
     const info: MockCloudInfo = {
       ...cloud.info,
       ...(consoleHost ? { console_credentials: { ...consoleHost.credentials } } : {}),
       novnc_proxy: { host: novncProxy.host, port: novncProxy.port },
+      serial_proxy: { host: serialProxy.host, port: serialProxy.port },
     };
     const running = cloud;
     let closing: Promise<void> | undefined;
@@ -137,6 +168,8 @@ export async function startDemoEnvironment(opts: DemoEnvironmentOptions): Promis
       certificate,
       vncHosts,
       novncProxy,
+      serialPorts,
+      serialProxy,
       close() {
         closing ??= Promise.all([running.close(), closeStarted()]).then(() => undefined);
         return closing;

@@ -1,6 +1,6 @@
 // Standalone demo cloud: `npm run -s demo-cloud -- --port P [flags]` starts the mock Keystone + Nova and what its
 // consoles lead to: the emulated Hyper-V console host (RDP) and, for the libvirt servers, a VNC server per VM behind
-// a noVNC proxy, each VM showing a live demo desktop. Prints the cloud's description as one JSON line before
+// a noVNC proxy, each VM showing a live demo desktop, and a serial port per VM behind a serial console proxy. Prints the cloud's description as one JSON line before
 // anything else, then serves until SIGTERM or SIGINT.
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { ConsoleHostOptionError, parseBackendOption, type RelayBackend } from '.
 const USAGE =
   'usage: demo-cloud [--port P] [--console-port P] [--require-nla] [--backend VMID=HOST:PORT[,cert=PATH,key=PATH]]... ' +
   '[--demo-fps N] [--demo-animation box|fullscreen] [--token-ttl SECONDS] [--servers N] [--data-dir DIR] [--console-host HOST:PORT] ' +
-  '[--release 2023.1|2024.1] [--novnc-port P]';
+  '[--release 2023.1|2024.1] [--novnc-port P] [--serial-port P] [--time-scale X]';
 
 class UsageError extends Error {}
 
@@ -48,6 +48,8 @@ const OPTIONS = {
   'console-host': { type: 'string' },
   release: { type: 'string' },
   'novnc-port': { type: 'string' },
+  'serial-port': { type: 'string' },
+  'time-scale': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -109,6 +111,12 @@ export function parseArgs(argv: string[]): DemoEnvironmentOptions {
     throw new UsageError('--release 2024.1 has no Hyper-V hosts; it cannot be combined with --console-host or --backend');
   }
   if (values['novnc-port'] !== undefined) opts.novncPort = integer('--novnc-port', values['novnc-port'], 0, 65535);
+  if (values['serial-port'] !== undefined) opts.serialPort = integer('--serial-port', values['serial-port'], 0, 65535);
+  const scale = values['time-scale'];
+  if (scale !== undefined) {
+    if (!/^(\d+(\.\d*)?|\.\d+)$/.test(scale) || Number(scale) > 100) throw new UsageError(`--time-scale needs a number from 0 to 100, got '${scale}'`);
+    opts.timeScale = Number(scale);
+  }
   if (backends.size > 0) opts.backends = backends;
   opts.dataDir ||= defaultDataDir();
   return opts;

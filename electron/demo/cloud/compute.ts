@@ -16,22 +16,35 @@ import { InvalidConsoleType, type ConsoleBroker } from './consoles.ts';
 import { WEBOB_BAD_REQUEST, type ReleaseRules } from './release.ts';
 import type { DemoServer } from './demo-data.ts';
 import type { SeedRoutes } from './seed-routes.ts';
+import { POWER_ACTION_NAMES, PowerActions, type PowerActionName } from './power-actions.ts';
+import { LIBVIRT_MAX_CONSOLE_BYTES, consoleOutput, consoleOutputSchema } from './console-output.ts';
+import type { Guests } from './guests.ts';
 
 export interface ComputeDeps {
   identity: Identity;
   broker: ConsoleBroker;
   servers: DemoServer[];
   seed: SeedRoutes;
-  /** Called after a power action changed a server's status (the demo's console host redraws that VM). */
-  onStatusChange?: (server: DemoServer) => void;
-  now: () => number;
+  /** Stop, start, reboot, pause, unpause, suspend, resume. */
+  power: PowerActions;
+  /** The servers' VMs, for their console logs. */
+  guests: Guests;
   release: ReleaseRules;
 }
 
-/** os-stop and os-start with the vm_states Nova's compute API accepts for them (check_instance_state). */
-const POWER_ACTIONS: Record<string, { verb: string; from: DemoServer['vmState'][]; to: Pick<DemoServer, 'vmState' | 'powerState'> }> = {
-  'os-stop': { verb: 'stop', from: ['active', 'error'], to: { vmState: 'stopped', powerState: 4 } },
-  'os-start': { verb: 'start', from: ['stopped'], to: { vmState: 'active', powerState: 1 } },
+/** servers.py's reboot schema: the type in three spellings each. */
+const REBOOT_SCHEMA: Parameters<typeof validationMessage>[0] = {
+  type: 'object',
+  properties: {
+    reboot: {
+      type: 'object',
+      properties: { type: { type: 'string', enum: ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft'] } },
+      required: ['type'],
+      additionalProperties: false,
+    },
+  },
+  required: ['reboot'],
+  additionalProperties: false,
 };
 
 /** Both request-id headers Nova sends on every API response. */
@@ -123,7 +136,7 @@ export class Compute {
     throw new NovaError(404, msg.notFoundResource);
   }
 
-  /** POST /servers/{id}/action: the console actions, and stop/start so a demo VM's status can change. */
+  /** POST /servers/{id}/action: the console actions, the console log and the power actions. */
   private async action(ex: Exchange, scope: RequestScope, serverId: string): Promise<[number, unknown]> {
     const body = jsonBody(ex);
     // Nova peeks at the single top-level key to pick the action before anything else.
@@ -131,17 +144,14 @@ export class Compute {
       throw new NovaError(400, msg.malformedBody);
     }
     const name = Object.keys(body)[0];
-    const power = POWER_ACTIONS[name];
-    if (power) {
+    if ((POWER_ACTION_NAMES as readonly string[]).includes(name)) {
+      // Only reboot has a schema; the others ignore their value (null, {}, anything).
+      if (name === 'reboot') validate(REBOOT_SCHEMA, body);
       const server = findServer(scope, this.deps.servers, serverId);
-      if (!power.from.includes(server.vmState)) {
-        throw new NovaError(409, `Cannot '${power.verb}' instance ${server.id} while it is in vm_state ${server.vmState}`);
-      }
-      // Nova powers off asynchronously (task_state powering-off); the demo's VMs change at once.
-      Object.assign(server, power.to, { taskState: null, updated: new Date(this.deps.now()).toISOString().replace(/\.\d{3}Z$/, 'Z') });
-      this.deps.onStatusChange?.(server);
+      this.deps.power.perform(server, PowerActions.ruleName(name as PowerActionName, body as Record<string, unknown>));
       return [202, undefined];
     }
+    if (name === 'os-getConsoleOutput') return [200, this.consoleLog(scope, serverId, body)];
     const action = CONSOLE_ACTIONS[name];
     if (!action) throw new NovaError(400, msg.noSuchAction(name));
     // The per-protocol console actions were replaced by remote-consoles in 2.6.
@@ -160,6 +170,21 @@ export class Compute {
       if (err instanceof InvalidConsoleType) throw new NovaError(500, msg.unexpectedApiError('nova.exception.ConsoleTypeInvalid'));
       throw err;
     }
+  }
+
+  /** os-getConsoleOutput: the VM's console log, or its last lines (console-output.ts). */
+  private consoleLog(scope: RequestScope, serverId: string, body: object): unknown {
+    validate(consoleOutputSchema, body);
+    const server = findServer(scope, this.deps.servers, serverId);
+    // compute/api.py get_console_output is @check_instance_host(): no host, no VM, no log.
+    const guest = this.deps.guests.get(server);
+    if (!guest) throw new NovaError(409, msg.instanceNotReady(server.id));
+    // libvirt's driver finds no file console in the domain: ConsoleNotAvailable, which the API turns into a 404.
+    if (server.consoleLogFile === false) throw new NovaError(404, msg.consoleNotAvailable);
+    const log = guest.consoleLog();
+    const driverLog = server.hypervisorType === 'QEMU' ? log.subarray(Math.max(0, log.length - LIBVIRT_MAX_CONSOLE_BYTES)) : log;
+    const length = (body as { 'os-getConsoleOutput': { length?: number | string | null } })['os-getConsoleOutput'].length;
+    return { output: consoleOutput(driverLog, length) };
   }
 
   /** POST /servers/{id}/remote-consoles (2.6+). */

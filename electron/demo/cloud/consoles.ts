@@ -1,11 +1,12 @@
 // Console authorisation as Nova's compute manager does it, per kind of compute host:
 //  - a server without a host (scheduling, spawning, failed to schedule) is "not ready" (409), whatever the protocol;
-//  - each host enables one console: a Hyper-V node [rdp] only, a libvirt node [vnc] only (devstack's default). A
+//  - each host enables its consoles: a Hyper-V node [rdp] only, a libvirt node [vnc] and [serial_console]. A
 //    disabled protocol is ConsoleTypeUnavailable ("Unavailable console type <type>.", 400), checked before the
-//    type; a type the protocol does not take is ConsoleTypeInvalid ("Invalid console type <type>").
+//    type; a type the protocol does not take is ConsoleTypeInvalid ("Invalid console type <type>"). The serial
+//    console takes any type (the compute manager's get_serial_console does not look at it).
 //  - the console is a fresh UUID4 token stored with the connection details, valid for [consoleauth] token_ttl and
-//    reusable until then: RDP tokens name the Hyper-V console host and the VM id (internal_access_path); VNC tokens
-//    name the VM's own VNC server and no path.
+//    reusable until then: RDP tokens name the Hyper-V console host and the VM id (internal_access_path); VNC and
+//    serial tokens name the VM's own VNC server or serial port (a TCP port on its compute host) and no path.
 // URLs are built as nova/objects/console_auth_token.py does: novnc puts "?token=…" URL-encoded in a `path`
 // parameter (noVNC ≥ 1.1 reads it there), every other type appends "?token=…" to its proxy's base URL.
 import { randomUUID } from 'node:crypto';
@@ -42,13 +43,17 @@ export interface ConsoleBrokerOptions {
   consoleHost: ConsoleEndpoint;
   /** Where a libvirt VM's VNC server listens (libvirt's vnc port on its compute host). */
   vncEndpoint: (server: DemoServer) => Promise<ConsoleEndpoint>;
+  /** Nova's [serial_console] base_url. */
+  serialProxyBaseUrl: string;
+  /** Where a libvirt VM's serial port listens (a port of [serial_console] port_range on its compute host). */
+  serialEndpoint: (server: DemoServer) => Promise<ConsoleEndpoint>;
   release: ReleaseRules;
 }
 
-/** The one console protocol each kind of compute host enables. */
-const ENABLED_PROTOCOL: Record<HypervisorType, string> = { hyperv: 'rdp', QEMU: 'vnc' };
-/** The console types each protocol's compute manager method accepts. */
-const CONSOLE_TYPES: Record<string, string[]> = { rdp: ['rdp-html5'], vnc: ['novnc'] };
+/** The console protocols each kind of compute host enables. */
+const ENABLED_PROTOCOLS: Record<HypervisorType, string[]> = { hyperv: ['rdp'], QEMU: ['vnc', 'serial'] };
+/** The console types each protocol's compute manager method accepts; null: any (serial does not check). */
+const CONSOLE_TYPES: Record<string, string[] | null> = { rdp: ['rdp-html5'], vnc: ['novnc'], serial: null };
 
 /** ConsoleTypeInvalid, which the pre-2.6 console actions do not catch (Nova turns it into a 500). */
 export class InvalidConsoleType extends NovaError {
@@ -65,24 +70,26 @@ export class ConsoleBroker {
   /**
    * Nova's compute API get_<protocol>_console. Hyper-V answers for any power state; so does the demo's libvirt
    * (a real libvirt host hands out a token for a stopped guest too, whose port then refuses the proxy: the demo's
-   * VM shows its powered-off screen instead).
+   * VM shows its powered-off screen instead, and its serial port drops the proxy's connection).
    */
   async create(server: DemoServer, protocol: string, consoleType: string): Promise<{ url: string; token: ConsoleToken }> {
     if (server.host === null || server.vmState === 'building') throw new NovaError(409, msg.instanceNotReady(server.id));
     // Only the seed's draft routes get here with RDP in a cloud without Hyper-V: Nova 29 answers them with a bare 400.
     if (protocol === 'rdp' && !this.opts.release.hyperV) throw new NovaError(400, WEBOB_BAD_REQUEST);
-    if (ENABLED_PROTOCOL[server.hypervisorType] !== protocol) throw new NovaError(400, msg.unavailableConsoleType(consoleType));
-    if (!CONSOLE_TYPES[protocol].includes(consoleType)) throw new InvalidConsoleType(consoleType);
+    if (!ENABLED_PROTOCOLS[server.hypervisorType].includes(protocol)) throw new NovaError(400, msg.unavailableConsoleType(consoleType));
+    const types = CONSOLE_TYPES[protocol];
+    if (types && !types.includes(consoleType)) throw new InvalidConsoleType(consoleType);
     const vnc = protocol === 'vnc';
-    const endpoint = vnc ? await this.opts.vncEndpoint(server) : this.opts.consoleHost;
-    const base = vnc ? this.opts.novncProxyBaseUrl : this.opts.rdpProxyBaseUrl;
+    const serial = protocol === 'serial';
+    const endpoint = vnc ? await this.opts.vncEndpoint(server) : serial ? await this.opts.serialEndpoint(server) : this.opts.consoleHost;
+    const base = vnc ? this.opts.novncProxyBaseUrl : serial ? this.opts.serialProxyBaseUrl : this.opts.rdpProxyBaseUrl;
     const token: ConsoleToken = {
       token: randomUUID(),
       consoleType,
       instanceUuid: server.id,
       host: endpoint.host,
       port: endpoint.port,
-      internalAccessPath: vnc ? null : server.vmId,
+      internalAccessPath: protocol === 'rdp' ? server.vmId : null,
       accessUrlBase: base,
       expiresAt: this.opts.now() + this.opts.ttlSeconds * 1000,
     };

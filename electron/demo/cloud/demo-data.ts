@@ -68,6 +68,11 @@ export interface DemoServer {
    * A libvirt domain's UUID is the Nova server id itself.
    */
   vmId: string;
+  /**
+   * False for a libvirt domain without a console log file (its host runs no virtlogd while serial consoles are on):
+   * Nova answers its console log with 404 ConsoleNotAvailable. Absent: the log exists.
+   */
+  consoleLogFile?: boolean;
   flavorId: string;
   imageId: string | null;
   addresses: Record<string, Address[]>;
@@ -186,7 +191,7 @@ function nic(addr: string, type: 'fixed' | 'floating' = 'fixed'): Address {
 }
 
 type Seed = Omit<DemoServer, 'instanceName' | 'updated' | 'launchedAt' | 'description' | 'tags' | 'keyName' | 'metadata' | 'hypervisorType'> &
-  Partial<Pick<DemoServer, 'description' | 'tags' | 'keyName' | 'metadata' | 'hypervisorType'>>;
+  Partial<Pick<DemoServer, 'description' | 'tags' | 'keyName' | 'metadata' | 'hypervisorType' | 'consoleLogFile'>>;
 
 function server(seed: Seed, index: number): DemoServer {
   const launched = seed.vmState === 'building' || (seed.vmState === 'error' && seed.host === null) ? null : addSeconds(seed.created, 95);
@@ -341,7 +346,7 @@ const LIBVIRT_SEEDS: Seed[] = [
   {
     id: '7c3e9a1b-2d4f-4a6c-8e0b-1d3f5a7c9e03', name: 'fedora-40-dev', projectId: D, userId: UD,
     vmState: 'stopped', taskState: null, powerState: 4, host: KVM_HOSTS[0], hypervisorType: 'QEMU',
-    vmId: '7c3e9a1b-2d4f-4a6c-8e0b-1d3f5a7c9e03', flavorId: '2', imageId: IMAGES.fedora40,
+    vmId: '7c3e9a1b-2d4f-4a6c-8e0b-1d3f5a7c9e03', consoleLogFile: false, flavorId: '2', imageId: IMAGES.fedora40,
     addresses: { private: [nic('10.0.2.31')] }, created: '2023-03-21T13:00:00Z',
   },
   {
@@ -395,10 +400,12 @@ export function buildServers(extra = 0, release: DemoRelease = '2023.1'): DemoSe
   return seeds.map((s, i) => server(s, i + 1)).filter((s) => withHyperV || s.hypervisorType !== 'hyperv');
 }
 
-/** Nova's user-facing status for a vm_state (no task-state overrides are needed for the demo's states). */
+/** Nova's user-facing status: the vm_state's, or for an active server a reboot's (nova/api/openstack/common.py). */
 export function serverStatus(s: DemoServer): string {
   switch (s.vmState) {
     case 'active':
+      if (s.taskState === 'rebooting' || s.taskState === 'reboot_pending' || s.taskState === 'reboot_started') return 'REBOOT';
+      if (s.taskState === 'rebooting_hard' || s.taskState === 'reboot_pending_hard' || s.taskState === 'reboot_started_hard') return 'HARD_REBOOT';
       return 'ACTIVE';
     case 'building':
       return 'BUILD';

@@ -52,6 +52,9 @@ export const msg = {
   notFoundResource: 'The resource could not be found.',
   instanceNotFound: (id: string) => `Instance ${id} could not be found.`,
   instanceNotReady: (id: string) => `Instance ${id} is not ready`,
+  consoleNotAvailable: 'Guest does not have a console available.',
+  /** nova/api/openstack/common.py raise_http_conflict_for_instance_invalid_state, from an InstanceInvalidState. */
+  invalidState: (action: string, id: string, attr: string, state: string) => `Cannot '${action}' instance ${id} while it is in ${attr} ${state}`,
   tokenNotFound: 'Token not found',
   malformedBody: 'Malformed request body',
   unsupportedContentType: 'Unsupported Content-Type',

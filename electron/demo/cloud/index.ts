@@ -16,6 +16,9 @@ import { ConsoleBroker, type ConsoleEndpoint, type ConsoleToken } from './consol
 import { consolePage } from './console-page.ts';
 import { novaFaultBody } from './errors.ts';
 import { APPLICATION_CREDENTIALS, PROJECTS, REGION, USERS, buildServers, serverStatus, type DemoServer, type HypervisorType } from './demo-data.ts';
+import { Guests } from './guests.ts';
+import { PowerActions } from './power-actions.ts';
+import type { Guest } from '../guest-os/guest.ts';
 
 export interface DemoCloudOptions {
   /** 0 (the default) picks a free port. */
@@ -39,9 +42,21 @@ export interface DemoCloudOptions {
    * libvirt servers (nothing listens there either: the environment passes its VNC hosts' real endpoints).
    */
   vncEndpoint?: (server: MockCloudServer) => Promise<ConsoleEndpoint>;
+  /** Nova's [serial_console] base_url; default ws://127.0.0.1:6083/ (nothing listens there). */
+  serialProxyBaseUrl?: string;
+  /**
+   * Where a libvirt VM's serial port listens, for serial tokens; default 127.0.0.1 and 10000 + the VM's place among
+   * the libvirt servers (Nova's [serial_console] port_range starts at 10000; nothing listens there either).
+   */
+  serialEndpoint?: (server: MockCloudServer) => Promise<ConsoleEndpoint>;
   /** Clock in milliseconds, injectable so tests can expire tokens without waiting. */
   now?: () => number;
-  /** Called when os-stop or os-start changed a server's status, so its console can show it. */
+  /**
+   * Multiplies the time power actions take (about 1-3 s each at 1) and the guests' boot steps and idle messages;
+   * tests pass something small. Default 1.
+   */
+  timeScale?: number;
+  /** Called whenever a power action changed a server's status, task or power state, so its consoles can show it. */
   onServerStatus?: (server: MockCloudServer) => void;
 }
 
@@ -61,8 +76,11 @@ export interface MockCloudServer {
    * internal_access_path); for libvirt the domain UUID, which is the server id.
    */
   vm_id: string;
-  /** 'hyperv' (RDP console) or 'QEMU' (libvirt, VNC console), as Nova's os-hypervisors names them. */
+  /** 'hyperv' (RDP console) or 'QEMU' (libvirt, VNC and serial consoles), as Nova's os-hypervisors names them. */
   hypervisor_type: HypervisorType;
+  /** Nova's power_state: 1 running, 3 paused, 4 shut down, 7 suspended. */
+  power_state: number;
+  task_state: string | null;
 }
 
 export interface MockCloudApplicationCredential {
@@ -87,6 +105,8 @@ export interface MockCloudInfo {
   console_credentials?: { username: string; password: string };
   /** The noVNC proxy VNC console URLs lead to, when the demo started one (startDemoEnvironment). */
   novnc_proxy?: ConsoleEndpoint;
+  /** The serial console proxy serial console URLs lead to, when the demo started one (startDemoEnvironment). */
+  serial_proxy?: ConsoleEndpoint;
 }
 
 export interface DemoCloud {
@@ -96,11 +116,22 @@ export interface DemoCloud {
   authUrl: string;
   /** A console token's record while it is valid, as Nova's console proxies look tokens up. */
   lookupConsoleToken(token: string): ConsoleToken | undefined;
+  /** The server's VM (its console log, its serial port); undefined for an unknown server or one without a host. */
+  guest(serverId: string): Guest | undefined;
   close(): Promise<void>;
 }
 
+/** The info object lists each server as it was at start; `onServerStatus` passes the current one. */
 function describeServer(s: DemoServer): MockCloudServer {
-  return { id: s.id, name: s.name, status: serverStatus(s), vm_id: s.vmId, hypervisor_type: s.hypervisorType };
+  return {
+    id: s.id,
+    name: s.name,
+    status: serverStatus(s),
+    vm_id: s.vmId,
+    hypervisor_type: s.hypervisorType,
+    power_state: s.powerState,
+    task_state: s.taskState,
+  };
 }
 
 export async function startDemoCloud(opts: DemoCloudOptions = {}): Promise<DemoCloud> {
@@ -112,6 +143,10 @@ export async function startDemoCloud(opts: DemoCloudOptions = {}): Promise<DemoC
   const libvirtIds = servers.filter((s) => s.hypervisorType === 'QEMU').map((s) => s.id);
   const vncEndpoint =
     opts.vncEndpoint ?? ((s: MockCloudServer) => Promise.resolve({ host: '127.0.0.1', port: 5900 + libvirtIds.indexOf(s.id) }));
+  const serialEndpoint =
+    opts.serialEndpoint ?? ((s: MockCloudServer) => Promise.resolve({ host: '127.0.0.1', port: 10000 + libvirtIds.indexOf(s.id) }));
+  const timeScale = opts.timeScale ?? 1;
+  const guests = new Guests({ now, timeScale });
 
   // The base URL needs the port, known only after listen(); requests arrive only after that.
   let baseUrl = '';
@@ -171,11 +206,14 @@ export async function startDemoCloud(opts: DemoCloudOptions = {}): Promise<DemoC
     now,
     consoleHost,
     vncEndpoint: (s) => vncEndpoint(describeServer(s)),
+    serialProxyBaseUrl: opts.serialProxyBaseUrl ?? 'ws://127.0.0.1:6083/',
+    serialEndpoint: (s) => serialEndpoint(describeServer(s)),
     release,
   });
   const seed = new SeedRoutes({ identity, broker, servers });
-  const onStatusChange = opts.onServerStatus && ((s: DemoServer) => opts.onServerStatus!(describeServer(s)));
-  compute = new Compute({ identity, broker, servers, seed, now, onStatusChange, release });
+  const onChange = opts.onServerStatus && ((s: DemoServer) => opts.onServerStatus!(describeServer(s)));
+  const power = new PowerActions({ guests, now, timeScale, onChange });
+  compute = new Compute({ identity, broker, servers, seed, power, guests, release });
   images = new ImageService(identity);
   networks = new NetworkService(identity);
 
@@ -206,7 +244,13 @@ export async function startDemoCloud(opts: DemoCloudOptions = {}): Promise<DemoC
     info,
     authUrl: info.auth_url,
     lookupConsoleToken: (token) => broker.lookup(token),
+    guest(serverId) {
+      const s = servers.find((x) => x.id === serverId);
+      return s && guests.get(s);
+    },
     close() {
+      power.close();
+      guests.close();
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,14 +1,18 @@
 // Request-body validation that answers with the wording Nova's JSON-schema layer produces
 // ("Invalid input for field/attribute <name>. Value: <value>. <reason>"), for the few bodies the demo cloud accepts.
-// Only the keywords those bodies use are supported: type (object, string, null), properties, required,
-// additionalProperties: false, enum.
+// Only the keywords those bodies use are supported: type (object, string, integer, null), properties, required,
+// additionalProperties: false, enum, pattern (strings only) and minimum (numbers only), as jsonschema applies them.
+
+type JsonType = 'object' | 'string' | 'integer' | 'null';
 
 export interface Schema {
-  type?: 'object' | 'string' | 'null' | Array<'object' | 'string' | 'null'>;
+  type?: JsonType | JsonType[];
   properties?: Record<string, Schema>;
   required?: string[];
   additionalProperties?: boolean;
   enum?: string[];
+  pattern?: string;
+  minimum?: number;
 }
 
 /** Python's repr(), which is how jsonschema quotes values inside its messages. */
@@ -30,9 +34,10 @@ function pyStr(value: unknown): string {
   return typeof value === 'string' ? value : pyRepr(value);
 }
 
-function jsonType(value: unknown): 'object' | 'string' | 'null' | 'other' {
+function jsonType(value: unknown): JsonType | 'other' {
   if (value === null) return 'null';
   if (typeof value === 'string') return 'string';
+  if (typeof value === 'number' && Number.isInteger(value)) return 'integer';
   if (typeof value === 'object' && !Array.isArray(value)) return 'object';
   return 'other';
 }
@@ -48,9 +53,16 @@ function check(schema: Schema, value: unknown, path: string[]): Failure | undefi
   if (schema.type !== undefined) {
     const allowed = Array.isArray(schema.type) ? schema.type : [schema.type];
     if (!allowed.includes(jsonType(value) as never)) {
-      const expected = allowed.length === 1 ? pyRepr(allowed[0]) : pyRepr(allowed);
+      // jsonschema lists several types as their reprs joined by commas.
+      const expected = allowed.map(pyRepr).join(', ');
       return { path, instance: value, message: `${pyRepr(value)} is not of type ${expected}` };
     }
+  }
+  if (schema.pattern !== undefined && typeof value === 'string' && !new RegExp(schema.pattern).test(value)) {
+    return { path, instance: value, message: `${pyRepr(value)} does not match ${pyRepr(schema.pattern)}` };
+  }
+  if (schema.minimum !== undefined && typeof value === 'number' && value < schema.minimum) {
+    return { path, instance: value, message: `${pyRepr(value)} is less than the minimum of ${schema.minimum}` };
   }
   if (schema.enum !== undefined && !schema.enum.includes(value as string)) {
     return { path, instance: value, message: `${pyRepr(value)} is not one of ${pyRepr(schema.enum)}` };

@@ -100,6 +100,8 @@ export class DemoDesktop extends EventEmitter {
   private lastSecond = -1;
   private redrawQueued = false;
   private readonly now: () => number;
+  /** While the VM is paused: the scene as it was, shown to every view, new ones included; nothing changes. */
+  private frozenScene: SceneState | null = null;
 
   constructor(opts: DemoDesktopOptions) {
     super();
@@ -137,31 +139,60 @@ export class DemoDesktop extends EventEmitter {
     if (this.views.size === 0) this.stopTimer();
   }
 
+  /** True while the VM is paused (its picture stands still and input is ignored). */
+  get frozen(): boolean {
+    return this.frozenScene !== null;
+  }
+
+  /** A status shown on screen (a paused desktop comes back to life first). */
   setStatus(status: string): void {
+    this.frozenScene = null;
     this.status = status;
     this.requestRedraw();
   }
 
+  /** The VM was paused: as with QEMU, connected clients keep their picture and get no updates until it runs again. */
+  freeze(): void {
+    this.frozenScene ??= this.sceneState();
+  }
+
+  /**
+   * The VM's process ended (stopped, suspended): every session of it ends ('power-off'), and a later connection
+   * shows the status on the powered-off screen.
+   */
+  turnOff(status: string): void {
+    this.frozenScene = null;
+    this.status = status;
+    this.emit('power-off');
+    this.requestRedraw();
+  }
+
+  /** Powered off or frozen: input changes nothing. */
+  private get inert(): boolean {
+    return this.poweredOff || this.frozen;
+  }
+
   typeText(text: string): void {
-    if (this.poweredOff) return;
+    if (this.inert) return;
     this.typed = (this.typed + text).slice(-200);
     this.requestRedraw();
   }
 
   backspace(): void {
-    if (this.poweredOff) return;
+    if (this.inert) return;
     this.typed = this.typed.slice(0, -1);
     this.requestRedraw();
   }
 
   secureAttention(): void {
-    if (this.poweredOff) return;
+    if (this.inert) return;
     this.secureAttentions++;
     this.requestRedraw();
   }
 
   /** A client put text on this machine's clipboard. */
   receiveClipboard(text: string): void {
+    if (this.frozen) return;
     this.pasted = text;
     if (!this.poweredOff) this.requestRedraw();
   }
@@ -175,12 +206,13 @@ export class DemoDesktop extends EventEmitter {
 
   /** Ctrl+C: the typed line becomes the clipboard text (an empty line leaves it as it was). */
   copyTyped(): void {
-    if (this.poweredOff || !this.typed) return;
+    if (this.inert || !this.typed) return;
     this.setClipboard(this.typed);
   }
 
   movePointer(x: number, y: number): void {
     if (this.mouse && this.mouse.x === x && this.mouse.y === y) return;
+    if (this.frozen) return;
     this.mouse = { x, y };
     if (!this.poweredOff) this.requestRedraw();
   }
@@ -208,6 +240,7 @@ export class DemoDesktop extends EventEmitter {
   }
 
   private sceneState(): SceneState {
+    if (this.frozenScene) return this.frozenScene;
     return {
       name: this.name,
       id: this.id,
@@ -223,7 +256,7 @@ export class DemoDesktop extends EventEmitter {
   }
 
   private redraw(): void {
-    if (this.views.size === 0) return;
+    if (this.views.size === 0 || this.frozen) return;
     const state = this.sceneState();
     for (const view of this.views.values()) view.render(state);
     this.emit('frame');

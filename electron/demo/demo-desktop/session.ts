@@ -140,6 +140,8 @@ export class DesktopSession {
   private startTimer: NodeJS.Timeout | null = null;
   private readonly onFrame = (): void => this.flush();
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
+  /** The VM was stopped or suspended: like a Hyper-V console of a VM that turns off, the connection ends. */
+  private readonly onPowerOff = (): void => this.end('the VM was turned off');
   /** Counters for benchmarks and tests. */
   readonly stats = { bytesOut: 0, tilesSent: 0, flushes: 0 };
 
@@ -153,6 +155,7 @@ export class DesktopSession {
     socket.on('error', (err) => this.end(`connection error: ${connectionErrorText(err)}`));
     socket.on('close', () => this.end(this.closedByPeerReason()));
     socket.on('data', this.onData);
+    desktop.on('power-off', this.onPowerOff);
     socket.resume(); // the console host hands over a paused stream
     this.handshakeTimer = setTimeout(() => this.end('handshake did not finish in time'), opts.handshakeTimeoutMs ?? 30000);
     if (opts.initialBytes?.length) queueMicrotask(() => this.receive(opts.initialBytes!));
@@ -181,6 +184,7 @@ export class DesktopSession {
     if (this.startTimer) clearTimeout(this.startTimer);
     this.desktop.off('frame', this.onFrame);
     this.desktop.off('clipboard', this.onClipboard);
+    this.desktop.off('power-off', this.onPowerOff);
     this.clipboard?.close();
     if (this.view) this.desktop.detach(this.view);
     this.view = null;

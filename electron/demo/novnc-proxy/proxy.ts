@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ByteQueue } from './byte-queue.ts';
 import { proxyPage } from './proxy-page.ts';
-import { chooseSubprotocol, originRefusal, tokenFromRequest } from './request-checks.ts';
+import { chooseSubprotocol, originRefusal, tokenFromRequest } from '../websocket-proxy/request-checks.ts';
 import { SecurityProxyFailure, proxySecurity } from './rfb-security-proxy.ts';
 
 /** What the proxy learns from a valid token (Nova's ConsoleAuthToken). */

@@ -69,6 +69,8 @@ export class VncSession implements ResizeListener {
   private announcedExtendedSize = false;
   private acknowledgedQemuKeys = false;
   private readonly handshakeTimer: NodeJS.Timeout;
+  /** The VM was stopped or suspended: QEMU exits, and with it every VNC connection. */
+  private readonly onPowerOff = (): void => this.end('the VM was turned off');
 
   constructor(
     private readonly socket: Socket,
@@ -79,6 +81,7 @@ export class VncSession implements ResizeListener {
     socket.on('error', (err) => this.end(`connection error: ${connectionErrorText(err)}`));
     socket.on('close', () => this.end(null));
     socket.on('drain', this.flush);
+    opts.desktop.on('power-off', this.onPowerOff);
     this.handshakeTimer = setTimeout(() => this.end('no RFB handshake within 30 s'), HANDSHAKE_TIMEOUT_MS);
     socket.write(SERVER_VERSION);
   }
@@ -101,6 +104,7 @@ export class VncSession implements ResizeListener {
     this.opts.screen.leave(this);
     this.opts.desktop.off('frame', this.flush);
     this.opts.desktop.off('clipboard', this.sendClipboard);
+    this.opts.desktop.off('power-off', this.onPowerOff);
     if (this.client) this.opts.desktop.detach(this.client.view);
     this.client = null;
     this.socket.destroy();

@@ -1,5 +1,6 @@
 // startDemoEnvironment's wiring of the VNC side: the noVNC proxy and the libvirt VMs' VNC servers start with it, a
-// stop action reaches the VM's VNC desktop (as it reaches a Hyper-V VM's RDP desktop), and close() stops them all.
+// stop action reaches the VM's VNC desktop (as it reaches a Hyper-V VM's RDP desktop) and ends its open sessions,
+// and close() stops them all (the serial proxy too).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,7 +25,7 @@ function accepts(host: string, port: number): Promise<boolean> {
 
 test('the environment serves VNC consoles, routes stop/start to VNC desktops, and closes everything', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'demo-env-'));
-  const env = await startDemoEnvironment({ dataDir, consolePort: 0, novncPort: 0, fps: 0, log: () => {} });
+  const env = await startDemoEnvironment({ dataDir, consolePort: 0, novncPort: 0, serialPort: 0, fps: 0, timeScale: 0.01, log: () => {} });
   try {
     const admin = env.info.users.find((u) => u.roles.includes('admin'))!;
     const token = await login(env.info.auth_url, admin.username, admin.password, admin.project_name);
@@ -44,15 +45,23 @@ test('the environment serves VNC consoles, routes stop/start to VNC desktops, an
     assert.ok(await accepts(vncServer.host, vncServer.port));
 
     const desktop = env.vncHosts.desktops.get(UBUNTU)!;
+    const session = connect(vncServer.port, vncServer.host);
+    const sessionClosed = new Promise<void>((resolve) => session.once('close', () => resolve()));
+    session.on('error', () => {});
+    session.resume(); // read the server's greeting, or its close is never seen
     assert.equal((await post(`/servers/${UBUNTU}/action`, { 'os-stop': null }, '2.1')).status, 202);
+    assert.equal(desktop.status, 'ACTIVE', 'powering off takes a moment');
+    await sessionClosed;
     assert.equal(desktop.status, 'SHUTOFF');
     assert.equal(desktop.poweredOff, true);
     assert.equal((await post(`/servers/${UBUNTU}/action`, { 'os-start': null }, '2.1')).status, 202);
+    for (let i = 0; i < 200 && desktop.status !== 'ACTIVE'; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(desktop.status, 'ACTIVE');
 
     await env.close();
     assert.equal(await accepts(vncServer.host, vncServer.port), false, 'the VM VNC server is closed');
     assert.equal(await accepts(env.novncProxy.host, env.novncProxy.port), false, 'the proxy is closed');
+    assert.equal(await accepts(env.serialProxy.host, env.serialProxy.port), false, 'the serial proxy is closed');
     assert.equal(await accepts(env.consoleHost!.host, env.consoleHost!.port), false, 'the RDP console host is closed');
   } finally {
     await env.close();

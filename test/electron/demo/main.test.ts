@@ -32,6 +32,7 @@ interface Info {
   console_host: { host: string; port: number };
   console_credentials: { username: string; password: string };
   novnc_proxy: { host: string; port: number };
+  serial_proxy: { host: string; port: number };
 }
 
 interface Running {
@@ -114,7 +115,7 @@ async function powerAction(info: Info, serverId: string, action: 'os-stop' | 'os
 describe('demo-cloud with its console host', () => {
   let demo: Running | undefined;
   before(async () => {
-    demo = await startDemo(['--demo-fps', '2', '--token-ttl', '120', '--servers', '2']);
+    demo = await startDemo(['--demo-fps', '2', '--token-ttl', '120', '--servers', '2', '--time-scale', '0.1', '--serial-port', '0']);
   });
   after(() => stopDemo(demo));
 
@@ -129,8 +130,9 @@ describe('demo-cloud with its console host', () => {
     assert.ok(servers.filter((s) => s.hypervisor_type === 'QEMU').every((s) => s.vm_id === s.id));
   });
 
-  it('prints the noVNC proxy, listening, and each server\'s hypervisor type', async () => {
-    const { novnc_proxy, servers, release } = demo!.info;
+  it('prints the noVNC proxy and the serial proxy, listening, and each server\'s hypervisor type', async () => {
+    const { novnc_proxy, serial_proxy, servers, release } = demo!.info;
+    assert.ok(await accepts(serial_proxy.host, serial_proxy.port), 'the serial proxy accepts connections');
     assert.equal(release, '2023.1');
     assert.equal(novnc_proxy.host, '127.0.0.1');
     assert.ok(await accepts(novnc_proxy.host, novnc_proxy.port), 'the noVNC proxy accepts connections');
@@ -154,8 +156,14 @@ describe('demo-cloud with its console host', () => {
     const s = info.servers.find((x) => x.name === 'win2022-web-02')!;
     assert.equal(await powerAction(info, s.id, 'os-start'), 409);
     assert.equal(await powerAction(info, s.id, 'os-stop'), 202);
+    // Still powering off (--time-scale makes it take a tenth of a second or two).
     assert.equal(await powerAction(info, s.id, 'os-stop'), 409);
-    assert.equal(await powerAction(info, s.id, 'os-start'), 202);
+    let started = 409;
+    for (let i = 0; i < 200 && started === 409; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      started = await powerAction(info, s.id, 'os-start');
+    }
+    assert.equal(started, 202);
   });
 
   describe('xfreerdp /vmconnect to the resolved console', { skip: missingTools() ?? false }, () => {
@@ -169,7 +177,7 @@ describe('demo-cloud with its console host', () => {
       await xvfb?.stop();
     });
 
-    it('shows the VM name with NLA and the console credentials, then its powered-off screen after os-stop', async () => {
+    it('shows the VM name with NLA and the console credentials; os-stop ends the session, a new one shows the powered-off screen', async () => {
       const { info } = demo!;
       const server = info.servers.find((x) => x.name === 'jump-host')!;
       const c = await resolveConsole(info, server.id);
@@ -180,6 +188,10 @@ describe('demo-cloud with its console host', () => {
       let text = await readScreenUntil(xvfb!.display, (t) => squash(t).includes('JUMPHOST'));
       assert.ok(squash(text).includes('JUMPHOST'), `OCR read: ${text}\n${client.output()}`);
       assert.equal(await powerAction(info, server.id, 'os-stop'), 202);
+      await client.exited;
+      client = startXfreerdp(xvfb!.display, [
+        `/vmconnect:${c.internal_access_path}`, `/v:${c.host}`, `/port:${c.port}`, '/sec:nla', `/u:${username}`, `/p:${password}`, '/cert:ignore', '/size:1024x768',
+      ]);
       text = await readScreenUntil(xvfb!.display, (t) => squash(t).includes('POWEREDOFF'));
       assert.ok(squash(text).includes('POWEREDOFF'), `OCR read after os-stop: ${text}\n${client.output()}`);
       await client.stop();
@@ -260,6 +272,7 @@ describe('demo-cloud flags', () => {
     for (const args of [
       ['--bogus'], ['--backend', 'nohostport'], ['--backend', 'ABC=127.0.0.1:1'], ['--demo-fps', 'x'], ['--console-port'],
       ['--release', '2023.2'], ['--release', '2024.1', '--backend', '2B4C6D8E-0F1A-4B3C-9D5E-7F8A9B0C1D02=127.0.0.1:1'], ['--novnc-port', '70000'],
+      ['--serial-port', 'x'], ['--time-scale', '-1'], ['--time-scale', 'fast'],
     ]) {
       const s = spawnDemo(['--port', '0', '--console-port', '0', '--data-dir', dataDir, ...args]);
       const code = await s.exited;

@@ -1,7 +1,7 @@
 // The administrators' own command line (Debian's python3-openstackclient) against the demo environment: it lists
 // and shows servers (which needs the image service in the catalog), gets a noVNC console URL that really leads
 // through the demo's noVNC proxy to the VM, gets RDP URLs for Hyper-V servers, and is refused RDP on a libvirt
-// server (and everywhere in a 2024.1 cloud).
+// server (and everywhere in a 2024.1 cloud); serial console URLs, console logs and power actions work as on Nova.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -49,7 +49,7 @@ function openstack(env: DemoEnvironment, args: string[], user: 'demo' | 'admin' 
 describe('openstack CLI against the mixed demo cloud', { skip }, () => {
   let env: DemoEnvironment;
   before(async () => {
-    env = await startDemoEnvironment({ dataDir: join(home, 'data'), consolePort: 0, novncPort: 0, fps: 0, log: () => {} });
+    env = await startDemoEnvironment({ dataDir: join(home, 'data'), consolePort: 0, novncPort: 0, serialPort: 0, fps: 0, timeScale: 0.05, log: () => {} });
   });
   after(() => env?.close());
 
@@ -106,6 +106,53 @@ describe('openstack CLI against the mixed demo cloud', { skip }, () => {
     const vncOnHyperV = await openstack(env, ['console', 'url', 'show', '--novnc', 'win2022-web-01']);
     assert.equal(vncOnHyperV.code, 1);
     assert.match(vncOnHyperV.stderr, /Unavailable console type novnc\./);
+  });
+
+  it('console url show --serial gives a ws:// URL that leads through the serial proxy to the login prompt', async () => {
+    const r = await openstack(env, ['console', 'url', 'show', '--serial', 'debian-12-db', '-f', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const { protocol, type, url } = JSON.parse(r.stdout);
+    assert.equal(protocol, 'serial');
+    assert.equal(type, 'serial');
+    assert.match(url, new RegExp(`^ws://127\\.0\\.0\\.1:${env.info.serial_proxy!.port}/\\?token=[0-9a-f-]{36}$`));
+    const ws = new WebSocket(url, ['binary']);
+    let text = '';
+    ws.on('message', (data: Buffer) => (text += data.toString('utf8')));
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    ws.send(Buffer.from('\r'));
+    for (let i = 0; i < 100 && !/login: $/.test(text); i++) await new Promise((r) => setTimeout(r, 50));
+    ws.close();
+    assert.match(text, /login: $/, text);
+  });
+
+  it('console log show prints the boot log, --lines N its last N lines', async () => {
+    const all = await openstack(env, ['console', 'log', 'show', 'ubuntu-24-04-web']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stdout, /Linux version/);
+    const last = await openstack(env, ['console', 'log', 'show', '--lines', '3', 'ubuntu-24-04-web']);
+    assert.equal(last.code, 0, last.stderr);
+    assert.ok(last.stdout.trimEnd().split('\n').length <= 3, last.stdout);
+  });
+
+  it('server stop, start and reboot change the server as Nova does; a second stop is refused with 409', async () => {
+    const show = async () => JSON.parse((await openstack(env, ['server', 'show', 'ubuntu-24-04-web', '-f', 'json'])).stdout) as Record<string, unknown>;
+    const waitFor = async (status: string) => {
+      let s = await show();
+      for (let i = 0; i < 100 && (s.status !== status || s['OS-EXT-STS:task_state'] !== null); i++) s = await show();
+      assert.equal(s.status, status);
+    };
+    assert.equal((await openstack(env, ['server', 'stop', 'ubuntu-24-04-web'])).code, 0);
+    await waitFor('SHUTOFF');
+    const again = await openstack(env, ['server', 'stop', 'ubuntu-24-04-web']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /Cannot 'stop' instance [0-9a-f-]+ while it is in vm_state stopped \(HTTP 409\)/);
+    assert.equal((await openstack(env, ['server', 'start', 'ubuntu-24-04-web'])).code, 0);
+    await waitFor('ACTIVE');
+    assert.equal((await openstack(env, ['server', 'reboot', '--hard', 'ubuntu-24-04-web'])).code, 0);
+    await waitFor('ACTIVE');
   });
 });
 

@@ -92,11 +92,10 @@ test('a stopped libvirt VM gets a console URL too; one that never got a host is 
   assert.deepEqual(building.json, { conflictingRequest: { code: 409, message: `Instance ${IDS.build} is not ready` } });
 });
 
-test('each host enables one console: RDP on libvirt and VNC on Hyper-V are unavailable; wrong types invalid', async () => {
+test('each host enables its consoles: RDP and SPICE on libvirt and VNC on Hyper-V are unavailable; wrong types invalid', async () => {
   const cases: Array<[string, string, string, string, string?]> = [
     [LIBVIRT.ubuntu, 'rdp', 'rdp-html5', 'Unavailable console type rdp-html5.'],
     [LIBVIRT.ubuntu, 'spice', 'spice-html5', 'Unavailable console type spice-html5.'],
-    [LIBVIRT.ubuntu, 'serial', 'serial', 'Unavailable console type serial.'],
     [LIBVIRT.ubuntu, 'mks', 'webmks', 'Unavailable console type webmks.', '2.8'],
     [LIBVIRT.ubuntu, 'vnc', 'xvpvnc', 'Invalid console type xvpvnc'],
     [LIBVIRT.ubuntu, 'vnc', 'rdp-html5', 'Invalid console type rdp-html5'],

@@ -1,5 +1,6 @@
-// What nova-novncproxy (nova/console/websocketproxy.py on websockify) checks in a WebSocket request, as plain
-// functions: the console token (query parameter, else cookie), the subprotocol, and the Origin header.
+// What Nova's console proxies (nova/console/websocketproxy.py on websockify: nova-novncproxy, nova-serialproxy)
+// check in a WebSocket request, as plain functions: the console token (query parameter, else cookie), the subprotocol,
+// and the Origin header.
 
 /**
  * The token: the last non-empty `token` query parameter (Python's parse_qs drops empty ones), else a `token` cookie
