@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles the renderer with esbuild into dist/renderer/ (index.html, main.js, main.css, WASM assets).
+// Bundles the renderer with esbuild into dist/renderer/ (index.html, main.js, main.css with xterm.js's CSS, WASM assets).
 // Usage: node scripts/build-renderer.mjs [--dev]   (--dev keeps names readable and adds source maps)
 import { build } from 'esbuild';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -35,8 +35,11 @@ export async function buildRenderer({ dev = false, quiet = false, outdir = DEFAU
     logLevel: quiet ? 'silent' : 'warning',
     metafile: true,
   });
+  // xterm.js's own stylesheet (serial tabs) goes first, so the app's rules can refine it; one file, loaded by the
+  // page's <link>: the CSP allows stylesheets from the app only.
+  const xtermCss = await readFile(join(root, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), 'utf8');
   const css = await readFile(join(root, 'renderer', 'styles.css'), 'utf8');
-  await writeFile(join(out, 'main.css'), css);
+  await writeFile(join(out, 'main.css'), `${xtermCss}\n${css}`);
   const html = (await readFile(join(root, 'renderer', 'index.html'), 'utf8')).replace('%CSP%', CSP);
   await writeFile(join(out, 'index.html'), html);
   return { outdir: out, files: Object.keys(result.metafile.outputs) };

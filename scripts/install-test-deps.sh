@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives: Chromium for end-to-end tests, Xvfb for a display,
 # FreeRDP's shadow server, xrdp and xfreerdp as real RDP peers, ImageMagick and Tesseract to read screenshots,
-# TigerVNC's Xvnc, QEMU (its VNC server and monitor) and websockify as real VNC servers and console proxies, and
-# TigerVNC's viewer (xtigervncviewer) as the native VNC client of bench:vnc and of the demo VNC server's tests, and the
-# OpenStack command line (python3-openstackclient) to hold the demo cloud to.
+# TigerVNC's Xvnc, QEMU (its VNC server and monitor) and websockify as real VNC servers and console proxies, socat
+# (a TCP "serial port" with a shell behind it), TigerVNC's viewer (xtigervncviewer) as the native VNC client of
+# bench:vnc and of the demo VNC server's tests, and the OpenStack command line (python3-openstackclient) to hold the
+# demo cloud to.
 set -euo pipefail
 packages=(
   chromium xvfb xauth xterm x11-apps fonts-dejavu-core
   freerdp2-shadow-x11 winpr-utils freerdp2-x11 xrdp xorgxrdp
   imagemagick tesseract-ocr p7zip-full xdotool x11-utils x11-xserver-utils xclip
-  tigervnc-standalone-server qemu-system-x86 websockify tigervnc-viewer
+  tigervnc-standalone-server qemu-system-x86 websockify tigervnc-viewer socat
   python3-openstackclient
 )
 missing=()

@@ -9,7 +9,7 @@ import type { IssuedRelayGrant, RelayDestination } from '../relay/relay.ts';
 /**
  * `session.open` / `session.close`: turns what the user picked (a pasted console URL, a server in the sidebar, a
  * plain address) into a one-time grant the page can connect with: an RDCleanPath gateway grant for RDP, a relay
- * grant for VNC. The page never chooses where the main process connects: the destination comes from Nova (or from
+ * grant for VNC and serial consoles. The page never chooses where the main process connects: the destination comes from Nova (or from
  * the address the user typed) and is bound to the grant.
  */
 
@@ -28,7 +28,7 @@ export interface RelayIssuer {
 export interface SessionServiceOptions {
   consoles: ConsoleService;
   gateway: GrantIssuer;
-  /** Absent: VNC consoles are refused with a sentence (tests of the RDP side alone). */
+  /** Absent: VNC and serial consoles are refused with a sentence (tests of the RDP side alone). */
   relay?: RelayIssuer;
   credentials?: CredentialService;
   /**
@@ -61,7 +61,8 @@ export class ConsoleSessions implements SessionService {
             // The URL itself names the proxy and carries the token: no cloud is asked (token lookups need an admin).
             return this.relayGrant({ kind: 'websocket', url: classified.proxy.wsUrl }, classified.title?.name ?? '');
           case 'serial':
-            throw serialNotYet();
+            // Nova's serial proxy is the URL itself; the tab is named after it (host:port), as for an address.
+            return this.relayGrant({ kind: 'websocket', url: classified.wsUrl, console: 'serial' }, '');
         }
         break;
       }
@@ -78,8 +79,11 @@ export class ConsoleSessions implements SessionService {
             if (classified.protocol !== 'vnc') throw new AppError('bad-response', `Cloud '${url.cloud}' answered a VNC console request with a URL that is not one.`);
             return this.relayGrant({ kind: 'websocket', url: classified.proxy.wsUrl }, name, server);
           }
-          case 'serial':
-            throw serialNotYet();
+          case 'serial': {
+            const classified = classifyConsoleUrl(url.url);
+            if (classified.protocol !== 'serial') throw new AppError('bad-response', `Cloud '${url.cloud}' answered a serial console request with a URL that is not one.`);
+            return this.relayGrant({ kind: 'websocket', url: classified.wsUrl, console: 'serial' }, name, server);
+          }
           case 'spice':
             throw new AppError('unavailable', 'SPICE consoles cannot be opened in the app yet: open the console URL with remote-viewer.');
         }
@@ -130,17 +134,22 @@ export class ConsoleSessions implements SessionService {
     };
   }
 
-  /** A relay grant for a VNC console: the proxy's WebSocket (a Nova console) or TCP (a vnc:// address). */
+  /**
+   * A relay grant: for VNC the proxy's WebSocket (a Nova console) or TCP (a vnc:// address); for a serial console
+   * Nova's serial proxy. The title falls back to the endpoint (host:port).
+   */
   private relayGrant(destination: RelayDestination, title: string, server?: ServerRef): RelayGrant {
+    const protocol = destination.kind === 'websocket' && destination.console === 'serial' ? 'serial' : 'vnc';
+    const kind = protocol === 'serial' ? 'serial' : 'VNC';
     const relay = this.opts.relay;
-    if (!relay) throw new AppError('unavailable', 'VNC consoles are not available in this mode.');
+    if (!relay) throw new AppError('unavailable', `${protocol === 'serial' ? 'Serial' : 'VNC'} consoles are not available in this mode.`);
     let issued: IssuedRelayGrant;
     try {
       issued = relay.grant(destination);
     } catch (err) {
-      throw new AppError('bad-url', `The VNC console cannot be reached: ${(err as Error).message}`);
+      throw new AppError('bad-url', `The ${kind} console cannot be reached: ${(err as Error).message}`);
     }
-    return { protocol: 'vnc', sessionId: issued.sessionId, title: title || issued.endpoint, relayUrl: issued.relayUrl, endpoint: issued.endpoint, server };
+    return { protocol, sessionId: issued.sessionId, title: title || issued.endpoint, relayUrl: issued.relayUrl, endpoint: issued.endpoint, server };
   }
 
   /**
@@ -182,10 +191,6 @@ function checkBlob(blob: string): void {
   } catch (err) {
     throw new AppError('bad-request', `The pre-connection blob cannot be used: ${err instanceof PreconnectionBlobError ? err.message : 'bad value'}.`);
   }
-}
-
-function serialNotYet(): AppError {
-  return new AppError('unavailable', 'Serial consoles cannot be opened in the app yet: the URL is a serial console (ws:// or wss://).');
 }
 
 /** Horizon adds `title=name(uuid)` to the console URLs it shows; the uuid part is optional here. */

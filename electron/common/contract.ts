@@ -125,19 +125,33 @@ export interface RdpGrant extends GrantBase {
 }
 
 /**
- * What the page needs to start one VNC session: a loopback WebSocket to the main process, which opens the outside
+ * What the relay grants (VNC and serial) share: a loopback WebSocket to the main process, which opens the outside
  * connection itself (the console proxy's WebSocket without a page Origin, or TCP to a `vnc://` address) and relays
  * raw bytes as binary frames. The URL carries a single-use grant bound to that one destination.
  */
-export interface RelayGrant extends GrantBase {
-  protocol: 'vnc';
+interface RelayGrantBase extends GrantBase {
   /** ws://127.0.0.1:PORT/relay?grant=… (single use, expires if unused). */
   relayUrl: string;
   /** Where the relay connects, for the tab to show: the proxy's host:port or the VNC address. Never the token. */
   endpoint: string;
 }
 
-export type SessionGrant = RdpGrant | RelayGrant;
+/** One VNC session: the relay checks the server's RFB greeting before the page gets a byte. */
+export interface VncGrant extends RelayGrantBase {
+  protocol: 'vnc';
+}
+
+/**
+ * One serial console session through Nova's serial proxy (`ws(s)://host:6083/?token=…`): raw bytes of the guest's
+ * serial port both ways (UTF-8 text in practice), no handshake of any kind.
+ */
+export interface SerialGrant extends RelayGrantBase {
+  protocol: 'serial';
+}
+
+export type RelayGrant = VncGrant | SerialGrant;
+
+export type SessionGrant = RdpGrant | VncGrant | SerialGrant;
 
 /** A server as the details view shows it: what Nova answers to GET /servers/{id}, taken apart. */
 export interface ServerDetails {

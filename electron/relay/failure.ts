@@ -5,7 +5,7 @@ import { closeReason as cutCloseReason } from '../net/websocket.ts';
 /**
  * Why a relayed session ended: a close code for the page (electron/common/relay-close-codes.ts) and one sentence
  * naming the cause, shown in the tab and written to the log. Sentences name the far side by its role ("the VNC
- * server", "the console proxy"): the tab already shows the endpoint, and a host name can be long. Never a token.
+ * server", "the serial console proxy"): the tab already shows the endpoint, and a host name can be long. Never a token.
  */
 export class RelayFailure extends Error {
   constructor(
@@ -18,7 +18,7 @@ export class RelayFailure extends Error {
 }
 
 /** What the relay connects to, as the sentences name it. */
-export type Subject = 'the VNC server' | 'the console proxy';
+export type Subject = 'the VNC server' | 'the console proxy' | 'the serial console proxy';
 
 /** A network failure while connecting (or later), named by its errno code. */
 export function networkFailure(err: unknown, subject: Subject, host: string, during = 'connecting to'): RelayFailure {

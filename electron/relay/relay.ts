@@ -17,8 +17,8 @@ import {
 } from './session.ts';
 
 /**
- * The console relay: a WebSocket endpoint on loopback (`/relay`) through which the page reaches VNC consoles (and
- * later serial ones) without ever opening a socket to the outside. The main process resolves a console to a
+ * The console relay: a WebSocket endpoint on loopback (`/relay`) through which the page reaches VNC and serial
+ * consoles without ever opening a socket to the outside. The main process resolves a console to a
  * destination and mints a grant for it; the page opens `relayUrl`, and the relay connects to that one destination
  * itself (a console proxy's WebSocket without a page Origin, or TCP to a VNC server) and relays raw bytes as
  * binary frames. A grant is random, single-use and expires unused after 60 s.
@@ -62,7 +62,7 @@ interface PendingGrant {
   endpoint: string;
 }
 
-/** Page→relay messages are VNC input and clipboard: small. This bounds a hostile page. */
+/** Page→relay messages are VNC input and clipboard, or typed and pasted text: small. This bounds a hostile page. */
 const MAX_PAGE_FRAME = 8 << 20;
 
 export class ConsoleRelay extends WebSocketEndpoint<PendingGrant, RelayedSession> {
@@ -76,7 +76,7 @@ export class ConsoleRelay extends WebSocketEndpoint<PendingGrant, RelayedSession
       stopReason: 'the relay stopped',
       websocket: {
         maxPayload: MAX_PAGE_FRAME,
-        // noVNC offers `binary` when asked to (or nothing); the relay carries binary frames only.
+        // noVNC offers `binary` when asked to (or nothing), the serial tab offers it; the relay carries binary frames only.
         handleProtocols: (protocols) => (protocols.has('binary') ? 'binary' : false),
       },
     });
@@ -160,12 +160,12 @@ function resolveDestination(d: RelayDestination): ResolvedDestination {
       url.hash = '';
       const secure = url.protocol === 'wss:';
       const port = url.port ? Number(url.port) : secure ? 443 : 80;
-      return { kind: 'websocket', url, host: unbracket(url.hostname), port, secure };
+      return { kind: 'websocket', url, host: unbracket(url.hostname), port, secure, console: d.console ?? 'vnc' };
     }
   }
 }
 
 const unbracket = (host: string) => (host.startsWith('[') && host.endsWith(']') && isIP(host.slice(1, -1)) === 6 ? host.slice(1, -1) : host);
 
-export type { RelayDestination, RelayStatus, RelayTimeouts } from './session.ts';
+export type { RelayConsole, RelayDestination, RelayStatus, RelayTimeouts } from './session.ts';
 export { RelayCloseCode } from '../common/relay-close-codes.ts';

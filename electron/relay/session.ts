@@ -10,25 +10,33 @@ import { connectUpstream, proxyTls, TcpUpstream, upgradeProxy, type TlsResult, t
 
 /**
  * One relayed session, after the page's WebSocket presented a valid grant: open the outside connection (TCP to a
- * VNC server, or a console proxy's WebSocket, over TLS with the certificate checked first), check that the first
- * bytes are an RFB greeting, then relay bytes both ways as binary frames with backpressure. Whatever ends it ends
- * the other side with a close code and a sentence (electron/common/relay-close-codes.ts).
+ * VNC server, or a console proxy's WebSocket, over TLS with the certificate checked first), for VNC check that the
+ * first bytes are an RFB greeting, then relay bytes both ways as binary frames with backpressure. A serial console
+ * has no greeting (it is often silent until a key is pressed): its bytes flow as soon as the proxy's WebSocket is
+ * open. Whatever ends a session ends the other side with a close code and a sentence
+ * (electron/common/relay-close-codes.ts).
  */
 
 /** What the app forwards to the page as the contract's `session.status` event. */
 export type RelayStatus = ConsoleEvents['session.status'];
 
+/** The console a grant carries: VNC (RFB, greeting checked) or a serial port (raw bytes). */
+export type RelayConsole = 'vnc' | 'serial';
+
 /** Where a grant leads, resolved by the main process (never by the page). */
 export type RelayDestination =
-  /** A console proxy's WebSocket (Nova's novnc proxy, websockify): `ws(s)://host:port/…?token=…`. */
-  | { kind: 'websocket'; url: string }
+  /**
+   * A console proxy's WebSocket: Nova's novnc proxy or websockify for VNC (the default), Nova's serial proxy for
+   * `console: 'serial'`: `ws(s)://host:port/…?token=…`.
+   */
+  | { kind: 'websocket'; url: string; console?: RelayConsole }
   /** A VNC server's TCP port (a `vnc://` address). */
   | { kind: 'tcp'; host: string; port: number };
 
 /** A destination checked and taken apart by `grant()`. */
 export type ResolvedDestination =
   | { kind: 'tcp'; host: string; port: number }
-  | { kind: 'websocket'; url: URL; host: string; port: number; secure: boolean };
+  | { kind: 'websocket'; url: URL; host: string; port: number; secure: boolean; console: RelayConsole };
 
 export interface RelayTimeouts {
   /** TCP connect. */
@@ -39,9 +47,14 @@ export interface RelayTimeouts {
   upgradeMs: number;
   /** The RFB ProtocolVersion, once connected. */
   greetingMs: number;
+  /**
+   * Serial: how long a silent console must stay open after the upgrade to count as started. Nova's proxy checks the
+   * token only after the HTTP 101 and then drops the connection; a close before this (with no byte) is that refusal.
+   */
+  serialSettleMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: RelayTimeouts = { connectMs: 10_000, tlsMs: 15_000, upgradeMs: 15_000, greetingMs: 15_000 };
+export const DEFAULT_TIMEOUTS: RelayTimeouts = { connectMs: 10_000, tlsMs: 15_000, upgradeMs: 15_000, greetingMs: 15_000, serialSettleMs: 1500 };
 
 export interface SessionRecord {
   sessionId: string;
@@ -59,7 +72,7 @@ export interface SessionHooks {
   extraCa?: readonly string[];
 }
 
-/** Page bytes held until the server has shown itself a VNC server. */
+/** Page bytes held until the server has shown itself a VNC server (or the serial proxy's WebSocket is open). */
 const MAX_HELD_PAGE_BYTES = 1 << 20;
 /** Largest frame taken from a console proxy. */
 const MAX_PROXY_FRAME = 16 << 20;
@@ -77,6 +90,9 @@ export class RelayedSession {
   private heldBytes = 0;
   private greeting: Buffer = Buffer.alloc(0);
   private greetingTimer?: NodeJS.Timeout;
+  /** Serial: the console sent a byte, or stayed open past serialSettleMs (before that, a close is a refused token). */
+  private started = false;
+  private settleTimer?: NodeJS.Timeout;
   /** Strings that must never appear in a reason: the console token and the rest of the proxy URL's query. */
   private readonly secrets: string[] = [];
 
@@ -86,7 +102,7 @@ export class RelayedSession {
     private readonly hooks: SessionHooks,
   ) {
     const d = record.destination;
-    this.subject = d.kind === 'tcp' ? 'the VNC server' : 'the console proxy';
+    this.subject = d.kind === 'tcp' ? 'the VNC server' : d.console === 'serial' ? 'the serial console proxy' : 'the console proxy';
     if (d.kind === 'websocket') {
       // Long values only: a short one (`shared=true`) is no secret, and scrubbing it would garble sentences.
       for (const value of d.url.searchParams.values()) if (value.length >= 8) this.secrets.push(value);
@@ -117,6 +133,10 @@ export class RelayedSession {
       return;
     }
     this.upstream = upstream;
+    if (this.serial) {
+      this.startSerial(upstream);
+      return;
+    }
     this.phase = 'greeting';
     const seconds = Math.round(this.hooks.timeouts.greetingMs / 1000);
     this.greetingTimer = setTimeout(
@@ -130,6 +150,43 @@ export class RelayedSession {
       },
       end: (how) => this.upstreamEnded(how),
     });
+  }
+
+  private get serial(): boolean {
+    const d = this.record.destination;
+    return d.kind === 'websocket' && d.console === 'serial';
+  }
+
+  /** Serial: nothing to check; bytes flow at once, held page bytes (keys typed while connecting) go first. */
+  private startSerial(upstream: Upstream): void {
+    this.phase = 'relay';
+    this.settleTimer = setTimeout(() => this.serialStarted(), this.hooks.timeouts.serialSettleMs);
+    upstream.bind({
+      data: (chunk) => {
+        this.serialStarted();
+        this.fromUpstream(chunk);
+      },
+      drain: () => {
+        if (this.page.isPaused) this.page.resume();
+      },
+      end: (how) => this.upstreamEnded(how),
+    });
+    this.flushHeld();
+  }
+
+  /** The serial console is running: the tab may say Connected (there is no handshake to wait for). */
+  private serialStarted(): void {
+    if (this.started || this.phase !== 'relay') return;
+    this.started = true;
+    clearTimeout(this.settleTimer);
+    this.hooks.status({ sessionId: this.sessionId, state: 'connected' });
+  }
+
+  private flushHeld(): void {
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const b of held) this.fromPage(b, true);
   }
 
   /** Ends the session from the main process (the tab closed, the grant was revoked, the relay stops). */
@@ -146,7 +203,7 @@ export class RelayedSession {
     let carrier: Socket = socket;
     try {
       if (d.secure) {
-        const tls = await proxyTls(socket, d.host, t.tlsMs, signal, this.hooks.extraCa);
+        const tls = await proxyTls(socket, d.host, this.subject, t.tlsMs, signal, this.hooks.extraCa);
         carrier = tls.tls;
         // The upgrade request carries the console token: it is sent only to a proxy whose certificate is trusted.
         if (!tls.authorized) await this.checkCertificate(tls);
@@ -156,7 +213,7 @@ export class RelayedSession {
       socket.destroy();
       throw err;
     }
-    return upgradeProxy(d.url, carrier, { timeoutMs: t.upgradeMs, signal, maxPayload: MAX_PROXY_FRAME });
+    return upgradeProxy(d.url, carrier, { subject: this.subject, timeoutMs: t.upgradeMs, signal, maxPayload: MAX_PROXY_FRAME });
   }
 
   private async checkCertificate({ tls, chain, authorizationError }: TlsResult): Promise<void> {
@@ -225,10 +282,7 @@ export class RelayedSession {
         const first = this.greeting;
         this.greeting = Buffer.alloc(0);
         this.sendPage(first);
-        const held = this.held;
-        this.held = [];
-        this.heldBytes = 0;
-        for (const b of held) this.fromPage(b, true);
+        this.flushHeld();
         return;
       }
     }
@@ -245,6 +299,7 @@ export class RelayedSession {
   }
 
   private describeEnd(how: UpstreamEnd): RelayFailure {
+    if (this.serial) return this.describeSerialEnd(how);
     const s = this.subject;
     const started = this.phase === 'relay';
     const gotBytes = started || this.greeting.length > 0;
@@ -259,20 +314,24 @@ export class RelayedSession {
           ? new RelayFailure(RelayCloseCode.serverClosed, `${s} closed the session`)
           : new RelayFailure(RelayCloseCode.connectionLost, `the connection to ${s} was lost (${how.code ?? 'reset'})`);
       case 'ws-close': {
-        // 1005: a close frame without a code; 1006: no close frame at all (the connection just ended).
-        const said = how.code !== 1005 && how.code !== 1006 ? `${how.code}${how.reason ? ' ' + printable(how.reason, 60) : ''}` : '';
-        if (!gotBytes) {
-          // Nova checks the token (and the Origin) only after the 101, then drops the connection.
-          if (!said || ((how.code === 1000 || how.code === 1001) && !how.reason)) {
-            return new RelayFailure(RelayCloseCode.closedAtOnce, 'the console proxy closed the connection at once: the console token was refused or has expired');
-          }
-          return new RelayFailure(RelayCloseCode.closedAtOnce, `the console proxy closed the connection at once, before the console started (${said})`);
-        }
+        const said = wsCloseSaid(how);
+        if (!gotBytes) return closedAtOnce(s, how);
         if (!started) return new RelayFailure(RelayCloseCode.notVnc, 'not a VNC server through the console proxy: the connection ended inside the RFB greeting');
         if (how.code === 1006) return new RelayFailure(RelayCloseCode.connectionLost, 'the connection to the console proxy was lost (no close frame)');
         return new RelayFailure(RelayCloseCode.serverClosed, `the console proxy closed the session${said ? ` (${said})` : ''}`);
       }
     }
+  }
+
+  /** A serial console has no greeting: only whether it had started tells a refused token from a session's end. */
+  private describeSerialEnd(how: UpstreamEnd): RelayFailure {
+    const s = this.subject;
+    if (how.kind === 'protocol') return new RelayFailure(RelayCloseCode.proxyProtocolError, `${s} broke the WebSocket protocol: ${how.message}`);
+    if (how.kind !== 'ws-close') return new RelayFailure(RelayCloseCode.connectionLost, `the connection to ${s} was lost`);
+    if (!this.started) return closedAtOnce(s, how);
+    const said = wsCloseSaid(how);
+    if (how.code === 1006) return new RelayFailure(RelayCloseCode.connectionLost, `the connection to ${s} was lost (no close frame)`);
+    return new RelayFailure(RelayCloseCode.serverClosed, `${s} closed the connection${said ? ` (${said})` : ''}`);
   }
 
   private fail(err: unknown): void {
@@ -288,6 +347,7 @@ export class RelayedSession {
     this.phase = 'closed';
     this.abort.abort();
     clearTimeout(this.greetingTimer);
+    clearTimeout(this.settleTimer);
     this.held = [];
     this.upstream?.close(graceful);
     const reason = this.scrub(why);
@@ -303,6 +363,26 @@ export class RelayedSession {
     for (const secret of this.secrets) out = out.split(secret).join('…');
     return out;
   }
+}
+
+type WsClose = { code: number; reason: string };
+
+/** What a proxy's close frame said ("1011 Failed to connect…"); empty for 1005 (a frame without a code) and 1006 (no frame). */
+function wsCloseSaid(how: WsClose): string {
+  return how.code !== 1005 && how.code !== 1006 ? `${how.code}${how.reason ? ' ' + printable(how.reason, 60) : ''}` : '';
+}
+
+/**
+ * The proxy dropped the connection right after the upgrade, before the console started: Nova checks the token (and
+ * the Origin) only after the HTTP 101. Without a reason (no close frame, or a bare 1000/1001) that is its answer to a
+ * bad or expired token; a reason is quoted (websockify's "1011 Failed to connect to downstream server").
+ */
+function closedAtOnce(subject: Subject, how: WsClose): RelayFailure {
+  const bare = (how.code === 1000 || how.code === 1001) && !how.reason;
+  const said = bare ? '' : wsCloseSaid(how);
+  return said
+    ? new RelayFailure(RelayCloseCode.closedAtOnce, `${subject} closed the connection at once, before the console started (${said})`)
+    : new RelayFailure(RelayCloseCode.closedAtOnce, `${subject} closed the connection at once: the console token was refused or has expired`);
 }
 
 function errorMessage(err: unknown): string {

@@ -74,8 +74,7 @@ export interface TlsResult {
  * name verify, and otherwise asks the trust hook (pinning, like RDP servers) before sending the upgrade request,
  * which carries the console token.
  */
-export async function proxyTls(socket: Socket, host: string, timeoutMs: number, signal: AbortSignal, extraCa?: readonly string[]): Promise<TlsResult> {
-  const subject: Subject = 'the console proxy';
+export async function proxyTls(socket: Socket, host: string, subject: Subject, timeoutMs: number, signal: AbortSignal, extraCa?: readonly string[]): Promise<TlsResult> {
   const tls = await reword(startTls(socket, { host, timeoutMs, signal, alpn: ['http/1.1'], extraCa }), (err) => {
     switch (err.kind) {
       case 'aborted':
@@ -168,6 +167,8 @@ export class TcpUpstream implements Upstream {
 
 /** What an upgrade needs besides the socket. */
 export interface UpgradeOptions {
+  /** The proxy as sentences name it ("the console proxy", "the serial console proxy"). */
+  subject: Subject;
   timeoutMs: number;
   signal: AbortSignal;
   /** Largest frame accepted from the proxy. */
@@ -185,7 +186,7 @@ export function upgradeProxy(url: URL, socket: Socket, opts: UpgradeOptions): Pr
       socket.destroy();
       return reject(new PageGone());
     }
-    const subject: Subject = 'the console proxy';
+    const subject = opts.subject;
     const ws = new WebSocket(url, ['binary'], {
       createConnection: () => socket,
       perMessageDeflate: false,
@@ -250,7 +251,7 @@ export class WsUpstream implements Upstream {
     ws.on('message', (data, isBinary) => {
       if (this.ended) return;
       if (!isBinary) {
-        this.protocolError = 'it sent a text frame; a VNC console carries binary frames only';
+        this.protocolError = 'it sent a text frame; a console carries binary frames only';
         this.emitEnd({ kind: 'protocol', message: this.protocolError });
         ws.terminate();
         return;

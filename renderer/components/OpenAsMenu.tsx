@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { Fragment, useEffect, useRef, useState } from 'react';
 import type { ConsoleProtocol } from '../../electron/common/contract.ts';
 
 /**
@@ -8,22 +8,40 @@ import type { ConsoleProtocol } from '../../electron/common/contract.ts';
 export const OPEN_AS: readonly { protocol: ConsoleProtocol; label: string; unsupported?: string }[] = [
   { protocol: 'vnc', label: 'VNC' },
   { protocol: 'rdp', label: 'RDP' },
-  { protocol: 'serial', label: 'Serial', unsupported: 'not supported yet' },
+  { protocol: 'serial', label: 'Serial' },
   { protocol: 'spice', label: 'SPICE', unsupported: 'not supported yet: use remote-viewer' },
 ];
+
+/** What the server's menu can do: open its console (of a type, or the app's pick), its console log, its details. */
+export type ServerMenuChoice = { kind: 'console'; protocol?: ConsoleProtocol } | { kind: 'log' } | { kind: 'details' };
 
 interface Props {
   serverName: string;
   /** Where the menu opens, in viewport pixels. */
   at: { x: number; y: number };
-  onChoose: (protocol: ConsoleProtocol | undefined) => void;
+  onChoose: (choice: ServerMenuChoice) => void;
   onClose: () => void;
 }
+
+interface Item {
+  label: string;
+  choice: ServerMenuChoice;
+  unsupported?: string;
+  /** A separator goes before this item. */
+  group?: boolean;
+}
+
+const ITEMS: readonly Item[] = [
+  { label: 'Open console', choice: { kind: 'console' } },
+  ...OPEN_AS.map((o): Item => ({ label: `Open as ${o.label}`, choice: { kind: 'console', protocol: o.protocol }, unsupported: o.unsupported })),
+  { label: 'Console log', choice: { kind: 'log' }, group: true },
+  { label: 'Details', choice: { kind: 'details' } },
+];
 
 /** A small menu (role=menu): arrows move, Enter chooses, Escape or a click elsewhere closes it. */
 export function OpenAsMenu({ serverName, at, onChoose, onClose }: Props) {
   const ref = useRef<HTMLDivElement>(null);
-  const items = [{ protocol: undefined, label: 'Open console', unsupported: undefined }, ...OPEN_AS.map((o) => ({ ...o, label: `Open as ${o.label}` }))];
+  const items = ITEMS;
   const [focused, setFocused] = useState(0);
 
   useEffect(() => {
@@ -45,6 +63,9 @@ export function OpenAsMenu({ serverName, at, onChoose, onClose }: Props) {
       aria-label={`Open ${serverName}`}
       style={{ left: at.x, top: at.y }}
       onKeyDown={(e) => {
+        // The menu's keys are its own: the tree it opens from would move its row on the arrows and open the row's
+        // console on Enter (which would also cancel the menu item's click).
+        e.stopPropagation();
         const step = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
         if (step) {
           e.preventDefault();
@@ -56,19 +77,21 @@ export function OpenAsMenu({ serverName, at, onChoose, onClose }: Props) {
       }}
     >
       {items.map((item, i) => (
-        <button
-          key={item.label}
-          role="menuitem"
-          tabIndex={i === focused ? 0 : -1}
-          aria-disabled={item.unsupported ? true : undefined}
-          title={item.unsupported}
-          onClick={() => {
-            if (!item.unsupported) onChoose(item.protocol);
-          }}
-        >
-          {item.label}
-          {item.unsupported && <span className="muted"> ({item.unsupported})</span>}
-        </button>
+        <Fragment key={item.label}>
+          {item.group && <div role="separator" className="menu-separator" />}
+          <button
+            role="menuitem"
+            tabIndex={i === focused ? 0 : -1}
+            aria-disabled={item.unsupported ? true : undefined}
+            title={item.unsupported}
+            onClick={() => {
+              if (!item.unsupported) onChoose(item.choice);
+            }}
+          >
+            {item.label}
+            {item.unsupported && <span className="muted"> ({item.unsupported})</span>}
+          </button>
+        </Fragment>
       ))}
     </div>
   );

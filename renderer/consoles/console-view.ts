@@ -1,7 +1,7 @@
 import type { Credentials, SessionGrant } from '../../electron/common/contract.ts';
 
 /**
- * What a console tab needs from a protocol backend (RDP, VNC; serial and SPICE would be more folders beside them).
+ * What a console tab needs from a protocol backend (RDP, VNC, serial; SPICE would be one more folder beside them).
  * The backend draws straight into the element it is given (frames never pass through React state or IPC), turns
  * DOM input into its protocol's input, and reports state changes; the tab builds its toolbar from `capabilities`
  * and keeps host key, focus and status handling in one place for every protocol.
@@ -29,6 +29,10 @@ export interface ConsoleCapabilities {
   screenshot: boolean;
   /** The session may ask for a user name and password (RDP logon; VNC password). */
   credentials: boolean;
+  /** Copy the selected text and paste this clipboard's text (a text console: the page holds the text). Absent: no. */
+  copyPaste?: boolean;
+  /** Search what the console printed (its scrollback). Absent: no. */
+  search?: boolean;
 }
 
 export interface ConsoleCallbacks {
@@ -52,6 +56,12 @@ export interface ConsoleSession {
   focus(): void;
   /** The current frame as PNG. */
   screenshot(): Promise<Blob>;
+  /** With `copyPaste`: the selection to this clipboard (failures go to onProblem). */
+  copy?(): void;
+  /** With `copyPaste`: this clipboard's text into the console, as a paste (failures go to onProblem). */
+  paste?(): void;
+  /** With `search`: shows the search box (or focuses it). */
+  openSearch?(): void;
   close(): void;
 }
 

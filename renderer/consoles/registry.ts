@@ -2,14 +2,15 @@ import type { SessionGrant } from '../../electron/common/contract.ts';
 import type { ConsoleBackend } from './console-view.ts';
 import { createIronRdpEngine } from './rdp/engine/ironrdp.ts';
 import { rdpBackend } from './rdp/rdp-backend.ts';
+import { serialBackend } from './serial/serial-backend.ts';
 import { vncBackend } from './vnc/vnc-backend.ts';
 
 /** One backend per protocol a grant can name: the compiler rejects a registry that misses one. */
 export type ConsoleBackends = { readonly [P in SessionGrant['protocol']]: ConsoleBackend<Extract<SessionGrant, { protocol: P }>> };
 
-/** The backends this build uses: IronRDP's WASM client for RDP, noVNC for VNC. */
+/** The backends this build uses: IronRDP's WASM client for RDP, noVNC for VNC, xterm.js for serial consoles. */
 export function createConsoleBackends(): ConsoleBackends {
-  return { rdp: rdpBackend(createIronRdpEngine()), vnc: vncBackend() };
+  return { rdp: rdpBackend(createIronRdpEngine()), vnc: vncBackend(), serial: serialBackend() };
 }
 
 /** The backend that opens `grant`. */

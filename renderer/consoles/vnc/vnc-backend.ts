@@ -1,5 +1,5 @@
 import type RFB from '@novnc/novnc';
-import type { Credentials, RelayGrant } from '../../../electron/common/contract.ts';
+import type { Credentials, VncGrant } from '../../../electron/common/contract.ts';
 import { INPUT_MODES, type ConsoleBackend, type ConsoleSession, type InputMode, type ScaleMode } from '../console-view.ts';
 import { isHostKey } from '../host-key.ts';
 import { keysymOf } from './keysyms.ts';
@@ -19,7 +19,7 @@ let rfbModule: Promise<typeof RFB> | undefined;
 const loadRfb = () => (rfbModule ??= import('@novnc/novnc').then((m) => m.default));
 
 
-export function vncBackend(): ConsoleBackend<RelayGrant> {
+export function vncBackend(): ConsoleBackend<VncGrant> {
   return {
     protocol: 'vnc',
     capabilities: {

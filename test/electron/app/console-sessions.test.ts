@@ -210,7 +210,7 @@ test('VNC: a pasted noVNC URL goes to its proxy through the relay, without askin
   assert.deepEqual(revoked, [g.sessionId]);
 });
 
-test('VNC: a server opened as VNC keeps its server (Reconnect asks again); vnc:// goes over TCP; serial is explained', async () => {
+test('VNC: a server opened as VNC keeps its server (Reconnect asks again); vnc:// goes over TCP; SPICE is explained', async () => {
   const vncConsoles: ConsoleService = {
     ...consoles,
     consoleUrl: async (cloud, server, protocol) => ({ cloud, serverId: 'id-' + server, name: server, protocol: protocol ?? 'vnc', url: 'http://10.0.0.9:6080/vnc_lite.html?path=%3Ftoken%3Dt9' }),
@@ -227,8 +227,47 @@ test('VNC: a server opened as VNC keeps its server (Reconnect asks again); vnc:/
   assert.deepEqual(destinations[1], { kind: 'tcp', host: '::1', port: 5901 });
   assert.equal(direct.title, '::1:5901');
 
-  await assert.rejects(sessions.open({ kind: 'url', url: 'ws://10.0.0.9:6083/?token=s1' }), (e: unknown) => e instanceof AppError && e.code === 'unavailable' && /Serial consoles/.test(e.message));
   await assert.rejects(sessions.open({ kind: 'url', url: 'http://10.0.0.9:6082/spice_auto.html?token=s1' }), (e: unknown) => e instanceof AppError && e.code === 'unavailable');
   const withoutRelay = new ConsoleSessions({ consoles: vncConsoles, gateway });
   await assert.rejects(withoutRelay.open({ kind: 'address', protocol: 'vnc', host: 'h', port: 5900 }), /not available/);
+});
+
+test('serial: a pasted ws:// or wss:// URL goes to its proxy through the relay as a serial console, titled host:port', async () => {
+  calls.length = 0;
+  const { gateway } = fakeGateway();
+  const { relay, destinations, revoked } = fakeRelay();
+  const sessions = new ConsoleSessions({ consoles, gateway, relay });
+  const g = await sessions.open({ kind: 'url', url: ' ws://10.0.0.9:6083/?token=s1-serial#frag ' });
+  assert.equal(g.protocol, 'serial');
+  assert.deepEqual(destinations, [{ kind: 'websocket', url: 'ws://10.0.0.9:6083/?token=s1-serial', console: 'serial' }]);
+  assert.equal(g.title, '10.0.0.9:6083');
+  assert.equal(g.server, undefined, 'a pasted serial URL names no server');
+  assert.ok(g.protocol === 'serial' && g.relayUrl.startsWith('ws://127.0.0.1:1/relay?grant='));
+  const secure = await sessions.open({ kind: 'url', url: 'wss://cloud.example/serial/?token=abc' });
+  assert.equal(secure.protocol, 'serial');
+  assert.deepEqual(destinations[1], { kind: 'websocket', url: 'wss://cloud.example/serial/?token=abc', console: 'serial' });
+  assert.deepEqual(calls, [], 'no cloud is asked: the URL names the proxy and carries the token');
+  await sessions.close(g.sessionId);
+  assert.deepEqual(revoked, [g.sessionId]);
+  const withoutRelay = new ConsoleSessions({ consoles, gateway });
+  await assert.rejects(withoutRelay.open({ kind: 'url', url: 'ws://10.0.0.9:6083/?token=s1' }), (e: unknown) => e instanceof AppError && e.code === 'unavailable' && /Serial consoles are not available/.test(e.message));
+});
+
+test('serial: a server whose console is serial opens a serial relay grant that keeps its server; a URL that is no serial one is a bad response', async () => {
+  let answer = 'ws://10.0.0.9:6083/?token=tok-serial-1';
+  const serialConsoles: ConsoleService = {
+    ...consoles,
+    consoleUrl: async (cloud, server) => ({ cloud, serverId: 'id-' + server, name: server, protocol: 'serial', url: answer }),
+  };
+  const { gateway } = fakeGateway();
+  const { relay, destinations } = fakeRelay();
+  const sessions = new ConsoleSessions({ consoles: serialConsoles, gateway, relay });
+  const g = await sessions.open({ kind: 'server', cloud: 'lab', server: 'bm-1', protocol: 'serial' });
+  assert.equal(g.protocol, 'serial');
+  assert.equal(g.title, 'bm-1');
+  assert.deepEqual(g.server, { cloud: 'lab', id: 'id-bm-1', name: 'bm-1', status: 'UNKNOWN' });
+  assert.deepEqual(destinations, [{ kind: 'websocket', url: 'ws://10.0.0.9:6083/?token=tok-serial-1', console: 'serial' }]);
+  answer = 'http://10.0.0.9:6080/vnc_lite.html?path=%3Ftoken%3Dt9';
+  await assert.rejects(sessions.open({ kind: 'server', cloud: 'lab', server: 'bm-1', protocol: 'serial' }), (e: unknown) => e instanceof AppError && e.code === 'bad-response');
+  assert.equal(destinations.length, 1);
 });
