@@ -1,4 +1,15 @@
-import type { ApiError, ApiTransport, Args, ConsoleEvents, EventName, RequestName, Result } from '../../electron/common/contract.ts';
+import type {
+  ApiError,
+  ApiTransport,
+  Args,
+  ConsoleEvents,
+  ConsoleLog,
+  EventName,
+  RequestName,
+  Result,
+  ServerAction,
+  ServerDetails,
+} from '../../electron/common/contract.ts';
 
 /** A request the services refused, or a transport that failed: the contract's ApiError, as something to throw. */
 export class ApiRequestError extends Error implements ApiError {
@@ -30,6 +41,31 @@ export function consoleApiOver(transport: ApiTransport): ConsoleApi {
     },
     on: (event, listener) => transport.on(event, listener),
   };
+}
+
+/**
+ * The server requests, typed for the page: what the details panel, its actions and the console log view call.
+ * Each rejects with an ApiRequestError ('conflict' and 'forbidden' carry Nova's own message; 'unavailable' for a
+ * console log means the server's driver keeps none).
+ */
+export interface ServerRequests {
+  details(cloud: string, server: string): Promise<ServerDetails>;
+  action(cloud: string, server: string, action: ServerAction): Promise<void>;
+  /** The last `lines` lines, or the whole log when `lines` is undefined. */
+  consoleLog(cloud: string, server: string, lines?: number): Promise<ConsoleLog>;
+}
+
+export function serverRequests(api: ConsoleApi): ServerRequests {
+  return {
+    details: (cloud, server) => api.invoke('server.get', { cloud, server }),
+    action: (cloud, server, action) => api.invoke('server.action', { cloud, server, action }),
+    consoleLog: (cloud, server, lines) => api.invoke('console.log', { cloud, server, ...(lines === undefined ? {} : { lines }) }),
+  };
+}
+
+/** An ApiError code of anything a request threw, when it carries one. */
+export function errorCode(err: unknown): ApiError['code'] | undefined {
+  return err instanceof ApiRequestError ? err.code : undefined;
 }
 
 /** The message of anything a request threw, for the UI. */

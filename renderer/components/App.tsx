@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { ConsoleLogView } from './ConsoleLogView.tsx';
 import { ConsoleUrlBar, useSubmitConsoleText } from './ConsoleUrlBar.tsx';
 import { errorMessage } from '../api/console-api.ts';
 import { Dialogs } from './Dialogs.tsx';
@@ -53,7 +54,8 @@ export function App() {
           s.moveTab(s.activeTabId, e.key === 'PageUp' ? -1 : 1);
         }
       } else if (e.key === 'F11') {
-        if (s.activeTabId) {
+        // A console log has no display to show fullscreen.
+        if (s.activeTabId && s.tabs.find((t) => t.id === s.activeTabId)?.kind === 'console') {
           e.preventDefault();
           const tabId = s.activeTabId;
           toggleFullscreen(tabId).catch((err: unknown) => s.reportProblem(tabId, `Fullscreen was refused: ${errorMessage(err)}`));
@@ -99,9 +101,13 @@ export function App() {
               <p>Pick a server on the left, or paste a console URL or address.</p>
             </div>
           )}
-          {tabs.map((t) => (
-            <TabPanel key={t.id} tab={t} active={t.id === activeTabId} />
-          ))}
+          {tabs.map((t) =>
+            t.kind === 'log' ? (
+              <ConsoleLogView key={t.id} tab={t} active={t.id === activeTabId} />
+            ) : (
+              <TabPanel key={t.id} tab={t} active={t.id === activeTabId} />
+            ),
+          )}
         </main>
       </div>
       <Dialogs />

@@ -13,6 +13,10 @@ interface Props {
   servers: readonly ServerSummary[];
   /** `protocol`: the console type chosen with "Open as"; absent, the app's order decides. */
   onOpen: (server: ServerSummary, protocol?: ConsoleProtocol) => void;
+  /** The server's menu: "Console log". */
+  onConsoleLog: (server: ServerSummary) => void;
+  /** The server's menu: "Details". */
+  onDetails: (server: ServerSummary) => void;
 }
 
 /**
@@ -20,7 +24,7 @@ interface Props {
  * 10,000 servers scroll and filter smoothly. Focus stays on the tree and `aria-activedescendant` names the current
  * row, which keeps keyboard navigation working for rows that are not rendered yet.
  */
-export function ServerTree({ label, idPrefix, servers, onOpen }: Props) {
+export function ServerTree({ label, idPrefix, servers, onOpen, onConsoleLog, onDetails }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(400);
@@ -66,7 +70,7 @@ export function ServerTree({ label, idPrefix, servers, onOpen }: Props) {
       if (s) onOpen(s);
       return;
     } else if (e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
-      // The keyboard's way to "Open as": the menu opens under the current row.
+      // The keyboard's way to the server's menu ("Open as", console log, details): it opens under the current row.
       e.preventDefault();
       const s = servers[active];
       const box = ref.current?.getBoundingClientRect();
@@ -132,9 +136,11 @@ export function ServerTree({ label, idPrefix, servers, onOpen }: Props) {
         <OpenAsMenu
           serverName={menu.server.name}
           at={menu.at}
-          onChoose={(protocol) => {
+          onChoose={(choice) => {
             setMenu(undefined);
-            onOpen(menu.server, protocol);
+            if (choice.kind === 'console') onOpen(menu.server, choice.protocol);
+            else if (choice.kind === 'log') onConsoleLog(menu.server);
+            else onDetails(menu.server);
           }}
           onClose={() => {
             setMenu(undefined);

@@ -46,6 +46,8 @@ function CloudSection({ cloud, query }: { cloud: CloudSummary; query: string }) 
   const data = useApp((s) => s.servers[cloud.name]) ?? emptyCloud();
   const loadServers = useApp((s) => s.loadServers);
   const openServer = useApp((s) => s.openServer);
+  const openConsoleLog = useApp((s) => s.openConsoleLog);
+  const showServerDetails = useApp((s) => s.showServerDetails);
   const visible = useMemo(() => filterServers(data.servers, query), [data.servers, query]);
   const headingId = `cloud-${cloud.name}-heading`;
   const count = query ? `${visible.length} of ${data.servers.length}` : `${data.servers.length}`;
@@ -92,6 +94,8 @@ function CloudSection({ cloud, query }: { cloud: CloudSummary; query: string }) 
         idPrefix={`cloud-${cloud.name.replace(/[^A-Za-z0-9_-]/g, '_')}`}
         servers={visible}
         onOpen={(s, protocol) => void openServer(cloud.name, s, protocol)}
+        onConsoleLog={(s) => openConsoleLog(cloud.name, s)}
+        onDetails={(s) => void showServerDetails(cloud.name, s)}
       />
     </section>
   );

@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Tab } from '../store/types.ts';
+import type { ConsoleTab } from '../store/types.ts';
+import { consoleStatusText } from '../store/server-follow.ts';
+import { ServerDetailsPanel, ServerToolbarButtons } from './ServerDetailsPanel.tsx';
 import type { ConsoleSession, InputMode, ScaleMode } from '../consoles/console-view.ts';
 import { backendFor } from '../consoles/registry.ts';
 import { HOST_KEY_LABEL } from '../consoles/host-key.ts';
@@ -22,7 +24,7 @@ const SCALE_LABELS: Record<ScaleMode, string> = { fit: 'Fit window', actual: '1:
  * backend draws into the display area directly) and a status line. Panels of inactive tabs stay mounted (hidden),
  * so their sessions keep running.
  */
-export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
+export function TabPanel({ tab, active }: { tab: ConsoleTab; active: boolean }) {
   const backends = useConsoleBackends();
   const areaRef = useRef<HTMLDivElement>(null);
   const sessionRef = useRef<ConsoleSession | null>(null);
@@ -66,8 +68,8 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
   useEffect(() => sessionRef.current?.setInputMode(inputMode), [inputMode]);
 
   const live = tab.state === 'connected';
-  const status =
-    tab.state === 'connected' ? 'Connected' : tab.state === 'disconnected' ? `Disconnected: ${tab.reason ?? 'the session ended.'}` : 'Connecting…';
+  // A paused server keeps its session, and the status line says so (store/server-follow.ts).
+  const status = consoleStatusText(tab);
 
   async function typeClipboard() {
     try {
@@ -104,9 +106,24 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
             Ctrl+Alt+Del
           </button>
         )}
+        {can?.copyPaste && (
+          <>
+            <button disabled={!grant} title="Copy the selection (Ctrl+Shift+C)" onClick={() => sessionRef.current?.copy?.()}>
+              Copy
+            </button>
+            <button disabled={!live} title="Paste (Ctrl+Shift+V)" onClick={() => sessionRef.current?.paste?.()}>
+              Paste
+            </button>
+          </>
+        )}
         {can?.typeText && (
           <button disabled={!live} onClick={() => void typeClipboard()}>
             Type clipboard
+          </button>
+        )}
+        {can?.search && (
+          <button disabled={!grant} title="Search the output (Ctrl+Shift+F)" onClick={() => sessionRef.current?.openSearch?.()}>
+            Search
           </button>
         )}
         {can && can.scaleModes.length > 1 && (
@@ -146,15 +163,20 @@ export function TabPanel({ tab, active }: { tab: Tab; active: boolean }) {
             Credentials…
           </button>
         )}
+        <ServerToolbarButtons tab={tab} />
       </div>
-      {/* The backend puts its own display element in here (frames never pass through React). */}
-      <div id={displayAreaId(tab.id)} ref={areaRef} className={`display-area scale-${scale}`}>
-        {grant ? null : tab.state === 'disconnected' ? (
-          <div className="no-console">
-            <h2>No console for {tab.title}</h2>
-            <p>{tab.reason}</p>
-          </div>
-        ) : null}
+      {/* The console and, for a cloud server, its details beside it. */}
+      <div className="console-body">
+        {/* The backend puts its own display element in here (frames never pass through React). */}
+        <div id={displayAreaId(tab.id)} ref={areaRef} className={`display-area scale-${scale}`}>
+          {grant ? null : tab.state === 'disconnected' ? (
+            <div className="no-console">
+              <h2>No console for {tab.title}</h2>
+              <p>{tab.reason}</p>
+            </div>
+          ) : null}
+        </div>
+        <ServerDetailsPanel tab={tab} active={active} />
       </div>
       <div className="status-line">
         <span className={`dot dot-${tab.state}`} aria-hidden="true" />

@@ -5,14 +5,25 @@ import { useApp } from './context.ts';
 export const tabDomId = (id: string) => `${id}-tab`;
 export const panelDomId = (id: string) => `${id}-panel`;
 
-const STATE_TEXT: Record<Tab['state'], string> = {
-  opening: 'connecting',
-  connecting: 'connecting',
-  connected: 'connected',
-  disconnected: 'disconnected',
-};
+/** The dot colour (a `dot-*` class) and the words a screen reader hears for a tab's state. */
+function tabState(t: Tab): { dot: string; text: string } {
+  if (t.kind === 'log') {
+    switch (t.state) {
+      case 'loading':
+        return { dot: 'connecting', text: 'loading' };
+      case 'ready':
+        return { dot: 'connected', text: 'console log' };
+      case 'unavailable':
+        return { dot: 'unavailable', text: 'no console log' };
+      case 'error':
+        return { dot: 'disconnected', text: 'console log failed' };
+    }
+  }
+  const text = t.state === 'opening' ? 'connecting' : t.state === 'connected' && t.serverHold === 'paused' ? 'paused' : t.state;
+  return { dot: t.state, text };
+}
 
-/** One `tab` per console. Reorder by dragging, or Ctrl+Shift+PageUp/PageDown on a focused tab. */
+/** One `tab` per console or console log. Reorder by dragging, or Ctrl+Shift+PageUp/PageDown on a focused tab. */
 export function TabStrip() {
   const tabs = useApp((s) => s.tabs);
   const activeTabId = useApp((s) => s.activeTabId);
@@ -73,12 +84,12 @@ export function TabStrip() {
               }
             }}
           >
-            <span className={`dot dot-${t.state}`} aria-hidden="true" />
+            <span className={`dot dot-${tabState(t).dot}`} aria-hidden="true" />
             <span className="tab-title" aria-hidden="true">
               {t.title}
             </span>
             <span id={`${t.id}-state`} className="visually-hidden">
-              {STATE_TEXT[t.state]}
+              {tabState(t).text}
             </span>
           </div>
           <button className="icon tab-close" aria-label={`Close ${t.title}`} title="Close (Ctrl+W)" onClick={() => void closeTab(t.id)}>

@@ -4,6 +4,7 @@ import type { AppState } from './types.ts';
 import { cloudsSlice } from './clouds.ts';
 import { serversSlice } from './servers.ts';
 import { tabsSlice } from './tabs.ts';
+import { serverInfoSlice } from './server-info.ts';
 import { settingsSlice } from './settings.ts';
 import { dialogsSlice } from './dialogs.ts';
 
@@ -19,6 +20,7 @@ export function createAppStore(api: ConsoleApi): AppStore {
     ...cloudsSlice(...a),
     ...serversSlice(...a),
     ...tabsSlice(...a),
+    ...serverInfoSlice(...a),
     ...settingsSlice(...a),
     ...dialogsSlice(...a),
   }));
@@ -42,6 +44,9 @@ export function subscribeEvents(store: AppStore): () => void {
       // REASON_RANK in tabs.ts); "connected" there means the relay is up, not that the login succeeded, so the
       // display engine alone reports Connected.
       if (state === 'closed') store.getState().setTabState(tab.id, tab.attempt, 'disconnected', reason ?? 'The session ended.', 'gateway');
+      // A serial console has no handshake the terminal could see (it is often silent until a key is pressed): there
+      // the relay's "connected" (the proxy kept the session open) is the only sign.
+      else if (state === 'connected' && tab.grant?.protocol === 'serial') store.getState().setTabState(tab.id, tab.attempt, 'connected');
     }),
   ];
   return () => offs.forEach((off) => off());

@@ -1,8 +1,9 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { ConsoleTarget, SessionGrant } from '../../electron/common/contract.ts';
-import type { AppState, ReasonSource, Tab, TabOrigin, TabsSlice } from './types.ts';
-import { errorMessage } from '../api/console-api.ts';
+import type { ConsoleTarget, ServerDetails, SessionGrant } from '../../electron/common/contract.ts';
+import type { AppState, ConsoleTab, LogLines, LogTab, ReasonSource, TabOrigin, TabsSlice } from './types.ts';
+import { errorCode, errorMessage, serverRequests } from '../api/console-api.ts';
 import { addressTitle } from '../logic/parse-target.ts';
+import { followStep } from './server-follow.ts';
 
 /**
  * Which reason a disconnected tab shows when both sides report the end (they do, in either order: the gateway's
@@ -12,7 +13,7 @@ import { addressTitle } from '../logic/parse-target.ts';
  * exception: the engine reads it from the RDP/CredSSP exchange itself, where the gateway sees only a hang-up. Among
  * reasons of the same rank the later one wins; a reason of lower rank never replaces one of higher rank.
  */
-const REASON_RANK: Record<ReasonSource, number> = { engine: 0, gateway: 1, login: 2 };
+const REASON_RANK: Record<ReasonSource, number> = { engine: 0, gateway: 1, login: 2, server: 3 };
 
 let tabCounter = 0;
 const newTabId = () => `tab-${++tabCounter}`;
@@ -35,13 +36,39 @@ function originAfterGrant(origin: TabOrigin, grant: SessionGrant, title: string)
   return origin;
 }
 
+/** A log tab's title names the server and what the tab shows. */
+export const logTabTitle = (serverName: string) => `${serverName} — console log`;
+
+/** What `lines` a console.log request carries for a choice: none asks for the whole log. */
+export const logLinesArg = (lines: LogLines): number | undefined => (lines === 'all' ? undefined : lines);
+
 export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) => {
-  const update = (tabId: string, fn: (t: Tab) => Partial<Tab>) =>
-    set((s) => ({ tabs: s.tabs.map((t) => (t.id === tabId ? { ...t, ...fn(t) } : t)) }));
-  const tab = (tabId: string) => get().tabs.find((t) => t.id === tabId);
+  const update = (tabId: string, fn: (t: ConsoleTab) => Partial<ConsoleTab>) =>
+    set((s) => ({ tabs: s.tabs.map((t) => (t.id === tabId && t.kind === 'console' ? { ...t, ...fn(t) } : t)) }));
+  const updateLog = (tabId: string, fn: (t: LogTab) => Partial<LogTab>) =>
+    set((s) => ({ tabs: s.tabs.map((t) => (t.id === tabId && t.kind === 'log' ? { ...t, ...fn(t) } : t)) }));
+  const tab = (tabId: string): ConsoleTab | undefined => {
+    const t = get().tabs.find((x) => x.id === tabId);
+    return t?.kind === 'console' ? t : undefined;
+  };
+  const logTab = (tabId: string): LogTab | undefined => {
+    const t = get().tabs.find((x) => x.id === tabId);
+    return t?.kind === 'log' ? t : undefined;
+  };
   // Tells the gateway a tab no longer needs its grant. Nothing waits on it and nothing is lost if it fails: a grant
   // is single-use and expires by itself, and a failed request means the services are gone (reported by setFatal).
   const forgetGrant = (sessionId: string) => void get().api.invoke('session.close', { sessionId }).catch(() => undefined);
+
+  /**
+   * A cloud console that ended (or never got a session) asks Nova once what its server is doing, so a stopped or
+   * suspended server is named as the cause and brings the console back when it runs again (server-follow.ts). A
+   * console the server's state ended already knows.
+   */
+  function askServerAfterEnd(tabId: string) {
+    const t = tab(tabId);
+    if (t?.origin.kind !== 'server' || t.serverHold === 'stopped' || t.serverHold === 'suspended' || t.serverHold === 'rebooting') return;
+    void get().refreshServer(t.origin.cloud, t.origin.serverId);
+  }
 
   /**
    * The tab title for a grant: a server tab keeps the name it was opened with; a pasted URL of a known server takes
@@ -73,7 +100,9 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
         return { grant, state: 'connecting', reason: undefined, reasonFrom: undefined, title, origin: originAfterGrant(x.origin, grant, title) };
       });
     } catch (err) {
-      if (tab(tabId)?.attempt === attempt) update(tabId, () => ({ state: 'disconnected', reason: errorMessage(err), reasonFrom: 'gateway', grant: undefined }));
+      if (tab(tabId)?.attempt !== attempt) return;
+      update(tabId, () => ({ state: 'disconnected', reason: errorMessage(err), reasonFrom: 'gateway', grant: undefined }));
+      askServerAfterEnd(tabId);
     }
   }
 
@@ -85,12 +114,13 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
     async openServer(cloud, server, protocol) {
       // A server's console that is open already is shown, unless another type was asked for.
       const existing = get().tabs.find(
-        (t) => t.origin.kind === 'server' && t.origin.cloud === cloud && t.origin.serverId === server.id && (!protocol || t.origin.protocol === protocol),
+        (t) =>
+          t.kind === 'console' && t.origin.kind === 'server' && t.origin.cloud === cloud && t.origin.serverId === server.id && (!protocol || t.origin.protocol === protocol),
       );
       if (existing) return get().activateTab(existing.id);
       const id = newTabId();
       const origin: TabOrigin = { kind: 'server', cloud, serverId: server.id, serverName: server.name, ...(protocol ? { protocol } : {}) };
-      const t: Tab = { id, title: server.name, origin, state: 'opening', attempt: 1 };
+      const t: ConsoleTab = { kind: 'console', id, title: server.name, origin, state: 'opening', attempt: 1 };
       set((s) => ({ tabs: [...s.tabs, t], activeTabId: id }));
       await connect(id, 1);
     },
@@ -111,7 +141,16 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
       const fallbackTitle = target.kind === 'address' ? addressTitle(target.host, target.port) : label;
       const id = newTabId();
       const title = titleFor(origin, grant, fallbackTitle);
-      const t: Tab = { id, title, origin: originAfterGrant(origin, grant, title), state: 'connecting', grant, attempt: 1, ...(userHint ? { userHint } : {}) };
+      const t: ConsoleTab = {
+        kind: 'console',
+        id,
+        title,
+        origin: originAfterGrant(origin, grant, title),
+        state: 'connecting',
+        grant,
+        attempt: 1,
+        ...(userHint ? { userHint } : {}),
+      };
       set((s) => ({ tabs: [...s.tabs, t], activeTabId: id }));
       return true;
     },
@@ -123,7 +162,7 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
       if (!t) return;
       if (t.grant) forgetGrant(t.grant.sessionId);
       const attempt = t.attempt + 1;
-      update(tabId, () => ({ attempt, state: 'opening', reason: undefined, reasonFrom: undefined, grant: undefined, note: undefined }));
+      update(tabId, () => ({ attempt, state: 'opening', reason: undefined, reasonFrom: undefined, grant: undefined, note: undefined, serverHold: undefined }));
       await connect(tabId, attempt);
     },
 
@@ -172,7 +211,17 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
         if (state !== 'disconnected') return;
         if (t.reasonFrom && REASON_RANK[t.reasonFrom] > REASON_RANK[source]) return;
       }
+      const ended = state === 'disconnected' && t.state !== 'disconnected';
       update(tabId, () => (state === 'disconnected' ? { state, reason, reasonFrom: source } : { state, reason: undefined, reasonFrom: undefined }));
+      if (ended) askServerAfterEnd(tabId);
+    },
+
+    followServer(cloud, server, details) {
+      for (const t of get().tabs) {
+        if (t.kind !== 'console' || t.origin.kind !== 'server' || t.origin.cloud !== cloud) continue;
+        if (t.origin.serverId !== server && t.origin.serverId !== details.id) continue;
+        applyFollow(t, details);
+      }
     },
 
     setTabCredentials: (tabId, credentials) => update(tabId, () => ({ credentials })),
@@ -188,5 +237,78 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
         // services are gone, which the app reports on its own (setFatal).
         .catch(() => undefined);
     },
+
+    openConsoleLog(cloud, server) {
+      const existing = get().tabs.find((t) => t.kind === 'log' && t.origin.cloud === cloud && t.origin.serverId === server.id);
+      if (existing) return get().activateTab(existing.id);
+      const id = newTabId();
+      const t: LogTab = {
+        kind: 'log',
+        id,
+        title: logTabTitle(server.name),
+        origin: { kind: 'server', cloud, serverId: server.id, serverName: server.name },
+        state: 'loading',
+        lines: 100,
+        attempt: 0,
+      };
+      set((s) => ({ tabs: [...s.tabs, t], activeTabId: id }));
+      // The view fetches it as soon as it shows (and keeps following it while visible).
+    },
+
+    async refreshLog(tabId) {
+      const t = logTab(tabId);
+      if (!t) return;
+      const attempt = t.attempt + 1;
+      const lines = t.lines;
+      updateLog(tabId, () => ({ attempt }));
+      const current = () => {
+        const now = logTab(tabId);
+        return now?.attempt === attempt && now.lines === lines;
+      };
+      try {
+        const log = await serverRequests(get().api).consoleLog(t.origin.cloud, t.origin.serverId, logLinesArg(lines));
+        if (current()) updateLog(tabId, () => ({ state: 'ready', output: log.output, reason: undefined, fetchedAt: Date.now() }));
+      } catch (err) {
+        // The last text stays: an error in the middle of following should not blank what was already read.
+        if (current()) updateLog(tabId, () => ({ state: errorCode(err) === 'unavailable' ? 'unavailable' : 'error', reason: errorMessage(err) }));
+      }
+    },
+
+    async setLogLines(tabId, lines) {
+      if (!logTab(tabId)) return;
+      updateLog(tabId, () => ({ lines }));
+      await get().refreshLog(tabId);
+    },
   };
+
+  /** One step of a console following its server (server-follow.ts), applied to the tab. */
+  function applyFollow(t: ConsoleTab, details: ServerDetails) {
+    const step = followStep(t, details);
+    switch (step.kind) {
+      case 'none':
+        return;
+      case 'end':
+        // A new attempt with no grant: the display closes its session, and anything still in flight for the old
+        // attempt (a grant being minted, the engine's own "closed") is dropped. The server's reason outranks both.
+        if (t.grant) forgetGrant(t.grant.sessionId);
+        update(t.id, (x) => ({
+          attempt: x.attempt + 1,
+          state: 'disconnected',
+          grant: undefined,
+          reason: step.reason,
+          reasonFrom: 'server',
+          serverHold: step.hold,
+        }));
+        return;
+      case 'pause':
+        update(t.id, () => ({ serverHold: 'paused' }));
+        return;
+      case 'unpause':
+        update(t.id, () => ({ serverHold: undefined }));
+        return;
+      case 'reconnect':
+        void get().reconnect(t.id);
+        return;
+    }
+  }
 };

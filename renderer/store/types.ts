@@ -5,6 +5,8 @@ import type {
   ConsoleProtocol,
   ConsoleTarget,
   Credentials,
+  ServerAction,
+  ServerDetails,
   ServerSummary,
   SessionGrant,
   TrustDecision,
@@ -57,11 +59,20 @@ export type TabState = 'opening' | 'connecting' | 'connected' | 'disconnected';
 
 /**
  * Who said why a tab's session ended: the gateway (the main process, which holds the server's socket), the display
- * engine (which sees only its WebSocket to the gateway), or the engine reporting a refused login. See setTabState.
+ * engine (which sees only its WebSocket to the gateway), the engine reporting a refused login, or the server's own
+ * state as Nova reports it (stopped, suspended: see server-follow.ts). See setTabState.
  */
-export type ReasonSource = 'engine' | 'gateway' | 'login';
+export type ReasonSource = 'engine' | 'gateway' | 'login' | 'server';
 
-export interface Tab {
+/**
+ * What the server of a cloud console tab is doing that the console follows (server-follow.ts): a stopped, suspended
+ * or rebooting server ended the session and brings it back when ACTIVE again; a paused one keeps it.
+ */
+export type ServerHold = 'stopped' | 'suspended' | 'rebooting' | 'paused';
+
+/** A tab that shows a remote console (RDP, VNC). */
+export interface ConsoleTab {
+  kind: 'console';
   id: string;
   title: string;
   origin: TabOrigin;
@@ -79,7 +90,41 @@ export interface Tab {
   userHint?: { username: string; domain?: string };
   /** The last thing that went wrong without ending the session (or a toolbar action's answer), for the status line. */
   note?: string;
+  /** What the cloud server is doing that this console follows (absent while it runs normally). */
+  serverHold?: ServerHold;
 }
+
+/** How much of a console log to ask for: the last 100 or 1000 lines, or all of it. */
+export type LogLines = 100 | 1000 | 'all';
+
+/**
+ * A tab that shows a server's console log (read-only, followed while visible). It has no session: the console-only
+ * fields are declared absent so code that looks for a tab's session (`t.grant?.sessionId`) needs no narrowing.
+ */
+export interface LogTab {
+  kind: 'log';
+  id: string;
+  title: string;
+  origin: Extract<TabOrigin, { kind: 'server' }>;
+  /** loading: no answer yet; ready: the log is shown; unavailable: the driver keeps none; error: the last fetch failed. */
+  state: 'loading' | 'ready' | 'unavailable' | 'error';
+  /** Why the log is unavailable or the last fetch failed (the last text stays shown). */
+  reason?: string;
+  lines: LogLines;
+  /** The log as last fetched (raw: ANSI escapes are rendered or stripped by the view). */
+  output?: string;
+  /** When the log was last fetched (ms since the epoch). */
+  fetchedAt?: number;
+  /** Bumped on every fetch, so an older fetch's answer is dropped. */
+  attempt: number;
+  reasonFrom?: undefined;
+  grant?: undefined;
+  credentials?: undefined;
+  userHint?: undefined;
+  note?: undefined;
+}
+
+export type Tab = ConsoleTab | LogTab;
 
 export interface TabsSlice {
   tabs: Tab[];
@@ -89,7 +134,7 @@ export interface TabsSlice {
   /** Opens (or shows) a server's console: of `protocol` ("Open as"), else the first type the app's order finds. */
   openServer: (cloud: string, server: ServerSummary, protocol?: ConsoleProtocol) => Promise<void>;
   /** A pasted or typed target: no tab opens unless the main process accepts it. */
-  openTarget: (target: ConsoleTarget, label: string, userHint?: Tab['userHint']) => Promise<boolean>;
+  openTarget: (target: ConsoleTarget, label: string, userHint?: ConsoleTab['userHint']) => Promise<boolean>;
   setInputError: (message: string | undefined) => void;
   reconnect: (tabId: string) => Promise<void>;
   closeTab: (tabId: string) => Promise<void>;
@@ -104,6 +149,46 @@ export interface TabsSlice {
   showNote: (tabId: string, message: string) => void;
   /** A failure that did not end the tab's session: shown in its status line and written to the main process log. */
   reportProblem: (tabId: string, message: string) => void;
+  /** Lets every console tab of a server follow what server.get said about it (server-follow.ts). */
+  followServer: (cloud: string, server: string, details: ServerDetails) => void;
+  /** Opens (or shows) a server's console log in its own tab. */
+  openConsoleLog: (cloud: string, server: { id: string; name: string }) => void;
+  /** Fetches a log tab's log again (its `lines`); a failure keeps the last text and says why. */
+  refreshLog: (tabId: string) => Promise<void>;
+  /** How much of the log a log tab asks for; fetches at once. */
+  setLogLines: (tabId: string, lines: LogLines) => Promise<void>;
+}
+
+/** What the page knows of one server, for the details panel and for the consoles that follow it. */
+export interface ServerInfo {
+  details?: ServerDetails;
+  /** Why the last server.get failed (the last details stay shown). */
+  error?: string;
+  /** The action on its way to Nova. */
+  busy?: ServerAction;
+  /** Nova's refusal of the last action, as Nova words it. */
+  actionError?: string;
+  /** After an action, poll fast until this time (ms since the epoch), before Nova's task state shows. */
+  fastUntil?: number;
+  /** Bumped by every action, so the panel's poller restarts at once. */
+  actions: number;
+}
+
+export interface ServerInfoSlice {
+  /** Keyed by serverKey(cloud, server). */
+  serverInfo: Record<string, ServerInfo>;
+  /** The details side panel of cloud console tabs: open or collapsed (one choice for the whole run). */
+  detailsOpen: boolean;
+  setDetailsOpen: (open: boolean) => void;
+  /**
+   * Asks Nova for a server's details once and lets every console tab of that server follow what it says
+   * (server-follow.ts). Never throws: a failure is kept in serverInfo.
+   */
+  refreshServer: (cloud: string, server: string) => Promise<void>;
+  /** One power action; Nova's refusal is kept as `actionError`, and the server is then polled fast. */
+  runServerAction: (cloud: string, server: string, action: ServerAction) => Promise<void>;
+  /** "Details" from the sidebar: the server's console tab, with the details panel open. */
+  showServerDetails: (cloud: string, server: ServerSummary) => Promise<void>;
 }
 
 export interface SettingsSlice {
@@ -142,4 +227,4 @@ export interface AppContext {
   setFatal: (message: string) => void;
 }
 
-export type AppState = AppContext & CloudsSlice & ServersSlice & TabsSlice & SettingsSlice & DialogsSlice;
+export type AppState = AppContext & CloudsSlice & ServersSlice & TabsSlice & ServerInfoSlice & SettingsSlice & DialogsSlice;
