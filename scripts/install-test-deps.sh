@@ -10,7 +10,7 @@ packages=(
   chromium xvfb xauth xterm x11-apps fonts-dejavu-core
   freerdp2-shadow-x11 winpr-utils freerdp2-x11 xrdp xorgxrdp
   imagemagick tesseract-ocr p7zip-full xdotool x11-utils x11-xserver-utils xclip
-  tigervnc-standalone-server qemu-system-x86 websockify tigervnc-viewer socat
+  tigervnc-standalone-server tigervnc-tools qemu-system-x86 websockify tigervnc-viewer socat
   python3-openstackclient
 )
 missing=()

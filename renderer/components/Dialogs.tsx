@@ -107,31 +107,39 @@ function CredentialsDialog({ tabId }: { tabId: string }) {
   const [domain, setDomain] = useState(known?.domain ?? '');
   const [remember, setRemember] = useState(false);
   if (!tab) return null;
+  // VNC authentication is a password alone; it is not remembered (the keychain entries are per user name).
+  const passwordOnly = tab.grant?.protocol === 'vnc';
   return (
-    <Modal title={`Sign in to ${tab.title}`} onCancel={close}>
+    <Modal title={passwordOnly ? `Password for ${tab.title}` : `Sign in to ${tab.title}`} onCancel={close}>
       <form
         className="form"
         onSubmit={(e) => {
           e.preventDefault();
-          void submit(tabId, { username, password, ...(domain ? { domain } : {}) }, remember);
+          void submit(tabId, passwordOnly ? { username: '', password } : { username, password, ...(domain ? { domain } : {}) }, !passwordOnly && remember);
         }}
       >
-        <label>
-          User name
-          <input value={username} autoComplete="username" onChange={(e) => setUsername(e.target.value)} required />
-        </label>
+        {!passwordOnly && (
+          <label>
+            User name
+            <input value={username} autoComplete="username" onChange={(e) => setUsername(e.target.value)} required />
+          </label>
+        )}
         <label>
           Password
           <input type="password" value={password} autoComplete="current-password" onChange={(e) => setPassword(e.target.value)} />
         </label>
-        <label>
-          Domain
-          <input value={domain} onChange={(e) => setDomain(e.target.value)} />
-        </label>
-        <label className="check">
-          <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
-          Remember for {tab.grant ? grantEndpoint(tab.grant) : 'this host'}
-        </label>
+        {!passwordOnly && (
+          <>
+            <label>
+              Domain
+              <input value={domain} onChange={(e) => setDomain(e.target.value)} />
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
+              Remember for {tab.grant ? grantEndpoint(tab.grant) : 'this host'}
+            </label>
+          </>
+        )}
         {error && <p role="alert">{error}</p>}
         <div className="buttons">
           <button type="button" onClick={close}>

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { waitForPort } from './rdp-servers.ts';
 
 export const VNC_PORT_RANGE = { first: 34000, last: 34099 } as const;
 
-const BINARIES = ['/usr/bin/Xvnc', '/usr/bin/websockify', '/usr/bin/qemu-system-x86_64', '/usr/bin/python3', '/usr/bin/openssl'];
+const BINARIES = ['/usr/bin/Xvnc', '/usr/bin/tigervncpasswd', '/usr/bin/websockify', '/usr/bin/qemu-system-x86_64', '/usr/bin/python3', '/usr/bin/openssl'];
 
 /** Why the real-server tests cannot run here, or false. */
 export function vncServersMissing(): string | false {
@@ -52,10 +52,12 @@ export interface Xvnc extends Server {
 }
 
 /** TigerVNC's Xvnc, security None, RFB on loopback only; the X display number is chosen by the server (-displayfd). */
-export async function startXvnc(opts: { width?: number; height?: number } = {}): Promise<Xvnc> {
+export async function startXvnc(opts: { width?: number; height?: number; passwordFile?: string } = {}): Promise<Xvnc> {
   const { width = 800, height = 600 } = opts;
   const port = await pickVncPort();
-  const args = ['-displayfd', '3', '-geometry', `${width}x${height}`, '-depth', '24', '-SecurityTypes', 'None', '-rfbport', String(port), '-localhost', '-nolisten', 'tcp', '-noreset'];
+  // Security None, or VNC authentication with a password file written by `vncpasswd -f` (vncPasswordFile).
+  const security = opts.passwordFile ? ['-SecurityTypes', 'VncAuth', '-rfbauth', opts.passwordFile] : ['-SecurityTypes', 'None'];
+  const args = ['-displayfd', '3', '-geometry', `${width}x${height}`, '-depth', '24', ...security, '-rfbport', String(port), '-localhost', '-nolisten', 'tcp', '-noreset'];
   const proc = spawnTracked('Xvnc', args, process.env, 1);
   try {
     const number = await displayNumberOf(proc, 'Xvnc');
@@ -65,6 +67,14 @@ export async function startXvnc(opts: { width?: number; height?: number } = {}):
     await proc.stop();
     throw err;
   }
+}
+
+/** Writes `password` as TigerVNC's obfuscated password file (`vncpasswd -f`) at `path`. */
+export function vncPasswordFile(path: string, password: string): string {
+  const out = spawnSync('/usr/bin/tigervncpasswd', ['-f'], { input: `${password}\n` });
+  if (out.status !== 0) throw new Error(`vncpasswd -f failed: ${out.stderr.toString()}`);
+  writeFileSync(path, out.stdout, { mode: 0o600 });
+  return path;
 }
 
 export interface Qemu {

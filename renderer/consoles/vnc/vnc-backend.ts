@@ -35,6 +35,7 @@ export function vncBackend(): ConsoleBackend<VncGrant> {
     connect({ container, label }, grant, credentials, callbacks): ConsoleSession {
       let rfb: RFB | undefined;
       let closed = false;
+      let askedForPassword = false;
       let inputMode: InputMode = 'scancode';
       let scale: ScaleMode = 'fit';
       const clipboard = new ClipboardSync((message) => callbacks.onProblem(message));
@@ -95,22 +96,33 @@ export function vncBackend(): ConsoleBackend<VncGrant> {
           session.addEventListener('connect', () => callbacks.onConnected());
           session.addEventListener('disconnect', (e) => {
             rfb = undefined;
-            if (closed) return;
+            // Asking for a password ended this attempt on purpose: that, not the disconnect, is the tab's news.
+            if (closed || askedForPassword) return;
             callbacks.onDisconnected(e.detail.clean ? 'the VNC session ended.' : 'the connection to the VNC server was lost.');
           });
           session.addEventListener('securityfailure', (e) => {
-            callbacks.onDisconnected(`the VNC server refused the connection${e.detail.reason ? `: ${e.detail.reason}` : ''}.`);
+            const why = e.detail.reason ? `: ${e.detail.reason}` : '';
+            // A password was sent and refused (VNC authentication's failed SecurityResult): ask again.
+            if (credentials && callbacks.onCredentialsNeeded) return askPassword(`the VNC server refused the password${why}.`);
+            callbacks.onDisconnected(`the VNC server refused the connection${why}.`);
           });
           session.addEventListener('credentialsrequired', () => {
-            // Nova's proxies always offer "None"; a password is asked only by a vnc:// server that wants one.
-            callbacks.onDisconnected('the VNC server asks for a password, which this app does not send yet.');
-            session.disconnect();
+            // Nova's proxies always offer "None"; a password is asked only by a vnc:// server that wants one
+            // (QEMU's password option, TigerVNC's VncAuth). This attempt ends; the next one sends what the user types.
+            askPassword('the VNC server asks for a password.');
           });
           session.addEventListener('clipboard', (e) => clipboard.received(e.detail.text));
         })
         .catch((err: unknown) => {
           if (!closed) callbacks.onDisconnected(`the VNC client could not start: ${reason(err)}`);
         });
+
+      function askPassword(why: string): void {
+        askedForPassword = true;
+        rfb?.disconnect();
+        if (callbacks.onCredentialsNeeded) callbacks.onCredentialsNeeded(why);
+        else callbacks.onDisconnected(why);
+      }
 
       return {
         ctrlAltDel: () => rfb?.sendCtrlAltDel(),

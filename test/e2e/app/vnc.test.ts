@@ -1,10 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
 import { displayFrame, ocr, pollUntil, tesseractMissing } from './remote-display.ts';
-import { startHttpServer, startQemu, startWebsockify, startXvnc, vncServersMissing, type Qemu, type Server, type Websockify, type Xvnc } from '../../support/vnc-servers.ts';
+import { startHttpServer, startQemu, startWebsockify, startXvnc, vncPasswordFile, vncServersMissing, type Qemu, type Server, type Websockify, type Xvnc } from '../../support/vnc-servers.ts';
 
 // VNC tabs in the app (browser mode, Chromium), against servers nobody here wrote: TigerVNC's Xvnc by vnc://
 // address, and QEMU's own VNC server (the one Nova's libvirt driver uses; SeaBIOS on screen) behind websockify with
@@ -18,6 +21,8 @@ let xvnc: Xvnc | undefined;
 let qemu: Qemu | undefined;
 let websockify: Websockify | undefined;
 let http: Server | undefined;
+let lockedXvnc: Xvnc | undefined;
+let passwordDir: string | undefined;
 const token = randomUUID();
 
 before(async () => {
@@ -38,6 +43,8 @@ after(async () => {
   await websockify?.stop();
   await qemu?.stop();
   await xvnc?.stop();
+  await lockedXvnc?.stop();
+  if (passwordDir) rmSync(passwordDir, { recursive: true, force: true });
 });
 
 async function open(text: string) {
@@ -123,4 +130,22 @@ test('bad input: a refused port, a server that is not VNC, a token websockify do
   await open(`http://127.0.0.1:${websockify!.port}/spice_auto.html?token=${randomUUID()}`);
   await page.getByRole('alert').filter({ hasText: /SPICE/ }).waitFor();
   assert.equal(await page.getByRole('tab').count(), tabs);
+});
+
+test('a vnc:// server that wants a password asks for it alone; a wrong one is refused and asked again', { skip }, async () => {
+  passwordDir = mkdtempSync(join(tmpdir(), 'vnc-password-'));
+  lockedXvnc = await startXvnc({ passwordFile: vncPasswordFile(join(passwordDir, 'passwd'), 'hunter22') });
+  const title = `127.0.0.1:${lockedXvnc.port}`;
+  await open(`vnc://${title}`);
+  const dialog = page.getByRole('dialog', { name: `Password for ${title}` });
+  await dialog.waitFor();
+  assert.equal(await dialog.getByLabel('User name').count(), 0, 'VNC authentication has no user name');
+  await dialog.getByLabel('Password').fill('wrong-one');
+  await dialog.getByRole('button', { name: 'Connect' }).click();
+  await dialog.waitFor();
+  await waitStatus(title, /refused the password/);
+  await dialog.getByLabel('Password').fill('hunter22');
+  await dialog.getByRole('button', { name: 'Connect' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await waitStatus(title, /^Connected/);
 });
