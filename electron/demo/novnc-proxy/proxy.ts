@@ -8,13 +8,13 @@
 //  - text frames close the socket with 1003 (websockify refuses them);
 //  - the RFB security proxy (rfb-security-proxy.ts) between the client and the VM's VNC server, then plain relaying.
 // Other HTTP requests get a page saying what the address is (the real proxy serves noVNC's files there).
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { IncomingMessage } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import type { RawData, WebSocket } from 'ws';
 import { ByteQueue } from './byte-queue.ts';
 import { proxyPage } from './proxy-page.ts';
-import { chooseSubprotocol, originRefusal, tokenFromRequest } from '../websocket-proxy/request-checks.ts';
+import { originRefusal, tokenFromRequest } from '../websocket-proxy/request-checks.ts';
+import { headerValue, startConsoleProxyServer, toBuffer } from '../websocket-proxy/server.ts';
 import { SecurityProxyFailure, proxySecurity } from './rfb-security-proxy.ts';
 
 /** What the proxy learns from a valid token (Nova's ConsoleAuthToken). */
@@ -54,24 +54,6 @@ const HIGH_WATER = 1024 * 1024;
 
 export async function startNovncProxy(opts: NovncProxyOptions): Promise<NovncProxy> {
   const log = opts.log ?? ((line: string) => console.error(line));
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => (offered.has('binary') ? 'binary' : false) });
-  const open = new Set<WebSocket>();
-  const tcp = new Set<Socket>();
-
-  const server: Server = createServer((req, res) => proxyPage(req, res, (token) => opts.lookupToken(token)));
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const choice = chooseSubprotocol(req.headers['sec-websocket-protocol']);
-    if ('refused' in choice || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-      const reason = 'refused' in choice ? choice.refused : 'Not a WebSocket upgrade';
-      socket.end(`HTTP/1.1 400 ${reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      open.add(ws);
-      ws.once('close', () => open.delete(ws));
-      serveConsole(ws, req);
-    });
-  });
 
   /** One console connection, after the 101 (where Nova's proxy does all its checks). */
   function serveConsole(ws: WebSocket, req: IncomingMessage): void {
@@ -122,11 +104,10 @@ export async function startNovncProxy(opts: NovncProxyOptions): Promise<NovncPro
 
     const fromVm = new ByteQueue('VNC server');
     vm = connect(info.port, info.host);
-    tcp.add(vm);
+    proxy.track(vm);
     const target = vm;
     target.setNoDelay(true);
     target.on('close', () => {
-      tcp.delete(target);
       fromVm.fail(new Error('the VNC server closed the connection'));
       // websockify's words when the target ends the session.
       if (ws.readyState === ws.OPEN) ws.close(1000, 'Target closed');
@@ -170,49 +151,21 @@ export async function startNovncProxy(opts: NovncProxyOptions): Promise<NovncPro
     });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    const listen = (port: number, fallback: boolean) => {
-      server.once('error', (err: NodeJS.ErrnoException) => {
-        if (fallback && err.code === 'EADDRINUSE') listen(0, false);
-        else reject(err);
-      });
-      server.listen(port, opts.host ?? '127.0.0.1', () => {
-        server.removeAllListeners('error');
-        resolve();
-      });
-    };
-    listen(opts.port ?? 6080, opts.port === undefined);
+  const proxy = await startConsoleProxyServer({
+    name: 'novnc proxy',
+    defaultPort: 6080,
+    port: opts.port,
+    host: opts.host,
+    onHttp: (req, res) => proxyPage(req, res, (token) => opts.lookupToken(token)),
+    serve: serveConsole,
+    log,
   });
-  server.on('error', (err) => log(`novnc proxy server error: ${err.message}`));
-  const addr = server.address() as AddressInfo;
-  const urlHost = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
-  const baseUrl = `http://${urlHost}:${addr.port}/vnc_auto.html`;
-
-  let closing: Promise<void> | undefined;
   return {
-    host: addr.address,
-    port: addr.port,
-    baseUrl,
-    connectionCount: () => open.size,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        for (const ws of open) ws.terminate();
-        for (const s of tcp) s.destroy();
-        wss.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    host: proxy.host,
+    port: proxy.port,
+    baseUrl: `http://${proxy.urlHost}:${proxy.port}/vnc_auto.html`,
+    connectionCount: () => proxy.connectionCount(),
+    close: () => proxy.close(),
   };
 }
 
-function toBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
-}
-
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}

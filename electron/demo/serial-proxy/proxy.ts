@@ -8,11 +8,11 @@
 //  - text frames close the socket with 1003 (websockify refuses them);
 //  - when the VM's side ends (the VM stopped), the client gets a normal close, 1000 "Target closed".
 // Plain HTTP requests (no upgrade) get a short page naming the address.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { chooseSubprotocol, originRefusal, tokenFromRequest } from '../websocket-proxy/request-checks.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import type { RawData, WebSocket } from 'ws';
+import { originRefusal, tokenFromRequest } from '../websocket-proxy/request-checks.ts';
+import { headerValue, startConsoleProxyServer, toBuffer } from '../websocket-proxy/server.ts';
 
 /** What the proxy learns from a valid token (Nova's ConsoleAuthToken). */
 export interface SerialTokenInfo {
@@ -49,28 +49,6 @@ const HIGH_WATER = 256 * 1024;
 
 export async function startSerialProxy(opts: SerialProxyOptions): Promise<SerialProxy> {
   const log = opts.log ?? ((line: string) => console.error(line));
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => (offered.has('binary') ? 'binary' : false) });
-  const open = new Set<WebSocket>();
-  const tcp = new Set<Socket>();
-
-  const server: Server = createServer((req, res) => {
-    const body = 'nova-serialproxy (demo): open a WebSocket here with ?token=<console token>\n';
-    res.writeHead(req.method === 'GET' || req.method === 'HEAD' ? 200 : 405, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const choice = chooseSubprotocol(req.headers['sec-websocket-protocol']);
-    if ('refused' in choice || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-      const reason = 'refused' in choice ? choice.refused : 'Not a WebSocket upgrade';
-      socket.end(`HTTP/1.1 400 ${reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      open.add(ws);
-      ws.once('close', () => open.delete(ws));
-      serveConsole(ws, req);
-    });
-  });
 
   /** One console connection, after the 101 (where Nova's proxy does all its checks). */
   function serveConsole(ws: WebSocket, req: IncomingMessage): void {
@@ -109,7 +87,7 @@ export async function startSerialProxy(opts: SerialProxyOptions): Promise<Serial
 
     const target = connect(info.port, info.host);
     port = target;
-    tcp.add(target);
+    proxy.track(target);
     target.setNoDelay(true);
     let connected = false;
     target.once('connect', () => {
@@ -128,54 +106,32 @@ export async function startSerialProxy(opts: SerialProxyOptions): Promise<Serial
       if (!connected) drop(`cannot reach the serial port ${info.host}:${info.port}: ${err.message}`);
     });
     target.on('close', () => {
-      tcp.delete(target);
       // websockify's words when the target ends the session.
       if (ws.readyState === ws.OPEN) ws.close(1000, 'Target closed');
     });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    const listen = (port: number, fallback: boolean) => {
-      server.once('error', (err: NodeJS.ErrnoException) => {
-        if (fallback && err.code === 'EADDRINUSE') listen(0, false);
-        else reject(err);
-      });
-      server.listen(port, opts.host ?? '127.0.0.1', () => {
-        server.removeAllListeners('error');
-        resolve();
-      });
-    };
-    listen(opts.port ?? 6083, opts.port === undefined);
+  const proxy = await startConsoleProxyServer({
+    name: 'serial proxy',
+    defaultPort: 6083,
+    port: opts.port,
+    host: opts.host,
+    onHttp: httpPage,
+    serve: serveConsole,
+    log,
   });
-  server.on('error', (err) => log(`serial proxy server error: ${err.message}`));
-  const addr = server.address() as AddressInfo;
-  const urlHost = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
-
-  let closing: Promise<void> | undefined;
   return {
-    host: addr.address,
-    port: addr.port,
-    baseUrl: `ws://${urlHost}:${addr.port}/`,
-    connectionCount: () => open.size,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        for (const ws of open) ws.terminate();
-        for (const s of tcp) s.destroy();
-        wss.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    host: proxy.host,
+    port: proxy.port,
+    baseUrl: `ws://${proxy.urlHost}:${proxy.port}/`,
+    connectionCount: () => proxy.connectionCount(),
+    close: () => proxy.close(),
   };
 }
 
-function toBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
-}
-
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
+/** Plain HTTP (no upgrade): a line saying what this address is. */
+function httpPage(req: IncomingMessage, res: ServerResponse): void {
+  const body = 'nova-serialproxy (demo): open a WebSocket here with ?token=<console token>\n';
+  res.writeHead(req.method === 'GET' || req.method === 'HEAD' ? 200 : 405, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(req.method === 'HEAD' ? undefined : body);
 }
