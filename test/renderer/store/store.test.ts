@@ -1,30 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ConsoleEvents, ConsoleTarget, EventName, RequestName, ServerSummary, RdpGrant } from '../../../electron/common/contract.ts';
+import type { ConsoleTarget, ServerSummary, RdpGrant } from '../../../electron/common/contract.ts';
 import { createAppStore, loadPendingTrustPrompts, subscribeEvents } from '../../../renderer/store/index.ts';
-import { ApiRequestError, type ConsoleApi } from '../../../renderer/api/console-api.ts';
-
-/** A ConsoleApi whose answers the test scripts, recording every request. */
-function fakeApi(handlers: Partial<Record<RequestName, (args: any) => unknown>>) {
-  const calls: Array<{ name: RequestName; args: any }> = [];
-  const listeners = new Map<string, Set<(p: unknown) => void>>();
-  const api: ConsoleApi = {
-    async invoke(name: RequestName, ...args: unknown[]) {
-      calls.push({ name, args: args[0] });
-      const h = handlers[name];
-      if (!h) throw new ApiRequestError('internal', `no handler for ${name}`);
-      return (await h(args[0])) as never;
-    },
-    on(event, listener) {
-      const set = listeners.get(event) ?? new Set();
-      listeners.set(event, set);
-      set.add(listener as (p: unknown) => void);
-      return () => set.delete(listener as (p: unknown) => void);
-    },
-  };
-  const emit = <E extends EventName>(event: E, payload: ConsoleEvents[E]) => listeners.get(event)?.forEach((l) => l(payload));
-  return { api, calls, emit };
-}
+import { ApiRequestError } from '../../../renderer/api/console-api.ts';
+import { fakeApi } from './fake-api.ts';
 
 const server = (i: number): ServerSummary => ({ id: `id-${i}`, name: `vm-${i}`, status: 'ACTIVE', addresses: [] });
 let grants = 0;
