@@ -185,8 +185,11 @@ describe('demo-cloud with its console host', () => {
       client = startXfreerdp(xvfb!.display, [
         `/vmconnect:${c.internal_access_path}`, `/v:${c.host}`, `/port:${c.port}`, '/sec:nla', `/u:${username}`, `/p:${password}`, '/cert:ignore', '/size:1024x768',
       ]);
-      let text = await readScreenUntil(xvfb!.display, (t) => squash(t).includes('JUMPHOST'));
-      assert.ok(squash(text).includes('JUMPHOST'), `OCR read: ${text}\n${client.output()}`);
+      // Tesseract reads the name's first letter unreliably on this desktop's title ("Jdump-host", "JOUMeE host"): the
+      // rest of it, which no other demo VM's name has, is what is looked for.
+      const showsName = (t: string) => squash(t).includes('UMPHOST');
+      let text = await readScreenUntil(xvfb!.display, showsName);
+      assert.ok(showsName(text), `OCR read: ${text}\n${client.output()}`);
       assert.equal(await powerAction(info, server.id, 'os-stop'), 202);
       await client.exited;
       client = startXfreerdp(xvfb!.display, [
