@@ -1,3 +1,7 @@
+import type { SessionEndCause } from './session-end.ts';
+
+export type { SessionEndCause };
+
 /**
  * The one contract between the renderer and the services: every request the page may make and every event it
  * may receive. Types, plus values that need neither runtime (the page and the services both compile it: see
@@ -282,8 +286,11 @@ export interface ConsoleEvents {
   'clouds.changed': CloudSummary[];
   /** The gateway met a certificate that is not pinned (or changed): the session waits for `trust.decide`. */
   'trust.prompt': TrustPrompt;
-  /** What the gateway knows about a session (the page learns the rest from the RDP client). */
-  'session.status': { sessionId: string; state: 'connecting' | 'connected' | 'closed'; reason?: string };
+  /**
+   * What the gateway or relay knows about a session (the page learns the rest from its display engine). A `closed`
+   * status says why in `reason` and what kind of end it was in `cause` (the page's auto-reconnect reads it).
+   */
+  'session.status': { sessionId: string; state: 'connecting' | 'connected' | 'closed'; reason?: string; cause?: SessionEndCause };
   /** Open a console the OS handed the app (a `nova-console://` link or an `.rdp` file), as if it had been pasted. */
   'app.open': { target: ConsoleTarget; label: string; username?: string; domain?: string };
   /**

@@ -8,7 +8,14 @@ export interface StepLimits {
 }
 
 /**
- * Opens a TCP connection with Nagle off (both ends relay interactive input). Rejects with a NetError: `error`
+ * Idle time before the kernel's first keepalive probe. RDP and RFB have no keepalive of their own and an idle screen
+ * sends nothing, so silence proves nothing on these connections; the kernel's probes find a peer that vanished
+ * without a FIN or a reset (after its own probe interval and count: net.ipv4.tcp_keepalive_intvl and _probes).
+ */
+export const TCP_KEEPALIVE_IDLE_MS = 10_000;
+
+/**
+ * Opens a TCP connection with Nagle off (both ends relay interactive input) and TCP keepalive on. Rejects with a NetError: `error`
  * (with the errno code), `timeout` or `aborted`; the socket is destroyed then.
  */
 export function connectTcp(host: string, port: number, { timeoutMs, signal }: StepLimits): Promise<Socket> {
@@ -36,6 +43,7 @@ export function connectTcp(host: string, port: number, { timeoutMs, signal }: St
       // From here on the owner watches 'close'; this listener keeps a late socket error from being unhandled.
       socket.on('error', () => {});
       socket.setNoDelay(true);
+      socket.setKeepAlive(true, TCP_KEEPALIVE_IDLE_MS);
       resolve(socket);
     });
   });

@@ -179,12 +179,12 @@ export class RdpGateway extends WebSocketEndpoint<GrantRecord, RelaySession> {
     const status = (s: SessionStatus) => this.opts.onStatus?.(s);
     if ((request.destination ?? '').toLowerCase() !== grant.destination.toLowerCase()) {
       refuse(`destination does not match the session's grant`, { errorCode: RdCleanPathErrorCode.general, httpStatus: 403 });
-      status({ sessionId: grant.sessionId, state: 'closed', reason: 'the page asked for a destination the session was not granted' });
+      status({ sessionId: grant.sessionId, state: 'closed', reason: 'the page asked for a destination the session was not granted', cause: 'refused' });
       return undefined;
     }
     if ((request.preconnectionBlob || undefined) !== grant.preConnectionBlob) {
       refuse(`pre-connection blob does not match the session's grant`, { errorCode: RdCleanPathErrorCode.general, httpStatus: 403 });
-      status({ sessionId: grant.sessionId, state: 'closed', reason: 'the page sent a pre-connection blob the session was not granted' });
+      status({ sessionId: grant.sessionId, state: 'closed', reason: 'the page sent a pre-connection blob the session was not granted', cause: 'refused' });
       return undefined;
     }
     const x224 = request.x224ConnectionPdu;

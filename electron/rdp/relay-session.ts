@@ -15,6 +15,7 @@ import {
 } from './x224.ts';
 import { clientGone, connectServer, readTpkt, SessionFailure, startServerTls } from './upstream.ts';
 import { RdCleanPathErrorCode, TlsAlert, WsaError } from '../common/rdcleanpath-codes.ts';
+import type { SessionEndCause } from '../common/session-end.ts';
 import { formatEndpoint } from '../net/address.ts';
 import { peerChain } from '../net/tls.ts';
 import { BinarySender, closeReason } from '../net/websocket.ts';
@@ -39,6 +40,8 @@ export interface SessionStatus {
   sessionId: string;
   state: 'connecting' | 'connected' | 'closed';
   reason?: string;
+  /** With `closed`: what kind of end it was (electron/common/session-end.ts). */
+  cause?: SessionEndCause;
 }
 
 export interface CertificateCheck {
@@ -149,12 +152,12 @@ export class RelaySession {
   }
 
   onClientClose(): void {
-    this.finish('the client closed the session');
+    this.finish('the client closed the session', 1000, 'closed-by-app');
   }
 
   /** Ends the session from the main process (the tab closed, the grant was revoked). */
   terminate(reason: string): void {
-    this.finish(reason);
+    this.finish(reason, 1000, 'closed-by-app');
   }
 
   private async connectStandard(): Promise<void> {
@@ -324,7 +327,10 @@ export class RelaySession {
     tls.on('close', () => {
       if (this.phase === 'closed') return;
       const authenticating = this.phase === 'credssp' || (this.phase === 'relay' && !this.rdpStarted);
-      this.finish(authenticating ? `${this.endpoint} closed the connection during authentication: login failed or the server refused it` : `${this.endpoint} closed the session`);
+      // Whether the server closed in order or the connection broke, a session that had started was lost: the page
+      // reconnects it. During authentication it is the server's answer to the login, which a retry would not change.
+      if (authenticating) this.finish(`${this.endpoint} closed the connection during authentication: login failed or the server refused it`, 1000, 'refused');
+      else this.finish(`${this.endpoint} closed the session`, 1000, 'lost');
     });
   }
 
@@ -469,10 +475,10 @@ export class RelaySession {
       const { x224, ...info } = failure.client;
       this.ws.send(encodeRdCleanPath({ version: RDCLEANPATH_VERSION, error: info, x224ConnectionPdu: x224 }));
     }
-    this.finish(failure.reason, this.responded ? 1011 : 1000);
+    this.finish(failure.reason, this.responded ? 1011 : 1000, failure.endCause);
   }
 
-  private finish(reason: string, wsCode = 1000): void {
+  private finish(reason: string, wsCode = 1000, cause: SessionEndCause = 'failed'): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     this.abort.abort();
@@ -483,6 +489,6 @@ export class RelaySession {
       this.ws.close(wsCode, closeReason(reason));
     }
     this.hooks.log(`session ${this.sessionId} to ${this.endpoint} closed: ${reason}`);
-    this.hooks.status({ sessionId: this.sessionId, state: 'closed', reason });
+    this.hooks.status({ sessionId: this.sessionId, state: 'closed', reason, cause });
   }
 }

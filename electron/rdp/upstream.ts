@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type { RdCleanPathErrorInfo } from './rdcleanpath.ts';
 import { tpktLength, X224Error } from './x224.ts';
 import { RdCleanPathErrorCode, TlsAlert, WsaError } from '../common/rdcleanpath-codes.ts';
+import type { SessionEndCause } from '../common/session-end.ts';
 import { formatEndpoint } from '../net/address.ts';
 import { errnoCause, reword } from '../net/errors.ts';
 import { connectTcp } from '../net/tcp.ts';
@@ -16,20 +17,37 @@ import { startTls } from '../net/tls.ts';
 /** Windows socket error numbers: RDCleanPath reports network failures to the client in this vocabulary. */
 
 export class SessionFailure extends Error {
+  /** What kind of end this is for the page's auto-reconnect (electron/common/session-end.ts). */
+  readonly endCause: SessionEndCause;
+
   constructor(
     /** A sentence for the administrator; never contains secrets. */
     readonly reason: string,
     /** What the RDP client is told, when it can still be told (before the RDCleanPath response). */
     readonly client: RdCleanPathErrorInfo & { x224?: Buffer },
+    cause?: SessionEndCause,
   ) {
     super(reason);
     this.name = 'SessionFailure';
+    this.endCause = cause ?? causeOf(client);
   }
+}
+
+/**
+ * The kind of end a failure is, read from what the client is told: RDCleanPath reports network failures by their
+ * Windows socket error and a broken TLS handshake by its alert, so those are a server out of reach; a certificate
+ * alert is a certificate not trusted; the rest (a negotiation refused, a server that is not RDP) would fail again.
+ */
+function causeOf(client: RdCleanPathErrorInfo): SessionEndCause {
+  if (client.wsaLastError !== undefined) return 'unreachable';
+  if (client.tlsAlert === TlsAlert.handshakeFailure) return 'unreachable';
+  if (client.tlsAlert === TlsAlert.badCertificate) return 'certificate';
+  return 'failed';
 }
 
 /** What the RDP client is told when it went away meanwhile (it reads nothing any more; the log does). */
 export function clientGone(): SessionFailure {
-  return new SessionFailure('the client went away', { errorCode: RdCleanPathErrorCode.general });
+  return new SessionFailure('the client went away', { errorCode: RdCleanPathErrorCode.general }, 'closed-by-app');
 }
 
 export function networkFailure(err: unknown, host: string, port: number, during: string): SessionFailure {
@@ -48,10 +66,11 @@ export function networkFailure(err: unknown, host: string, port: number, during:
     case 'reset':
       return new SessionFailure(`${endpoint} reset the connection ${during}`, { errorCode: RdCleanPathErrorCode.general, wsaLastError: WsaError.connReset });
     case undefined:
-      return new SessionFailure(`network error ${during} ${endpoint}: ${(err as Error | undefined)?.message ?? String(err)}`, {
-        errorCode: RdCleanPathErrorCode.general,
-        httpStatus: 502,
-      });
+      return new SessionFailure(
+        `network error ${during} ${endpoint}: ${(err as Error | undefined)?.message ?? String(err)}`,
+        { errorCode: RdCleanPathErrorCode.general, httpStatus: 502 },
+        'unreachable',
+      );
   }
 }
 

@@ -107,7 +107,7 @@ export class ConsoleRelay extends WebSocketEndpoint<PendingGrant, RelayedSession
     if (this.opts.allowOrigin && !this.opts.allowOrigin(req.headers.origin)) {
       // A grant presented from a foreign origin has leaked: it is burnt, and its tab learns why.
       this.log('refused a relay connection from a page of another origin');
-      if (grant) this.opts.onStatus?.({ sessionId: grant.sessionId, state: 'closed', reason: 'the relay refused a page of another origin' });
+      if (grant) this.opts.onStatus?.({ sessionId: grant.sessionId, state: 'closed', reason: 'the relay refused a page of another origin', cause: 'refused' });
       refuseUpgrade(socket, 403);
       return;
     }

@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import type { ConsoleEvents } from '../common/contract.ts';
 import type { CertificateVerifier } from '../rdp/relay-session.ts';
 import { RelayCloseCode } from '../common/relay-close-codes.ts';
+import { relayEndCause } from '../common/session-end.ts';
 import { BinarySender, toBuffer } from '../net/websocket.ts';
 import { closeReason, PageGone, printable, RelayFailure, type Subject } from './failure.ts';
 import { checkGreeting } from './rfb.ts';
@@ -52,9 +53,24 @@ export interface RelayTimeouts {
    * token only after the HTTP 101 and then drops the connection; a close before this (with no byte) is that refusal.
    */
   serialSettleMs: number;
+  /**
+   * A console proxy's WebSocket is pinged this often, and the session counts as lost once nothing (no frame, no
+   * pong) came for `silenceMs`: a proxy or network that vanished without a close (half-open) is noticed, and the page
+   * reconnects. The limit outlasts a 30 s stall, which is slow rather than lost.
+   */
+  keepaliveMs: number;
+  silenceMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: RelayTimeouts = { connectMs: 10_000, tlsMs: 15_000, upgradeMs: 15_000, greetingMs: 15_000, serialSettleMs: 1500 };
+export const DEFAULT_TIMEOUTS: RelayTimeouts = {
+  connectMs: 10_000,
+  tlsMs: 15_000,
+  upgradeMs: 15_000,
+  greetingMs: 15_000,
+  serialSettleMs: 1500,
+  keepaliveMs: 10_000,
+  silenceMs: 40_000,
+};
 
 export interface SessionRecord {
   sessionId: string;
@@ -213,7 +229,13 @@ export class RelayedSession {
       socket.destroy();
       throw err;
     }
-    return upgradeProxy(d.url, carrier, { subject: this.subject, timeoutMs: t.upgradeMs, signal, maxPayload: MAX_PROXY_FRAME });
+    return upgradeProxy(d.url, carrier, {
+      subject: this.subject,
+      timeoutMs: t.upgradeMs,
+      signal,
+      maxPayload: MAX_PROXY_FRAME,
+      keepalive: { intervalMs: t.keepaliveMs, silenceMs: t.silenceMs },
+    });
   }
 
   private async checkCertificate({ tls, chain, authorizationError }: TlsResult): Promise<void> {
@@ -306,6 +328,8 @@ export class RelayedSession {
     switch (how.kind) {
       case 'protocol':
         return new RelayFailure(RelayCloseCode.proxyProtocolError, `${s} broke the WebSocket protocol: ${how.message}`);
+      case 'silent':
+        return silentFailure(s, how.ms);
       case 'closed':
       case 'reset':
         if (!gotBytes) return new RelayFailure(RelayCloseCode.serverClosed, `${s} closed the connection before saying anything: not a VNC server, or it turned this client away`);
@@ -327,6 +351,7 @@ export class RelayedSession {
   private describeSerialEnd(how: UpstreamEnd): RelayFailure {
     const s = this.subject;
     if (how.kind === 'protocol') return new RelayFailure(RelayCloseCode.proxyProtocolError, `${s} broke the WebSocket protocol: ${how.message}`);
+    if (how.kind === 'silent') return silentFailure(s, how.ms);
     if (how.kind !== 'ws-close') return new RelayFailure(RelayCloseCode.connectionLost, `the connection to ${s} was lost`);
     if (!this.started) return closedAtOnce(s, how);
     const said = wsCloseSaid(how);
@@ -354,7 +379,7 @@ export class RelayedSession {
     const page = this.page;
     if (code !== undefined && (page.readyState === page.OPEN || page.readyState === page.CONNECTING)) page.close(code, closeReason(reason));
     this.hooks.log(`relay session ${this.sessionId} to ${this.record.endpoint} closed: ${reason}`);
-    this.hooks.status({ sessionId: this.sessionId, state: 'closed', reason });
+    this.hooks.status({ sessionId: this.sessionId, state: 'closed', reason, cause: code === undefined ? 'closed-by-app' : relayEndCause(code) });
   }
 
   /** Text that came from the far side (a close reason, a status line) could echo the token: it never leaves here. */
@@ -377,6 +402,11 @@ function wsCloseSaid(how: WsClose): string {
  * the Origin) only after the HTTP 101. Without a reason (no close frame, or a bare 1000/1001) that is its answer to a
  * bad or expired token; a reason is quoted (websockify's "1011 Failed to connect to downstream server").
  */
+/** The keepalive went unanswered: the connection is as good as lost (nothing says so: no close, no reset). */
+function silentFailure(subject: Subject, ms: number): RelayFailure {
+  return new RelayFailure(RelayCloseCode.connectionLost, `the connection to ${subject} was lost (no answer for ${Math.round(ms / 1000)} s)`);
+}
+
 function closedAtOnce(subject: Subject, how: WsClose): RelayFailure {
   const bare = (how.code === 1000 || how.code === 1001) && !how.reason;
   const said = bare ? '' : wsCloseSaid(how);

@@ -23,7 +23,9 @@ export type UpstreamEnd =
   /** WebSocket: the proxy's close frame, or 1006 when the connection ended without one. */
   | { kind: 'ws-close'; code: number; reason: string }
   /** WebSocket: the proxy broke the protocol (a text frame, an invalid frame). */
-  | { kind: 'protocol'; message: string };
+  | { kind: 'protocol'; message: string }
+  /** WebSocket: nothing came (no frame, no pong) for `ms`: the connection is presumed lost and was dropped. */
+  | { kind: 'silent'; ms: number };
 
 export interface UpstreamHandlers {
   data(chunk: Buffer): void;
@@ -173,6 +175,8 @@ export interface UpgradeOptions {
   signal: AbortSignal;
   /** Largest frame accepted from the proxy. */
   maxPayload: number;
+  /** Ping the proxy every `intervalMs`; end the session as `silent` after `silenceMs` with nothing heard. */
+  keepalive: { intervalMs: number; silenceMs: number };
 }
 
 /**
@@ -194,7 +198,7 @@ export function upgradeProxy(url: URL, socket: Socket, opts: UpgradeOptions): Pr
       maxPayload: opts.maxPayload,
     });
     ws.binaryType = 'nodebuffer';
-    const upstream = new WsUpstream(ws);
+    const upstream = new WsUpstream(ws, opts.keepalive);
     let settled = false;
     const settle = (err?: Error) => {
       if (settled) return;
@@ -244,11 +248,20 @@ export class WsUpstream implements Upstream {
   private opened = false;
   /** Page bytes toward the proxy; `drain` tells the session to read the page again. */
   private readonly sender: BinarySender;
+  /** When the proxy was last heard from (a frame or a pong), for the keepalive. */
+  private lastHeard = Date.now();
+  private paused = false;
+  private keepaliveTimer?: NodeJS.Timeout;
 
-  constructor(private readonly ws: WebSocket) {
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly keepalive: { intervalMs: number; silenceMs: number },
+  ) {
     this.sender = new BinarySender(ws, { low: () => this.handlers?.drain() });
     ws.once('open', () => (this.opened = true));
+    ws.on('pong', () => (this.lastHeard = Date.now()));
     ws.on('message', (data, isBinary) => {
+      this.lastHeard = Date.now();
       if (this.ended) return;
       if (!isBinary) {
         this.protocolError = 'it sent a text frame; a console carries binary frames only';
@@ -273,6 +286,7 @@ export class WsUpstream implements Upstream {
   private emitEnd(how: UpstreamEnd): void {
     if (this.ended) return;
     this.ended = true;
+    clearInterval(this.keepaliveTimer);
     if (this.handlers) this.handlers.end(how);
     else this.early.push({ end: how });
   }
@@ -283,6 +297,28 @@ export class WsUpstream implements Upstream {
       if ('data' in e) handlers.data(e.data);
       else handlers.end(e.end);
     }
+    if (!this.ended) this.startKeepalive();
+  }
+
+  /**
+   * Pings the proxy and ends the session when nothing came back for the silence limit. While the session holds the
+   * proxy paused (the page reads slowly) pongs cannot be read, so that time does not count as silence.
+   */
+  private startKeepalive(): void {
+    this.lastHeard = Date.now();
+    this.keepaliveTimer = setInterval(() => {
+      if (this.ended || this.ws.readyState !== this.ws.OPEN) return;
+      const now = Date.now();
+      if (this.paused) this.lastHeard = now;
+      const silent = now - this.lastHeard;
+      if (silent >= this.keepalive.silenceMs) {
+        this.emitEnd({ kind: 'silent', ms: silent });
+        this.ws.terminate();
+        return;
+      }
+      this.ws.ping();
+    }, this.keepalive.intervalMs);
+    this.keepaliveTimer.unref();
   }
 
   write(data: Buffer): boolean {
@@ -290,15 +326,19 @@ export class WsUpstream implements Upstream {
   }
 
   pause(): void {
+    this.paused = true;
     this.ws.pause();
   }
 
   resume(): void {
+    this.paused = false;
+    this.lastHeard = Date.now();
     this.ws.resume();
   }
 
   close(graceful: boolean): void {
     this.ended = true;
+    clearInterval(this.keepaliveTimer);
     if (graceful && this.ws.readyState === this.ws.OPEN) {
       this.ws.close(1000);
       // A proxy that never answers the close frame is not waited for (ws would wait 30 s).

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { ConsoleTab } from '../store/types.ts';
 import { consoleStatusText } from '../store/server-follow.ts';
 import { ServerDetailsPanel, ServerToolbarButtons } from './ServerDetailsPanel.tsx';
@@ -10,6 +10,18 @@ import { useApp, useConsoleBackends } from './context.ts';
 import { panelDomId, tabDomId } from './TabStrip.tsx';
 
 export const displayAreaId = (tabId: string) => `${tabId}-display`;
+
+/** Re-renders every second while subscribed (the countdown to the next reconnect try). */
+function subscribeSeconds(onChange: () => void): () => void {
+  const timer = setInterval(onChange, 1000);
+  return () => clearInterval(timer);
+}
+const subscribeNever = () => () => undefined;
+
+/** The time to the whole second (stable between ticks, as a snapshot must be); it ticks while `ticking`. */
+function useSecondTicks(ticking: boolean): number {
+  return useSyncExternalStore(ticking ? subscribeSeconds : subscribeNever, () => Math.floor(Date.now() / 1000) * 1000);
+}
 
 /** Fullscreen for a tab's display area (toolbar button, F11). */
 export async function toggleFullscreen(tabId: string): Promise<void> {
@@ -37,6 +49,7 @@ export function TabPanel({ tab, active }: { tab: ConsoleTab; active: boolean }) 
   const setNote = (message: string) => showNote(tab.id, message);
   const setTabState = useApp((s) => s.setTabState);
   const reconnect = useApp((s) => s.reconnect);
+  const stopReconnecting = useApp((s) => s.stopReconnecting);
   const openDialog = useApp((s) => s.openDialog);
   const reportProblem = useApp((s) => s.reportProblem);
 
@@ -68,8 +81,11 @@ export function TabPanel({ tab, active }: { tab: ConsoleTab; active: boolean }) 
   useEffect(() => sessionRef.current?.setInputMode(inputMode), [inputMode]);
 
   const live = tab.state === 'connected';
+  const retry = tab.autoReconnect;
+  // The countdown to the next try ticks while the tab waits for it.
+  const now = useSecondTicks(retry?.phase === 'waiting');
   // A paused server keeps its session, and the status line says so (store/server-follow.ts).
-  const status = consoleStatusText(tab);
+  const status = consoleStatusText(tab, now);
 
   async function typeClipboard() {
     try {
@@ -181,7 +197,10 @@ export function TabPanel({ tab, active }: { tab: ConsoleTab; active: boolean }) 
       <div className="status-line">
         <span className={`dot dot-${tab.state}`} aria-hidden="true" />
         <span role="status">{status}</span>
-        {tab.state === 'disconnected' && <button onClick={() => void reconnect(tab.id)}>Reconnect</button>}
+        {tab.state === 'disconnected' && retry?.phase !== 'trying' && (
+          <button onClick={() => void reconnect(tab.id)}>{retry?.phase === 'waiting' ? 'Reconnect now' : 'Reconnect'}</button>
+        )}
+        {retry && retry.phase !== 'gave-up' && <button onClick={() => stopReconnecting(tab.id)}>Stop reconnecting</button>}
         {live && <span className="muted hint">{HOST_KEY_LABEL} gives the keyboard back to the app</span>}
         {tab.note && (
           <span className="note" role="alert">

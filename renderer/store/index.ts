@@ -37,13 +37,13 @@ export function subscribeEvents(store: AppStore): () => void {
     // A link or .rdp file that could not be opened: the same alert as a rejected paste, with the reason.
     api.on('app.openError', ({ message }) => store.getState().setInputError(message)),
     api.on('trust.prompt', (prompt) => store.getState().pushTrustPrompt(prompt)),
-    api.on('session.status', ({ sessionId, state, reason }) => {
+    api.on('session.status', ({ sessionId, state, reason, cause }) => {
       const tab = store.getState().tabs.find((t) => t.grant?.sessionId === sessionId);
       if (!tab) return;
       // Only the end is taken from the gateway (its reason names the cause, and wins over the engine's: see
       // REASON_RANK in tabs.ts); "connected" there means the relay is up, not that the login succeeded, so the
       // display engine alone reports Connected.
-      if (state === 'closed') store.getState().setTabState(tab.id, tab.attempt, 'disconnected', reason ?? 'The session ended.', 'gateway');
+      if (state === 'closed') store.getState().setTabState(tab.id, tab.attempt, 'disconnected', reason ?? 'The session ended.', 'gateway', cause);
       // A serial console has no handshake the terminal could see (it is often silent until a key is pressed): there
       // the relay's "connected" (the proxy kept the session open) is the only sign.
       else if (state === 'connected' && tab.grant?.protocol === 'serial') store.getState().setTabState(tab.id, tab.attempt, 'connected');

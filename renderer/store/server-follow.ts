@@ -1,5 +1,6 @@
 import type { ServerDetails } from '../../electron/common/contract.ts';
 import type { ConsoleTab, ServerHold } from './types.ts';
+import { reconnectStatusText } from '../logic/auto-reconnect.ts';
 
 /**
  * An open console follows what its server does, as server.get reports it (the details panel's polling, or one ask
@@ -55,8 +56,12 @@ export function followStep(tab: Pick<ConsoleTab, 'state' | 'serverHold'>, server
   }
 }
 
-/** The status line of a console tab: a paused server's console is connected but says "Paused". */
-export function consoleStatusText(tab: Pick<ConsoleTab, 'state' | 'reason' | 'serverHold'>): string {
+/**
+ * The status line of a console tab: a paused server's console is connected but says "Paused"; a tab reconnecting by
+ * itself says what was lost and which try comes when (`now` for the countdown).
+ */
+export function consoleStatusText(tab: Pick<ConsoleTab, 'state' | 'reason' | 'serverHold' | 'autoReconnect'>, now = Date.now()): string {
+  if (tab.autoReconnect) return reconnectStatusText(tab.autoReconnect, now);
   switch (tab.state) {
     case 'connected':
       return tab.serverHold === 'paused' ? 'Paused' : 'Connected';

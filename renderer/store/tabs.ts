@@ -3,6 +3,7 @@ import type { ConsoleTarget, ServerDetails, SessionGrant } from '../../electron/
 import type { AppState, ConsoleTab, LogLines, LogTab, ReasonSource, TabOrigin, TabsSlice } from './types.ts';
 import { errorCode, errorMessage, serverRequests } from '../api/console-api.ts';
 import { addressTitle } from '../logic/parse-target.ts';
+import { classifyEnd, nextAfterEnd, type SessionEnd } from '../logic/auto-reconnect.ts';
 import { followStep } from './server-follow.ts';
 
 /**
@@ -55,6 +56,47 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
     const t = get().tabs.find((x) => x.id === tabId);
     return t?.kind === 'log' ? t : undefined;
   };
+  /** The pending auto-reconnect try of each tab (at most one). */
+  const retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  const cancelRetry = (tabId: string) => {
+    clearTimeout(retryTimers.get(tabId));
+    retryTimers.delete(tabId);
+  };
+
+  /**
+   * After an end of the tab's current attempt (reported by the gateway, the engine, or a failed session.open):
+   * where auto-reconnect goes next (logic/auto-reconnect.ts), and the timer of the next try.
+   */
+  function followEnd(tabId: string, end: SessionEnd, wasConnected: boolean, reason: string) {
+    const t = tab(tabId);
+    if (!t) return;
+    const kind = classifyEnd(end, t.origin.kind === 'server');
+    const next = nextAfterEnd(t.autoReconnect, kind, { wasConnected, reason, now: Date.now() });
+    if (next === t.autoReconnect) return;
+    cancelRetry(tabId);
+    update(tabId, () => ({ autoReconnect: next }));
+    if (next?.phase !== 'waiting') return;
+    const attempt = t.attempt;
+    retryTimers.set(
+      tabId,
+      setTimeout(() => {
+        retryTimers.delete(tabId);
+        void retry(tabId, attempt);
+      }, Math.max(0, next.at - Date.now())),
+    );
+  }
+
+  /** One auto-reconnect try: like Reconnect, but it keeps counting the tries. */
+  async function retry(tabId: string, endedAttempt: number) {
+    const t = tab(tabId);
+    if (!t || t.attempt !== endedAttempt || t.autoReconnect?.phase !== 'waiting') return;
+    if (t.grant) forgetGrant(t.grant.sessionId);
+    const attempt = t.attempt + 1;
+    const { attempt: n, lost } = t.autoReconnect;
+    update(tabId, () => ({ attempt, state: 'opening', reason: undefined, reasonFrom: undefined, grant: undefined, autoReconnect: { phase: 'trying', attempt: n, lost } }));
+    await connect(tabId, attempt);
+  }
+
   // Tells the gateway a tab no longer needs its grant. Nothing waits on it and nothing is lost if it fails: a grant
   // is single-use and expires by itself, and a failed request means the services are gone (reported by setFatal).
   const forgetGrant = (sessionId: string) => void get().api.invoke('session.close', { sessionId }).catch(() => undefined);
@@ -101,7 +143,9 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
       });
     } catch (err) {
       if (tab(tabId)?.attempt !== attempt) return;
-      update(tabId, () => ({ state: 'disconnected', reason: errorMessage(err), reasonFrom: 'gateway', grant: undefined }));
+      const reason = errorMessage(err);
+      update(tabId, () => ({ state: 'disconnected', reason, reasonFrom: 'gateway', grant: undefined }));
+      followEnd(tabId, { source: 'gateway', errorCode: errorCode(err) }, false, reason);
       askServerAfterEnd(tabId);
     }
   }
@@ -160,10 +204,25 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
     async reconnect(tabId) {
       const t = tab(tabId);
       if (!t) return;
+      cancelRetry(tabId);
       if (t.grant) forgetGrant(t.grant.sessionId);
       const attempt = t.attempt + 1;
-      update(tabId, () => ({ attempt, state: 'opening', reason: undefined, reasonFrom: undefined, grant: undefined, note: undefined, serverHold: undefined }));
+      update(tabId, () => ({
+        attempt,
+        state: 'opening',
+        reason: undefined,
+        reasonFrom: undefined,
+        grant: undefined,
+        note: undefined,
+        serverHold: undefined,
+        autoReconnect: undefined,
+      }));
       await connect(tabId, attempt);
+    },
+
+    stopReconnecting(tabId) {
+      cancelRetry(tabId);
+      update(tabId, () => ({ autoReconnect: undefined }));
     },
 
     async closeTab(tabId) {
@@ -174,6 +233,7 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
       const rest = tabs.filter((t) => t.id !== tabId);
       const nextActive = activeTabId === tabId ? (rest[Math.min(index, rest.length - 1)]?.id) : activeTabId;
       set({ tabs: rest, activeTabId: nextActive });
+      cancelRetry(tabId);
       if (closing.grant) forgetGrant(closing.grant.sessionId);
     },
 
@@ -202,7 +262,7 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
       set({ tabs });
     },
 
-    setTabState(tabId, attempt, state, reason, source = 'engine') {
+    setTabState(tabId, attempt, state, reason, source = 'engine', cause) {
       const t = tab(tabId);
       if (!t || t.attempt !== attempt) return;
       if (t.state === 'disconnected') {
@@ -211,8 +271,17 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
         if (state !== 'disconnected') return;
         if (t.reasonFrom && REASON_RANK[t.reasonFrom] > REASON_RANK[source]) return;
       }
-      const ended = state === 'disconnected' && t.state !== 'disconnected';
-      update(tabId, () => (state === 'disconnected' ? { state, reason, reasonFrom: source } : { state, reason: undefined, reasonFrom: undefined }));
+      if (state !== 'disconnected') {
+        // A try that got through ends auto-reconnect, and the status line says the session came back.
+        const back = state === 'connected' && t.autoReconnect ? { autoReconnect: undefined, note: `Reconnected (try ${t.autoReconnect.attempt}).` } : {};
+        update(tabId, () => ({ state, reason: undefined, reasonFrom: undefined, ...back }));
+        return;
+      }
+      const ended = t.state !== 'disconnected';
+      update(tabId, () => ({ state, reason, reasonFrom: source }));
+      // Every report of the end counts (the engine's and the gateway's may come in either order): a later one can
+      // still make it final (a refused login, a certificate).
+      followEnd(tabId, { source, cause }, t.state === 'connected', reason ?? 'the session ended');
       if (ended) askServerAfterEnd(tabId);
     },
 
@@ -289,8 +358,10 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
         return;
       case 'end':
         // A new attempt with no grant: the display closes its session, and anything still in flight for the old
-        // attempt (a grant being minted, the engine's own "closed") is dropped. The server's reason outranks both.
+        // attempt (a grant being minted, the engine's own "closed") is dropped. The server's reason outranks both,
+        // and the tab waits for the server instead of reconnecting by itself.
         if (t.grant) forgetGrant(t.grant.sessionId);
+        cancelRetry(t.id);
         update(t.id, (x) => ({
           attempt: x.attempt + 1,
           state: 'disconnected',
@@ -298,6 +369,7 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
           reason: step.reason,
           reasonFrom: 'server',
           serverHold: step.hold,
+          autoReconnect: undefined,
         }));
         return;
       case 'pause':

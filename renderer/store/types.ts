@@ -8,11 +8,13 @@ import type {
   ServerAction,
   ServerDetails,
   ServerSummary,
+  SessionEndCause,
   SessionGrant,
   TrustDecision,
   TrustPrompt,
 } from '../../electron/common/contract.ts';
 import type { ConsoleApi } from '../api/console-api.ts';
+import type { AutoReconnect } from '../logic/auto-reconnect.ts';
 
 export interface CloudsSlice {
   clouds: CloudSummary[];
@@ -92,6 +94,8 @@ export interface ConsoleTab {
   note?: string;
   /** What the cloud server is doing that this console follows (absent while it runs normally). */
   serverHold?: ServerHold;
+  /** Where reconnecting by itself stands after a lost session (logic/auto-reconnect.ts); absent when not. */
+  autoReconnect?: AutoReconnect;
 }
 
 /** How much of a console log to ask for: the last 100 or 1000 lines, or all of it. */
@@ -118,6 +122,7 @@ export interface LogTab {
   /** Bumped on every fetch, so an older fetch's answer is dropped. */
   attempt: number;
   reasonFrom?: undefined;
+  autoReconnect?: undefined;
   grant?: undefined;
   credentials?: undefined;
   userHint?: undefined;
@@ -136,14 +141,20 @@ export interface TabsSlice {
   /** A pasted or typed target: no tab opens unless the main process accepts it. */
   openTarget: (target: ConsoleTarget, label: string, userHint?: ConsoleTab['userHint']) => Promise<boolean>;
   setInputError: (message: string | undefined) => void;
+  /** Reconnects now (the user's Reconnect): a fresh grant, and for a cloud tab a fresh console URL. */
   reconnect: (tabId: string) => Promise<void>;
+  /** Stops reconnecting by itself; the tab stays disconnected with its reason. */
+  stopReconnecting: (tabId: string) => void;
   closeTab: (tabId: string) => Promise<void>;
   activateTab: (tabId: string) => void;
   cycleTab: (delta: 1 | -1) => void;
   moveTab: (tabId: string, delta: number) => void;
   moveTabTo: (tabId: string, index: number) => void;
-  /** A state for the tab's current attempt (`attempt` of an older one is ignored); `source` says who gave `reason`. */
-  setTabState: (tabId: string, attempt: number, state: TabState, reason?: string, source?: ReasonSource) => void;
+  /**
+   * A state for the tab's current attempt (`attempt` of an older one is ignored); `source` says who gave `reason`,
+   * and `cause` what kind of end the gateway or relay saw (it decides whether the tab reconnects by itself).
+   */
+  setTabState: (tabId: string, attempt: number, state: TabState, reason?: string, source?: ReasonSource, cause?: SessionEndCause) => void;
   setTabCredentials: (tabId: string, credentials: Credentials) => void;
   /** A sentence for the tab's status line (a toolbar action's answer). */
   showNote: (tabId: string, message: string) => void;

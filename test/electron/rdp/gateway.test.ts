@@ -113,6 +113,33 @@ test('standard order: X.224 before TLS, certificate checked, response [0][6][7][
   );
 });
 
+test('a server that dies mid-session ends it as lost (the page reconnects); the client closing ends it as closed by the app', async () => {
+  const dying = await startRdpDouble({
+    order: 'standard',
+    cert,
+    // Echo the first record, then drop the connection: a hypervisor restarting under a live session.
+    onSecure: (tls) => tls.once('data', (d: Buffer) => tls.write(d, () => setTimeout(() => tls.destroy(), 20))),
+  });
+  try {
+    const { g, ws, tls } = await goodSession(dying.port);
+    const payload = randomBytes(1024);
+    assert.deepEqual(await roundTrip(tls, payload), payload);
+    await waitFor(() => statusOf(g.sessionId).some((s) => s.state === 'closed'), 'closed status');
+    const end = statusOf(g.sessionId).at(-1)!;
+    assert.match(end.reason!, /closed the session$/);
+    assert.equal(end.cause, 'lost');
+    await closeWs(ws);
+
+    const live = await goodSession();
+    live.tls.destroy();
+    await closeWs(live.ws);
+    await waitFor(() => statusOf(live.g.sessionId).some((s) => s.state === 'closed'), 'closed status');
+    assert.equal(statusOf(live.g.sessionId).at(-1)!.cause, 'closed-by-app');
+  } finally {
+    await dying.close();
+  }
+});
+
 test('a request split into one-byte WebSocket messages is framed by its DER length', async () => {
   const g = gateway.grant({ host: '127.0.0.1', port: standard.port, vmconnect: false });
   const ws = await openWs(g.gatewayUrl);
@@ -205,6 +232,8 @@ test('network failures name their cause: refused port, unknown host, server clos
       await closeWs(ws);
       await waitFor(() => statusOf(g.sessionId).some((s) => s.state === 'closed'), 'closed status');
       assert.match(statusOf(g.sessionId).at(-1)!.reason!, c.reason);
+      // Out of reach: not a reason to start reconnecting, but one more failed try while the page reconnects.
+      assert.equal(statusOf(g.sessionId).at(-1)!.cause, 'unreachable', c.host);
     }
   } finally {
     await early.close();
@@ -223,6 +252,7 @@ test('a certificate the trust hook rejects stops the session before the client i
     await closeWs(ws);
     await waitFor(() => statusOf(g.sessionId).some((s) => s.state === 'closed'), 'closed status');
     assert.match(statusOf(g.sessionId).at(-1)!.reason!, /certificate of 127\.0\.0\.1:\d+ is not trusted/);
+    assert.equal(statusOf(g.sessionId).at(-1)!.cause, 'certificate', 'never retried by itself');
   } finally {
     trustAnswer = true;
   }

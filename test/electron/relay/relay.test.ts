@@ -130,7 +130,7 @@ test('a tcp grant: the greeting reaches the page, bytes flow both ways as binary
   assert.deepEqual(statusOf(g.sessionId), [
     { sessionId: g.sessionId, state: 'connecting' },
     { sessionId: g.sessionId, state: 'connected' },
-    { sessionId: g.sessionId, state: 'closed', reason: 'the page closed the session' },
+    { sessionId: g.sessionId, state: 'closed', reason: 'the page closed the session', cause: 'closed-by-app' },
   ]);
   await waitFor(() => relay.activeSessions === 0, 'the session to be forgotten');
 });
@@ -189,7 +189,7 @@ test('with allowOrigin, a page of another origin (or none) is refused before the
     for (const origin of ['http://localhost:5173', 'https://evil.example', undefined]) {
       const g = tcpGrant(echo.port, strict);
       await assert.rejects(openPage(g.relayUrl, { origin }), /403/);
-      assert.deepEqual(statusOf(g.sessionId), [{ sessionId: g.sessionId, state: 'closed', reason: 'the relay refused a page of another origin' }]);
+      assert.deepEqual(statusOf(g.sessionId), [{ sessionId: g.sessionId, state: 'closed', reason: 'the relay refused a page of another origin', cause: 'refused' }]);
       // Burnt: even the right origin cannot use it now.
       const again = await openPage(g.relayUrl, { origin: own });
       assert.equal((await closedWith(again)).code, RelayCloseCode.grantRefused);

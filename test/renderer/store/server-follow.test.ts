@@ -130,7 +130,7 @@ test('a session that ends asks Nova once what the server does; a plain failure w
 
   // Running server, session dropped for some other reason: the reason stays, nothing reconnects by itself.
   const other = await connectedConsole();
-  other.store.getState().setTabState(other.tab().id, other.tab().attempt, 'disconnected', 'The console token expired.', 'gateway');
+  other.store.getState().setTabState(other.tab().id, other.tab().attempt, 'disconnected', 'The console token expired.', 'gateway', 'failed');
   await settle();
   assert.equal(other.named('server.get').length, 1);
   assert.equal(other.tab().reason, 'The console token expired.');
