@@ -7,7 +7,7 @@ import { loadCloudConfigs, type CloudConfig, type ConfigSources } from '../opens
 import { createOpenStackConsoles } from '../openstack/console-service.ts';
 import { join } from 'node:path';
 import { RdpGateway } from '../rdp/gateway.ts';
-import { ConsoleRelay } from '../relay/relay.ts';
+import { ConsoleRelay, type RelayTimeouts } from '../relay/relay.ts';
 import { ConsoleSessions } from './console-sessions.ts';
 import { CertificateTrust, TrustStore } from '../rdp/trust-store.ts';
 import { formatEndpoint } from '../net/address.ts';
@@ -39,6 +39,8 @@ export interface ComposeOptions {
   demo?: boolean | { servers?: number; consolePort?: number; fps?: number };
   /** Where clouds.yaml is looked for (tests point this at an empty folder). */
   cloudSources?: ConfigSources;
+  /** The console relay's limits (tests shorten the keepalive to see a half-open connection found in seconds). */
+  relayTimeouts?: Partial<RelayTimeouts>;
 }
 
 /** Everything the app runs, wired together; both Electron and browser mode start exactly this. */
@@ -154,7 +156,13 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
       log,
     });
     // VNC (and later serial) consoles: the main process opens the proxy's WebSocket or the TCP connection itself.
-    const relay = new ConsoleRelay({ verifyCertificate: trust.verify, onStatus: (status) => events('session.status', status), allowOrigin, log });
+    const relay = new ConsoleRelay({
+      verifyCertificate: trust.verify,
+      onStatus: (status) => events('session.status', status),
+      allowOrigin,
+      log,
+      timeouts: opts.relayTimeouts,
+    });
     if (opts.httpServer) {
       gateway.attach(opts.httpServer);
       relay.attach(opts.httpServer);

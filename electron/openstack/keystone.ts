@@ -62,7 +62,8 @@ export class KeystoneSession {
 
   /** The URL of a service in the catalog, by type + interface + region. */
   async endpoint(type: string): Promise<string> {
-    return pickEndpoint((await this.token()).catalog, type, this.cloud);
+    const token = await this.token();
+    return pickEndpoint(token.catalog, type, this.cloud, token.projectName !== undefined);
   }
 
   private async authenticate(): Promise<KeystoneToken> {
@@ -174,7 +175,11 @@ function parseCatalog(raw: unknown): CatalogService[] {
   }));
 }
 
-export function pickEndpoint(catalog: CatalogService[], type: string, cloud: CloudConfig): string {
+/**
+ * `scoped`: the token names a project. An unscoped token gets an empty catalog, so then the hint is the scope; a
+ * scoped one means the cloud offers the service to nobody on that project.
+ */
+export function pickEndpoint(catalog: CatalogService[], type: string, cloud: CloudConfig, scoped = true): string {
   const iface = cloud.interface ?? 'public';
   const region = cloud.regionName;
   const services = catalog.filter((s) => s.type === type);
@@ -182,7 +187,8 @@ export function pickEndpoint(catalog: CatalogService[], type: string, cloud: Clo
   const match = all.find((e) => e.interface === iface && (!region || e.region === region) && e.url);
   if (match) return match.url;
   if (all.length === 0) {
-    throw new AppError('config', `Cloud '${cloud.name}': the Keystone catalog has no ${type} service (is this user scoped to a project?)`);
+    const hint = scoped ? 'the cloud offers none to this project' : 'the token has no project scope: set project_name or project_id';
+    throw new AppError('config', `Cloud '${cloud.name}': the Keystone catalog has no ${type} service (${hint})`);
   }
   const offered = all.map((e) => `${e.interface}${e.region ? '/' + e.region : ''}`).join(', ');
   throw new AppError('config', `Cloud '${cloud.name}': the Keystone catalog has no ${type} endpoint for interface ${iface}${region ? ` in region ${region}` : ''} (offered: ${offered})`);

@@ -81,7 +81,8 @@ function CloudSection({ cloud, query }: { cloud: CloudSummary; query: string }) 
       {data.state === 'error' && (
         <div className="cloud-error" role="alert">
           <p>
-            {cloud.label} cannot be reached: {data.error}
+            {/* "Cannot be reached" only when nothing answered; a cloud that answered with a failure says what it said. */}
+            {cloud.label} {data.errorCode === 'unreachable' ? 'cannot be reached' : 'could not list its servers'}: {data.error}
           </p>
           <button onClick={() => void loadServers(cloud.name)}>Retry</button>
         </div>

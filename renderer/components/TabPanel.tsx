@@ -18,9 +18,14 @@ function subscribeSeconds(onChange: () => void): () => void {
 }
 const subscribeNever = () => () => undefined;
 
-/** The time to the whole second (stable between ticks, as a snapshot must be); it ticks while `ticking`. */
-function useSecondTicks(ticking: boolean): number {
-  return useSyncExternalStore(ticking ? subscribeSeconds : subscribeNever, () => Math.floor(Date.now() / 1000) * 1000);
+/**
+ * The time as the countdown to `at` sees it, stepping once a second on the countdown's own seconds (a snapshot must be
+ * stable between ticks): "in 1 s" is shown for the whole last second, never one second too many.
+ */
+function useCountdownNow(at: number | undefined): number {
+  return useSyncExternalStore(at === undefined ? subscribeNever : subscribeSeconds, () =>
+    at === undefined ? 0 : at - Math.ceil((at - Date.now()) / 1000) * 1000,
+  );
 }
 
 /** Fullscreen for a tab's display area (toolbar button, F11). */
@@ -83,9 +88,9 @@ export function TabPanel({ tab, active }: { tab: ConsoleTab; active: boolean }) 
   const live = tab.state === 'connected';
   const retry = tab.autoReconnect;
   // The countdown to the next try ticks while the tab waits for it.
-  const now = useSecondTicks(retry?.phase === 'waiting');
+  const now = useCountdownNow(retry?.phase === 'waiting' ? retry.at : undefined);
   // A paused server keeps its session, and the status line says so (store/server-follow.ts).
-  const status = consoleStatusText(tab, now);
+  const status = consoleStatusText(tab, retry?.phase === 'waiting' ? now : undefined);
 
   async function typeClipboard() {
     try {

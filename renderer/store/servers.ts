@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { AppState, CloudServers, ServersSlice } from './types.ts';
-import { errorMessage } from '../api/console-api.ts';
+import { errorCode, errorMessage } from '../api/console-api.ts';
 
 /** Servers per request: the first page paints at once, the rest stream in behind it. */
 export const PAGE_SIZE = 500;
@@ -19,7 +19,7 @@ export const serversSlice: StateCreator<AppState, [], [], ServersSlice> = (set, 
       const prev = get().servers[cloud];
       const allProjects = opts.allProjects ?? prev?.allProjects ?? false;
       const generation = (prev?.generation ?? 0) + 1;
-      patch(cloud, { state: 'loading', error: undefined, allProjects, generation, more: false });
+      patch(cloud, { state: 'loading', error: undefined, errorCode: undefined, allProjects, generation, more: false });
       const current = () => get().servers[cloud]?.generation === generation;
       let marker: string | undefined;
       try {
@@ -41,7 +41,7 @@ export const serversSlice: StateCreator<AppState, [], [], ServersSlice> = (set, 
         if (!current()) return;
         const loaded = get().servers[cloud].servers;
         // A failure after the first page keeps what arrived and says the list is incomplete.
-        patch(cloud, { state: 'error', error: errorMessage(err), more: false, servers: marker ? loaded : [] });
+        patch(cloud, { state: 'error', error: errorMessage(err), errorCode: errorCode(err), more: false, servers: marker ? loaded : [] });
       }
     },
   };

@@ -5,6 +5,7 @@ import type {
   ConsoleProtocol,
   ConsoleTarget,
   Credentials,
+  ErrorCode,
   ServerAction,
   ServerDetails,
   ServerSummary,
@@ -31,6 +32,8 @@ export interface CloudServers {
   /** More pages are being fetched in the background. */
   more: boolean;
   error?: string;
+  /** The error's code, so the sidebar can tell a cloud out of reach from one that answered with a failure. */
+  errorCode?: ErrorCode;
   allProjects: boolean;
   /** Bumped on refresh so a slower earlier fetch cannot overwrite a newer one. */
   generation: number;

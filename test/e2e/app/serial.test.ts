@@ -78,10 +78,12 @@ test('a pasted serial console URL opens a terminal on the shell behind websockif
   assert.deepEqual(cspErrors, [], "xterm.js's styles break no rule of the app's CSP");
   assert.match(websockify!.output(), new RegExp(`token=${token}`), 'the main process opened the proxy WebSocket with the token');
 
-  // The shell ends: the tab says why, in the relay's words.
+  // The shell ends, and with it the proxy's session: the tab says why, in the relay's words, and reconnects by
+  // itself (a new shell answers).
   await page.keyboard.type('exit');
   await page.keyboard.press('Enter');
-  await pollUntil(page, 'the end explained', async () => /^Disconnected: the serial console proxy closed the connection/.test(await statusOf(title)), 200, 100);
+  await pollUntil(page, 'the end explained', async () => /^Connection lost \(the serial console proxy closed the connection.*\); reconnecting/.test(await statusOf(title)), 200, 100);
+  await pollUntil(page, 'Connected again', async () => (await statusOf(title)) === 'Connected', 200, 100);
 });
 
 test('a serial URL whose token the proxy does not know is explained in its tab', { skip }, async () => {
