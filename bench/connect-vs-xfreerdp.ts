@@ -36,6 +36,7 @@ import { createXrdpRepair } from '../electron/rdp/xrdp-repair/index.ts';
 import type { RdpGrant } from '../electron/common/contract.ts';
 import type { Probe, Timing } from './connect-page/main.ts';
 import { openX11Pixels, type X11Pixels } from './x11-pixels.ts';
+import { emitResult } from './result.ts';
 import { stats } from './stats.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, sessions: { type: 'string', default: '4' } } });
@@ -396,6 +397,23 @@ async function main(): Promise<void> {
   }
   console.log(`after closing all ${SESSIONS}: renderer ${closedAll.rendererMB.toFixed(1)} MB, all Chromium processes ${closedAll.chromiumMB.toFixed(1)} MB (what the page keeps)`);
   console.log(`(private memory (USS) summed over this browser's processes; renderer processes: ${[...mem, closedAll].map((m) => m.renderers).join(', ')})`);
+  emitResult({
+    group: 'connect',
+    figures: [
+      {
+        name: 'RDP connect → desktop on canvas (shadow server, TLS)',
+        unit: 'ms',
+        samples: iron.desktop,
+        better: 'lower',
+        target: `≤ ${TARGET.firstFrameMs} ms`,
+        native: { client: 'xfreerdp', samples: xf },
+      },
+    ],
+    json: { rdp_connect_ms: { app: stats(iron.desktop).median, xfreerdp: stats(xf).median } },
+    notes: [
+      'RDP connect: timed inside the page from connect() (module initialised) to the first frame showing the desktop; xfreerdp from spawn to the same five points of its window.',
+    ],
+  });
 }
 
 try {

@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from '../test/e2e/app/harness.ts';
 import { startQemu, vncServersMissing } from '../test/support/vnc-servers.ts';
 import { haveBinary, spawnTracked, startXvfb, type Tracked, type XDisplay } from '../test/support/xvfb.ts';
+import { emitResult, type Figure } from './result.ts';
 import { stats, type Stats } from './stats.ts';
 import { openX11Pixels } from './x11-pixels.ts';
 
@@ -189,6 +190,7 @@ async function main(): Promise<void> {
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
   const load = loadavg().map((l) => Number(l.toFixed(2)));
   const result: Record<string, unknown> = { when, cpus: cpus().length, load_average: load, runs: RUNS };
+  const figures: Figure[] = [];
 
   // 1. Pasted vnc:// to first frame, app and native viewer on one QEMU.
   const qemu = await startQemu();
@@ -214,6 +216,14 @@ async function main(): Promise<void> {
     console.log(`  xtigervncviewer, spawn -> frame:               ${fmt(n)}`);
     console.log(`  ratio app/native (medians): ${ratio.toFixed(2)}   goal: <= ${GOAL_RATIO} ${ratio <= GOAL_RATIO ? '(met)' : '(not met)'}`);
     result.vnc_connect = { app_ms: rounded(a), app_connected_ms: rounded(stats(appMs.connected)), native_ms: rounded(n), ratio: Number(ratio.toFixed(2)), goal_ratio: GOAL_RATIO };
+    figures.push({
+      name: 'VNC pasted address → first frame (QEMU)',
+      unit: 'ms',
+      samples: appMs.frame,
+      better: 'lower',
+      target: `≤ ${GOAL_RATIO}× xtigervncviewer`,
+      native: { client: 'xtigervncviewer', samples: nativeMs },
+    });
   } finally {
     await qemu.stop();
   }
@@ -229,6 +239,7 @@ async function main(): Promise<void> {
     console.log(`  app (noVNC via the relay and the demo's noVNC proxy), click -> frame:  ${fmt(stats(clicks.frame))}`);
     console.log(`    of which click -> Connected (console URL, RFB handshake):              ${fmt(stats(clicks.connected))}`);
     result.vnc_demo_click = { server: DEMO_SERVER, app_ms: rounded(stats(clicks.frame)), app_connected_ms: rounded(stats(clicks.connected)) };
+    figures.push({ name: `VNC server click → first frame (demo ${DEMO_SERVER})`, unit: 'ms', samples: clicks.frame, better: 'lower', target: '≤ 200 ms' });
   } catch (err) {
     console.log(`\nserver click to first frame on the demo cloud: not measured: ${err instanceof Error ? err.message : String(err)}`);
     result.vnc_demo_click = { server: DEMO_SERVER, not_measured: err instanceof Error ? err.message : String(err) };
@@ -236,6 +247,7 @@ async function main(): Promise<void> {
     await demo.stop();
   }
   console.log(JSON.stringify(result));
+  emitResult({ group: 'vnc-connect', figures, json: result });
 }
 
 await main();
