@@ -1,0 +1,215 @@
+// One sample of the soak: memory and descriptors of every process involved, the page's own counters, and what the
+// consoles delivered since the previous sample.
+import type { CDPSession } from 'playwright-core';
+import type { Protocol, SoakApp } from './app.ts';
+import { readProbe } from './page-probe.ts';
+import { chromiumLabel, commandLine, cpuSeconds, descendants, descriptors, findChromiumBrowser, privateKiB } from './proc.ts';
+import type { SoakTab } from './tabs.ts';
+
+export interface ProcessFigures {
+  pid: number;
+  label: string;
+  /** Private_Clean + Private_Dirty, KiB (undefined: unreadable). */
+  privateKiB?: number;
+  fds?: number;
+  sockets?: number;
+  /** CPU time used since the process started, seconds. */
+  cpuSeconds?: number;
+}
+
+export interface Delivered {
+  /** Distinct frames painted by the displays of each graphical kind (see page-probe.ts). */
+  frames: { rdp: number; vnc: number };
+  /** Canvas draw calls behind those frames. */
+  draws: { rdp: number; vnc: number };
+  /** Bytes the page's sockets received, per kind of console ('other': the app's own API socket). */
+  bytes: Record<Protocol | 'other', number>;
+  /** Line feeds the serial consoles received. */
+  serialLines: number;
+  /** The page's animation frames: the most any one canvas could paint. */
+  pageFrames: number;
+}
+
+export interface Sample {
+  /** Seconds since the soak started (all tabs open). */
+  t: number;
+  /** This process: it hosts the app (browser mode) and its embedded demo cloud, and drives Chromium. */
+  host: ProcessFigures & { heapUsedKiB: number; heapTotalKiB: number; externalKiB: number; arrayBuffersKiB: number };
+  chromium: ProcessFigures[];
+  chromiumKiB: number;
+  totalKiB: number;
+  chromiumFds: number;
+  chromiumSockets: number;
+  /** Chromium processes whose figures could not be read (they are left out of the sums). */
+  unreadable: number;
+  page: { jsHeapUsedKiB?: number; domNodes?: number; listeners?: number; documents?: number; openSockets: number };
+  /** Since the previous sample (none for the first). */
+  delivered?: Delivered & { seconds: number };
+  /** CPU used since the previous sample, in % of one core (the machine's cores: os.availableParallelism()). */
+  cpu?: { host: number; chromium: number };
+  connected: Record<Protocol, number> & { total: number };
+  tabs: Record<Protocol, number>;
+  /** Tabs not Connected now, with what their status line says. */
+  notConnected: Array<{ server: string; protocol: Protocol; status: string | null }>;
+}
+
+const READ_TIMEOUT_MS = 30_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms / 1000} s from ${what}`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+export class Sampler {
+  private chromiumRoot: number | undefined;
+  private cdp: CDPSession | undefined;
+  private last: number | undefined;
+  /** CPU seconds per pid at the previous sample. */
+  private lastCpu = new Map<number, number>();
+
+  constructor(
+    private readonly app: SoakApp,
+    private readonly tabs: SoakTab[],
+  ) {}
+
+  /** Starts the per-interval counters afresh (what happened while the tabs were opened is not the soak's). */
+  async reset(): Promise<void> {
+    await this.app.page.evaluate(readProbe, []);
+    this.last = performance.now();
+  }
+
+  async take(t: number, measureDelivery: boolean): Promise<Sample> {
+    const { page } = this.app;
+    const now = performance.now();
+    // Bounded: a page that no longer answers is reported as a failed sample, not a soak that hangs.
+    const read = await withTimeout(
+      page.evaluate(
+        readProbe,
+        this.tabs.map((x) => x.panelId),
+      ),
+      READ_TIMEOUT_MS,
+      'reading the page',
+    );
+    const seconds = this.last === undefined ? 0 : (now - this.last) / 1000;
+    this.last = now;
+
+    const byPanel = new Map(this.tabs.map((x) => [x.panelId, x]));
+    const delivered: Delivered = {
+      frames: { rdp: 0, vnc: 0 },
+      draws: { rdp: 0, vnc: 0 },
+      bytes: { rdp: 0, vnc: 0, serial: 0, other: 0 },
+      serialLines: 0,
+      pageFrames: read.ticks,
+    };
+    const connected = { rdp: 0, vnc: 0, serial: 0, total: 0 };
+    const tabs = { rdp: 0, vnc: 0, serial: 0 };
+    const notConnected: Sample['notConnected'] = [];
+    for (const p of read.panels) {
+      const tab = byPanel.get(p.id)!;
+      tabs[tab.protocol]++;
+      if (p.status === 'Connected') {
+        connected[tab.protocol]++;
+        connected.total++;
+      } else {
+        notConnected.push({ server: tab.server, protocol: tab.protocol, status: p.status });
+      }
+      if (tab.protocol !== 'serial') {
+        delivered.frames[tab.protocol] += p.frames;
+        delivered.draws[tab.protocol] += p.draws;
+      }
+    }
+    let openSockets = 0;
+    for (const s of read.sockets) {
+      if (s.open) openSockets++;
+      const kind = this.app.socketKind(s.url);
+      delivered.bytes[kind] += s.bytes;
+      if (kind === 'serial') delivered.serialLines += s.lines;
+    }
+
+    const pageFigures: Sample['page'] = { openSockets };
+    try {
+      this.cdp ??= await this.app.context.newCDPSession(page);
+      const heap = await withTimeout(this.cdp.send('Runtime.getHeapUsage'), READ_TIMEOUT_MS, 'the page heap');
+      const dom = await withTimeout(this.cdp.send('Memory.getDOMCounters'), READ_TIMEOUT_MS, 'the DOM counters');
+      pageFigures.jsHeapUsedKiB = heap.usedSize / 1024;
+      pageFigures.domNodes = dom.nodes;
+      pageFigures.listeners = dom.jsEventListeners;
+      pageFigures.documents = dom.documents;
+    } catch {
+      // Figures of the page are extras; a sample without them still holds the process figures.
+    }
+
+    const mem = process.memoryUsage();
+    const own = descriptors(process.pid);
+    const host: Sample['host'] = {
+      pid: process.pid,
+      label: 'host',
+      privateKiB: privateKiB(process.pid),
+      cpuSeconds: cpuSeconds(process.pid),
+      fds: own?.fds,
+      sockets: own?.sockets,
+      heapUsedKiB: mem.heapUsed / 1024,
+      heapTotalKiB: mem.heapTotal / 1024,
+      externalKiB: mem.external / 1024,
+      arrayBuffersKiB: mem.arrayBuffers / 1024,
+    };
+    const chromium = this.chromiumProcesses();
+    let chromiumKiB = 0;
+    let chromiumFds = 0;
+    let chromiumSockets = 0;
+    let unreadable = 0;
+    for (const c of chromium) {
+      if (c.privateKiB === undefined || c.fds === undefined) unreadable++;
+      chromiumKiB += c.privateKiB ?? 0;
+      chromiumFds += c.fds ?? 0;
+      chromiumSockets += c.sockets ?? 0;
+    }
+    // Per pid, so a process that ended (or started) between two samples does not make the sum jump.
+    const used = (p: ProcessFigures) => (p.cpuSeconds ?? 0) - (this.lastCpu.get(p.pid) ?? 0);
+    const cpu =
+      measureDelivery && seconds > 0
+        ? { host: (used(host) / seconds) * 100, chromium: (chromium.reduce((a, p) => a + used(p), 0) / seconds) * 100 }
+        : undefined;
+    this.lastCpu = new Map([host, ...chromium].map((p) => [p.pid, p.cpuSeconds ?? 0]));
+    return {
+      t,
+      host,
+      ...(cpu ? { cpu } : {}),
+      chromium,
+      chromiumKiB,
+      totalKiB: (host.privateKiB ?? 0) + chromiumKiB,
+      chromiumFds,
+      chromiumSockets,
+      unreadable,
+      page: pageFigures,
+      ...(measureDelivery ? { delivered: { ...delivered, seconds } } : {}),
+      connected,
+      tabs,
+      notConnected,
+    };
+  }
+
+  /** The browser process and all its descendants (zygotes, renderers, GPU, utilities), each with its figures. */
+  private chromiumProcesses(): ProcessFigures[] {
+    if (this.chromiumRoot === undefined || commandLine(this.chromiumRoot).length === 0) this.chromiumRoot = findChromiumBrowser(process.pid);
+    const root = this.chromiumRoot;
+    if (root === undefined) return [];
+    const out: ProcessFigures[] = [];
+    for (const pid of [root, ...descendants(root)]) {
+      const args = commandLine(pid);
+      // An empty command line: exited since the listing (or a zombie), holding nothing any more.
+      if (args.length === 0) continue;
+      const d = descriptors(pid);
+      out.push({ pid, label: chromiumLabel(args), privateKiB: privateKiB(pid), fds: d?.fds, sockets: d?.sockets, cpuSeconds: cpuSeconds(pid) });
+    }
+    return out;
+  }
+
+  /** The Chromium browser process's pid, if found (to end it by pid should its orderly close fail). */
+  browserPid(): number | undefined {
+    return this.chromiumRoot ?? findChromiumBrowser(process.pid);
+  }
+}
