@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from '../e2e/app/harness.ts';
 import { pollUntil } from '../e2e/app/remote-display.ts';
+import { tabPage } from '../e2e/app/tab-page.ts';
 import { startWebsockify, startXvnc, vncServersMissing, type Websockify, type Xvnc } from '../support/vnc-servers.ts';
 import { serialServersMissing, startSerialShell, type SerialShell } from '../support/serial-servers.ts';
 import { shadowMissing, startDesktop, startShadow, type Desktop, type ShadowServer } from '../support/rdp-servers.ts';
@@ -65,20 +66,12 @@ after(async () => {
   await desktop?.stop();
 });
 
-async function open(text: string) {
-  const box = page.getByRole('textbox', { name: 'Console URL or address' });
-  await box.fill(text);
-  await box.press('Enter');
-}
-const panel = (name: string) => page.getByRole('tabpanel', { name, includeHidden: true }).first();
-const statusOf = (name: string) => panel(name).getByRole('status', { includeHidden: true }).textContent().then((t) => t ?? '');
+const tabs = () => tabPage(page);
+const open = (text: string) => tabs().paste(text);
+const panel = (name: string) => tabs().panel(name);
+const statusOf = (name: string) => tabs().status(name);
+const waitStatus = (name: string, re: RegExp, seconds = 30) => tabs().waitStatus(name, re, seconds);
 const noteOf = (name: string) => panel(name).locator('.note').textContent().catch(() => '');
-
-async function waitStatus(name: string, re: RegExp, seconds = 30) {
-  let last = '';
-  await pollUntil(page, () => `${re} in the status of ${name}; it says "${last}"`, async () => re.test((last = await statusOf(name))), seconds * 5, 200);
-  return last;
-}
 
 async function waitRow(name: string, re: RegExp, seconds = 20) {
   let rows: string[] = [];

@@ -21,7 +21,7 @@ import { openPage, type PageSocket } from '../electron/relay/page-client.ts';
 import { startNovaProxyDouble, type NovaProxyDouble } from '../electron/relay/nova-proxy-double.ts';
 import { makeCert, type TestCert } from '../electron/rdp/rdp-double.ts';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from '../e2e/app/harness.ts';
-import { pollUntil } from '../e2e/app/remote-display.ts';
+import { tabPage } from '../e2e/app/tab-page.ts';
 
 const GREETING = Buffer.from('RFB 003.008\n', 'latin1');
 const fingerprintOf = (cert: TestCert) => new X509Certificate(cert.cert).fingerprint256;
@@ -256,21 +256,10 @@ describe('in the app: the tab of a pasted wss console says why', () => {
     for (const f of fronts) await f.close();
   });
 
-  const tab = (name: string) => page.getByRole('tab', { name, exact: true });
-  const statusText = async (name: string) => {
-    const id = await tab(name).getAttribute('aria-controls');
-    return page.evaluate((panel) => document.querySelector(`#${panel} [role=status]`)?.textContent ?? '', id);
-  };
-  async function waitStatus(name: string, re: RegExp): Promise<string> {
-    let last = '';
-    await pollUntil(page, () => `${name}: ${re} (status "${last}")`, async () => re.test((last = await statusText(name))), 200, 100);
-    return last;
-  }
-  async function paste(url: string) {
-    const box = page.getByRole('textbox', { name: 'Console URL or address' });
-    await box.fill(url);
-    await box.press('Enter');
-  }
+  const tab = (name: string) => tabPage(page).tab(name);
+  const statusText = (name: string) => tabPage(page).status(name);
+  const waitStatus = (name: string, re: RegExp) => tabPage(page).waitStatus(name, re, 20);
+  const paste = (url: string) => tabPage(page).paste(url);
 
   /** A fresh console URL of a libvirt server of the demo cloud (a noVNC page, or the serial proxy's ws:// URL). */
   async function consoleUrl(protocol: 'vnc' | 'serial'): Promise<URL> {

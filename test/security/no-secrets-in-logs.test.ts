@@ -18,6 +18,7 @@ import { format } from 'node:util';
 import type { ConsoleMessage, JSHandle, Page } from 'playwright-core';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from '../e2e/app/harness.ts';
 import { pollUntil } from '../e2e/app/remote-display.ts';
+import { tabPage } from '../e2e/app/tab-page.ts';
 import { startXvnc, vncPasswordFile, vncServersMissing, type Xvnc } from '../support/vnc-servers.ts';
 import { spawnCli } from '../electron/cli/spawn-cli.ts';
 import { watchCalls } from '../support/watch-calls.ts';
@@ -162,21 +163,9 @@ after(async () => {
 });
 
 const tree = () => page.getByRole('tree', { name: DEMO });
-const tab = (name: string) => page.getByRole('tab', { name, exact: true });
-const statusText = async (name: string) => {
-  const id = await tab(name).getAttribute('aria-controls');
-  return page.evaluate((panel) => document.querySelector(`#${panel} [role=status]`)?.textContent ?? '', id);
-};
-async function waitStatus(name: string, re: RegExp): Promise<string> {
-  let last = '';
-  await pollUntil(page, () => `${name}: ${re} (status "${last}")`, async () => re.test((last = await statusText(name))), 300, 100);
-  return last;
-}
-async function paste(text: string) {
-  const box = page.getByRole('textbox', { name: 'Console URL or address' });
-  await box.fill(text);
-  await box.press('Enter');
-}
+const tab = (name: string) => tabPage(page).tab(name);
+const waitStatus = (name: string, re: RegExp) => tabPage(page).waitStatus(name, re);
+const paste = (text: string) => tabPage(page).paste(text);
 async function closeTab(name: string) {
   await page.getByRole('button', { name: `Close ${name}`, exact: true }).click();
   await tab(name).waitFor({ state: 'detached' });

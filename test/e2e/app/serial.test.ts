@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
+import { tabPage } from './tab-page.ts';
 import { pollUntil } from './remote-display.ts';
 import { startWebsockify, type Websockify } from '../../support/vnc-servers.ts';
 import { serialServersMissing, startSerialShell, type SerialShell } from '../../support/serial-servers.ts';
@@ -39,13 +40,10 @@ after(async () => {
   await shell?.stop();
 });
 
-async function open(text: string) {
-  const box = page.getByRole('textbox', { name: 'Console URL or address' });
-  await box.fill(text);
-  await box.press('Enter');
-}
-const panel = (title: string) => page.getByRole('tabpanel', { name: title, includeHidden: true });
-const statusOf = (title: string) => panel(title).getByRole('status', { includeHidden: true }).textContent().then((t) => t ?? '');
+const tabs = () => tabPage(page);
+const open = (text: string) => tabs().paste(text);
+const panel = (title: string) => tabs().panel(title);
+const statusOf = (title: string) => tabs().status(title);
 const rowsOf = (title: string) =>
   panel(title)
     .locator('.xterm-rows > div')

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { tabPage } from './tab-page.ts';
 import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
 import { displayFrame, ocr, pollUntil, tesseractMissing } from './remote-display.ts';
 import { startHttpServer, startQemu, startWebsockify, startXvnc, vncPasswordFile, vncServersMissing, type Qemu, type Server, type Websockify, type Xvnc } from '../../support/vnc-servers.ts';
@@ -47,23 +48,11 @@ after(async () => {
   if (passwordDir) rmSync(passwordDir, { recursive: true, force: true });
 });
 
-async function open(text: string) {
-  const box = page.getByRole('textbox', { name: 'Console URL or address' });
-  await box.fill(text);
-  await box.press('Enter');
-}
-const panel = (title: string) => page.getByRole('tabpanel', { name: title, includeHidden: true });
-const statusOf = (title: string) => panel(title).getByRole('status', { includeHidden: true }).textContent().then((t) => t ?? '');
-async function waitStatus(title: string, re: RegExp) {
-  let last = '';
-  await pollUntil(
-    page,
-    () => `${title}: ${re} (status "${last}")`,
-    async () => re.test((last = await statusOf(title).catch(() => ''))),
-    300,
-    100,
-  );
-}
+const tabs = () => tabPage(page);
+const open = (text: string) => tabs().paste(text);
+const panel = (title: string) => tabs().panel(title);
+const statusOf = (title: string) => tabs().status(title);
+const waitStatus = (title: string, re: RegExp) => tabs().waitStatus(title, re);
 
 test('vnc://host:port opens a VNC tab on Xvnc through the relay; the toolbar is built for VNC', { skip }, async () => {
   const title = `127.0.0.1:${xvnc!.port}`;
