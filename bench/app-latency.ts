@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { startAppUnderTest } from '../test/e2e/app/harness.ts';
 import { emitResult } from './result.ts';
+import { stats } from './stats.ts';
 
 const only = parseArgs({ options: { only: { type: 'string' } } }).values.only;
 
@@ -77,10 +78,7 @@ async function search() {
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
+const median = (xs: number[]) => stats(xs).median;
 
 if (only !== 'search') await latency();
 if (only !== 'latency') await search();

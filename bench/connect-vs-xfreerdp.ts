@@ -409,7 +409,7 @@ async function main(): Promise<void> {
         native: { client: 'xfreerdp', samples: xf },
       },
     ],
-    json: { rdp_connect_ms: { app: stats(iron.desktop).median, xfreerdp: stats(xf).median } },
+    json: { rdp_connect_ms: { app: Math.round(stats(iron.desktop).median), xfreerdp: Math.round(stats(xf).median) } },
     notes: [
       'RDP connect: timed inside the page from connect() (module initialised) to the first frame showing the desktop; xfreerdp from spawn to the same five points of its window.',
     ],
