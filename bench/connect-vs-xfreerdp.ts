@@ -20,7 +20,8 @@
 // which does not include WASM memory).
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { commandLine, descendants as processTree } from './soak/proc.ts';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -247,36 +248,9 @@ async function xfreerdpRuns(port: number): Promise<number[]> {
 
 // ---- memory per extra session --------------------------------------------------------------------------------------
 
-/** Every process descending from this one, with its command line. */
+/** Every process descending from this one, with its command line (arguments joined by spaces). */
 function descendants(): Array<{ pid: number; cmd: string }> {
-  const parent = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const mine = new Set([process.pid]);
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [pid, ppid] of parent) {
-      if (!mine.has(pid) && mine.has(ppid)) {
-        mine.add(pid);
-        changed = true;
-      }
-    }
-  }
-  mine.delete(process.pid);
-  return [...mine].flatMap((pid) => {
-    try {
-      return [{ pid, cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ') }];
-    } catch {
-      return [];
-    }
-  });
+  return processTree(process.pid).map((pid) => ({ pid, cmd: commandLine(pid).join(' ') }));
 }
 
 /**

@@ -2,7 +2,8 @@
 // app's Chromium processes by kind (renderer: the page, IronRDP's WASM and noVNC; GPU process: compositing, in
 // software here; browser; the rest) and this Node process (the browser host with the RDP gateway and the VNC relay),
 // against the native client and the X server it draws on.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { commandLine, descendants as processTree } from '../soak/proc.ts';
 
 /** Kernel clock ticks per second (getconf CLK_TCK; 100 on Linux on every architecture this runs on). */
 const TICKS_PER_SECOND = 100;
@@ -19,36 +20,9 @@ function cpuMs(pid: number): number {
   }
 }
 
-/** Every process descending from `root`, with its command line. */
+/** Every process descending from `root`, with its command line (arguments joined by spaces). */
 function descendants(root: number): Array<{ pid: number; cmd: string }> {
-  const parent = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const mine = new Set([root]);
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [pid, ppid] of parent) {
-      if (!mine.has(pid) && mine.has(ppid)) {
-        mine.add(pid);
-        changed = true;
-      }
-    }
-  }
-  mine.delete(root);
-  return [...mine].flatMap((pid) => {
-    try {
-      return [{ pid, cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ') }];
-    } catch {
-      return [];
-    }
-  });
+  return processTree(root).map((pid) => ({ pid, cmd: commandLine(pid).join(' ') }));
 }
 
 /** Groups of processes to read together: name → pids. */
