@@ -74,7 +74,8 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
     const next = nextAfterEnd(t.autoReconnect, kind, { wasConnected, reason, now: Date.now() });
     if (next === t.autoReconnect) return;
     cancelRetry(tabId);
-    update(tabId, () => ({ autoReconnect: next }));
+    // A new series starts with a clean status line (an older "Reconnected" note would speak of another loss).
+    update(tabId, () => (t.autoReconnect ? { autoReconnect: next } : { autoReconnect: next, note: undefined }));
     if (next?.phase !== 'waiting') return;
     const attempt = t.attempt;
     retryTimers.set(
@@ -90,10 +91,18 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
   async function retry(tabId: string, endedAttempt: number) {
     const t = tab(tabId);
     if (!t || t.attempt !== endedAttempt || t.autoReconnect?.phase !== 'waiting') return;
+    const { attempt: n, lost } = t.autoReconnect;
+    await newAttempt(tabId, { autoReconnect: { phase: 'trying', attempt: n, lost } });
+  }
+
+  /** Drops the tab's session and asks for a fresh grant (a cloud tab: a fresh console URL), with `patch` applied. */
+  async function newAttempt(tabId: string, patch: Partial<ConsoleTab>) {
+    const t = tab(tabId);
+    if (!t) return;
+    cancelRetry(tabId);
     if (t.grant) forgetGrant(t.grant.sessionId);
     const attempt = t.attempt + 1;
-    const { attempt: n, lost } = t.autoReconnect;
-    update(tabId, () => ({ attempt, state: 'opening', reason: undefined, reasonFrom: undefined, grant: undefined, autoReconnect: { phase: 'trying', attempt: n, lost } }));
+    update(tabId, () => ({ attempt, state: 'opening', reason: undefined, reasonFrom: undefined, grant: undefined, ...patch }));
     await connect(tabId, attempt);
   }
 
@@ -202,22 +211,7 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
     setInputError: (message) => set({ inputError: message }),
 
     async reconnect(tabId) {
-      const t = tab(tabId);
-      if (!t) return;
-      cancelRetry(tabId);
-      if (t.grant) forgetGrant(t.grant.sessionId);
-      const attempt = t.attempt + 1;
-      update(tabId, () => ({
-        attempt,
-        state: 'opening',
-        reason: undefined,
-        reasonFrom: undefined,
-        grant: undefined,
-        note: undefined,
-        serverHold: undefined,
-        autoReconnect: undefined,
-      }));
-      await connect(tabId, attempt);
+      await newAttempt(tabId, { note: undefined, serverHold: undefined, autoReconnect: undefined });
     },
 
     stopReconnecting(tabId) {

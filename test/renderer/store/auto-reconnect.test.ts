@@ -107,6 +107,10 @@ test('a lost session reconnects by itself within a second, with a fresh console 
   assert.equal(consoleStatusText(s.tab()), 'Connected');
   assert.equal(s.tab().autoReconnect, undefined);
   assert.equal(s.tab().note, 'Reconnected (try 1).');
+  // A later loss starts a new series, and the old note does not speak for it.
+  s.end('the connection to the console proxy was lost (no close frame)', 'lost');
+  assert.equal(s.tab().note, undefined);
+  assert.match(consoleStatusText(s.tab()), /try 1 of 6 in 1 s$/);
 });
 
 test('tries back off, count up, and give up after the last one with the reason; Reconnect still works then', async () => {
