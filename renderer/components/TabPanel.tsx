@@ -207,8 +207,9 @@ export function TabPanel({ tab, active }: { tab: ConsoleTab; active: boolean }) 
         )}
         {retry && retry.phase !== 'gave-up' && <button onClick={() => stopReconnecting(tab.id)}>Stop reconnecting</button>}
         {live && <span className="muted hint">{HOST_KEY_LABEL} gives the keyboard back to the app</span>}
+        {/* A problem is announced as an alert; a recovery ("Reconnected") is quiet text beside "Connected". */}
         {tab.note && (
-          <span className="note" role="alert">
+          <span className={tab.noteTone === 'good' ? 'note note-good' : 'note'} role={tab.noteTone === 'good' ? undefined : 'alert'}>
             {tab.note}
           </span>
         )}

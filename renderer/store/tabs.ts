@@ -75,7 +75,7 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
     if (next === t.autoReconnect) return;
     cancelRetry(tabId);
     // A new series starts with a clean status line (an older "Reconnected" note would speak of another loss).
-    update(tabId, () => (t.autoReconnect ? { autoReconnect: next } : { autoReconnect: next, note: undefined }));
+    update(tabId, () => (t.autoReconnect ? { autoReconnect: next } : { autoReconnect: next, note: undefined, noteTone: undefined }));
     if (next?.phase !== 'waiting') return;
     const attempt = t.attempt;
     retryTimers.set(
@@ -211,7 +211,7 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
     setInputError: (message) => set({ inputError: message }),
 
     async reconnect(tabId) {
-      await newAttempt(tabId, { note: undefined, serverHold: undefined, autoReconnect: undefined });
+      await newAttempt(tabId, { note: undefined, noteTone: undefined, serverHold: undefined, autoReconnect: undefined });
     },
 
     stopReconnecting(tabId) {
@@ -267,7 +267,7 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
       }
       if (state !== 'disconnected') {
         // A try that got through ends auto-reconnect, and the status line says the session came back.
-        const back = state === 'connected' && t.autoReconnect ? { autoReconnect: undefined, note: `Reconnected (try ${t.autoReconnect.attempt}).` } : {};
+        const back = state === 'connected' && t.autoReconnect ? { autoReconnect: undefined, note: `Reconnected (try ${t.autoReconnect.attempt}).`, noteTone: 'good' as const } : {};
         update(tabId, () => ({ state, reason: undefined, reasonFrom: undefined, ...back }));
         return;
       }
@@ -289,7 +289,7 @@ export const tabsSlice: StateCreator<AppState, [], [], TabsSlice> = (set, get) =
 
     setTabCredentials: (tabId, credentials) => update(tabId, () => ({ credentials })),
 
-    showNote: (tabId, note) => update(tabId, () => ({ note })),
+    showNote: (tabId, note) => update(tabId, () => ({ note, noteTone: undefined })),
 
     reportProblem(tabId, message) {
       const title = tab(tabId)?.title ?? tabId;

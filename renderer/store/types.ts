@@ -95,6 +95,8 @@ export interface ConsoleTab {
   userHint?: { username: string; domain?: string };
   /** The last thing that went wrong without ending the session (or a toolbar action's answer), for the status line. */
   note?: string;
+  /** `good`: the note reports a recovery (the session came back), not a problem. */
+  noteTone?: 'good';
   /** What the cloud server is doing that this console follows (absent while it runs normally). */
   serverHold?: ServerHold;
   /** Where reconnecting by itself stands after a lost session (logic/auto-reconnect.ts); absent when not. */

@@ -314,7 +314,7 @@ test('the Keystone token revoked, then expired, mid-session: each lost session c
   consoleLink!.kill();
   await waitStatus('web-1', /^Connection lost/);
   await waitStatus('web-1', /^Connected$/);
-  await page.locator(`#${await panelId('web-1')} [role=alert]`).filter({ hasText: 'Reconnected (try 1).' }).waitFor();
+  await page.locator(`#${await panelId('web-1')} .note`).filter({ hasText: 'Reconnected (try 1).' }).waitFor();
   let log = since(c, mark);
   t.diagnostic(`after the revocation: ${log.map((x) => `${x.method} ${x.path.split('?')[0]} ${x.status}`).join(', ')}`);
   assert.ok(log.some((x) => x.path.startsWith('/compute') && x.status === 401), 'Nova refused the revoked token');
@@ -376,7 +376,7 @@ test('Nova answering 500 to the console URL request while a tab reconnects: the 
 
   // Try 2 gets a console URL and the tab is back.
   await waitStatus('web-2', /^Connected$/);
-  await panel.getByRole('alert').filter({ hasText: /^Reconnected \(try 2\)\.$/ }).waitFor();
+  await panel.locator('.note').filter({ hasText: /^Reconnected \(try 2\)\.$/ }).waitFor();
   const texts = await seen();
   t.diagnostic(JSON.stringify(texts));
   assert.ok(texts.some((s) => /reconnecting, try 1 of 6/.test(s)));
