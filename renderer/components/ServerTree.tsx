@@ -42,8 +42,11 @@ export function ServerTree({ label, idPrefix, servers, onOpen, onConsoleLog, onD
     return () => ro.disconnect();
   }, []);
 
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(servers.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
+  // A search that shrinks the list clamps the element's scroll position, but its scroll event comes a frame later:
+  // clamped here, the rows of the shorter list show in the same frame instead of a blank one.
+  const top = Math.min(scrollTop, Math.max(0, servers.length * ROW_HEIGHT - height));
+  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(servers.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
   const rows = servers.slice(first, last);
   const rowId = (i: number) => `${idPrefix}-row-${i}`;
 

@@ -1,9 +1,12 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import type { CloudSummary } from '../../electron/common/contract.ts';
-import { filterServers } from '../logic/filter-servers.ts';
+import { createServerIndexer, searchServers } from '../logic/filter-servers.ts';
 import { emptyCloud } from '../store/servers.ts';
 import { useApp } from './context.ts';
 import { ServerTree } from './ServerTree.tsx';
+
+// A cloud not listed yet: one shared value, so its (empty) search index is not rebuilt on every render.
+const NOT_LISTED = emptyCloud();
 
 export function Sidebar() {
   const clouds = useApp((s) => s.clouds);
@@ -43,14 +46,21 @@ export function Sidebar() {
 }
 
 function CloudSection({ cloud, query }: { cloud: CloudSummary; query: string }) {
-  const data = useApp((s) => s.servers[cloud.name]) ?? emptyCloud();
+  const data = useApp((s) => s.servers[cloud.name]) ?? NOT_LISTED;
   const loadServers = useApp((s) => s.loadServers);
   const openServer = useApp((s) => s.openServer);
   const openConsoleLog = useApp((s) => s.openConsoleLog);
   const showServerDetails = useApp((s) => s.showServerDetails);
-  const visible = useMemo(() => filterServers(data.servers, query), [data.servers, query]);
+  // The index follows the list (a page arriving, a refresh), built from the one before; a keystroke only searches.
+  const [indexer] = useState(createServerIndexer);
+  const index = useMemo(() => indexer(data.servers), [indexer, data.servers]);
+  const visible = useMemo(() => searchServers(index, query), [index, query]);
   const headingId = `cloud-${cloud.name}-heading`;
   const count = query ? `${visible.length} of ${data.servers.length}` : `${data.servers.length}`;
+  // Before the cloud's first answer the number is unknown: "…", not a "0" that reads as an empty cloud. While pages
+  // stream in or a refresh runs, the number so far with "…": a bare number means the list is complete.
+  const unknown = data.state === 'idle' || (data.state === 'loading' && data.servers.length === 0);
+  const settling = data.more || data.state === 'loading';
 
   return (
     <section className="cloud" aria-labelledby={headingId}>
@@ -58,9 +68,9 @@ function CloudSection({ cloud, query }: { cloud: CloudSummary; query: string }) 
         <h2 id={headingId} title={cloud.authUrl}>
           {cloud.label}
         </h2>
-        <span className="count" aria-label={`${count} servers`}>
-          {count}
-          {data.more ? '…' : ''}
+        <span className="count" aria-label={unknown ? 'Servers loading' : `${count} servers`}>
+          {unknown ? '' : count}
+          {settling ? '…' : ''}
         </span>
         <button className="icon" aria-label={`Refresh ${cloud.label}`} title="Refresh" onClick={() => void loadServers(cloud.name)}>
           ⟳
