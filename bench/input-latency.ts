@@ -1,14 +1,16 @@
 // Benchmark group `input`: from a key pressed in the page to its echo painted on the RDP display, on the embedded
 // demo cloud in browser mode. The demo desktop writes what is typed into it on its "TYPED …" line, so each key's
-// echo is a change of that line's pixels on the tab's canvas (IronRDP's WASM client draws there).
+// echo is a change of that line's pixels on the tab's canvas.
 //
 // In the page (driven by Playwright, whose keyboard.press goes through the browser's input pipeline): a capturing
 // keydown listener notes performance.now() when the key's event is dispatched, and a requestAnimationFrame loop reads
 // the typed line's pixels from the canvas each frame; the first frame whose pixels differ from those before the key
-// is the echo's frame. In this process (which hosts the demo desktops in browser mode): when the desktop got the
-// character and when its frame was handed to the session's socket, i.e. the server's own time, which a real Hyper-V
-// host would spend too. Marks in between (the page's WebSocket send, the gateway's receipt, the reply's arrival and
-// its putImageData) split the rest into stages; page and host times meet through their time origins.
+// is the echo's frame. In the app's RDP worker (IronRDP runs there and sends the page bitmaps of what changed): when
+// the key's input went out on its WebSocket, when the reply arrived, and the end of the task in which IronRDP drew
+// the changed line. In this process (which hosts the demo desktops in browser mode): when the gateway got the input,
+// when the desktop got the character and when its frame was handed to the session's socket, i.e. the server's own
+// time, which a real Hyper-V host would spend too. The marks split the total into stages; the three clocks meet
+// through their time origins.
 //
 //   npx tsx bench/input-latency.ts [--keys 40] [--fps N]
 //
@@ -51,19 +53,28 @@ interface EchoTiming {
   paintedAt: number;
   /** Animation frames that began after the keydown, the echo's included. */
   frames: number;
-  /** When the page first sent on a WebSocket after the key (IronRDP's input PDU to the gateway), if it did. */
-  sentAt?: number;
-  /** What that first send passed: "Blob", "ArrayBuffer", "Uint8Array", … */
-  sentKind?: string;
-  /** What that socket received from the key to the echo's frame: arrival times. */
-  arrivals: number[];
-  /** When the client first drew into the typed line after the key (putImageData over it), if it did. */
-  drawnAt?: number;
   /** Time the probe itself spent reading and comparing pixels per animation frame (its own cost, ms). */
   probeMs: number[];
   /** The page's time origin (epoch ms): puts page times on this process's clock. */
   timeOrigin: number;
   /** The typed line changed before any key was pressed (it should not: nothing else draws there). */
+  changedBeforeKey: boolean;
+}
+
+/** The worker's side of one key (worker clock). */
+interface WorkerEcho {
+  /** When the worker first sent on a WebSocket after the probe was armed (IronRDP's input PDU to the gateway). */
+  sentAt?: number;
+  /** What that send passed: "Blob", "ArrayBuffer", "Uint8Array", … */
+  sentKind?: string;
+  /** What that socket received from the send on: arrival times (the events' own time stamps). */
+  arrivals: number[];
+  /** After the task in which IronRDP drew the changed typed line: its bitmap then goes to the page. */
+  echoAt?: number;
+  /** Time the probe itself spent reading and comparing pixels per read (its own cost, ms). */
+  probeMs: number[];
+  timeOrigin: number;
+  /** The typed line changed before the key's input went out (it should not: nothing else draws there). */
   changedBeforeKey: boolean;
 }
 
@@ -123,9 +134,9 @@ function typedLineRegion(width: number, height: number, desktop: DemoDesktop): R
   return { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
 }
 
-// ---- In the page. These functions run inside Chromium (Playwright sends their source): they use nothing from this
-// module, and their helpers are object methods or anonymous callbacks (tsx wraps named inner functions with a helper
-// that exists only in Node).
+// ---- In Chromium. These functions run in the page or in the app's RDP worker (Playwright sends their source): they
+// use nothing from this module, and their helpers are object methods or anonymous callbacks (tsx wraps named inner
+// functions with a helper that exists only in Node).
 
 interface PageProbe {
   arm(): void;
@@ -146,12 +157,7 @@ function installEchoProbe(args: { panelId: string; region: Region }): { width: n
     keydownAt: 0,
     frames: 0,
     changedBeforeKey: false,
-    sentAt: 0,
-    sentKind: '',
-    arrivals: [] as number[],
     probeMs: [] as number[],
-    drawnAt: 0,
-    watched: new WeakSet<WebSocket>(),
     done: null as EchoTiming | null,
     resolve: null as ((t: EchoTiming | null) => void) | null,
     read(): Uint32Array {
@@ -167,11 +173,7 @@ function installEchoProbe(args: { panelId: string; region: Region }): { width: n
       probe.keydownAt = 0;
       probe.frames = 0;
       probe.changedBeforeKey = false;
-      probe.sentAt = 0;
-      probe.sentKind = '';
-      probe.arrivals = [];
       probe.probeMs = [];
-      probe.drawnAt = 0;
       probe.done = null;
       requestAnimationFrame(() => probe.frame());
     },
@@ -195,10 +197,7 @@ function installEchoProbe(args: { panelId: string; region: Region }): { width: n
             keydownAt: probe.keydownAt,
             paintedAt: now,
             frames: probe.frames,
-            ...(probe.sentAt ? { sentAt: probe.sentAt, sentKind: probe.sentKind } : {}),
-            arrivals: probe.arrivals,
             probeMs: probe.probeMs,
-            ...(probe.drawnAt ? { drawnAt: probe.drawnAt } : {}),
             timeOrigin: performance.timeOrigin,
             changedBeforeKey: probe.changedBeforeKey,
           };
@@ -207,29 +206,6 @@ function installEchoProbe(args: { panelId: string; region: Region }): { width: n
         }
       }
       requestAnimationFrame(() => probe.frame());
-    },
-    /** A WebSocket send: the first one after the key is its input going out; that socket's messages are then timed. */
-    sending(ws: WebSocket, data: unknown) {
-      if (!probe.armed || probe.keydownAt === 0 || probe.sentAt !== 0) return;
-      probe.sentAt = performance.now();
-      probe.sentKind = Object.prototype.toString.call(data).slice(8, -1);
-      if (probe.watched.has(ws)) return;
-      probe.watched.add(ws);
-      // The event's own time stamp (taken as it was created): IronRDP's listener, added first, runs before this one
-      // and already decodes and draws the update.
-      ws.addEventListener('message', (e) => {
-        if (probe.armed && probe.sentAt !== 0) probe.arrivals.push(e.timeStamp);
-      });
-    },
-    /** A putImageData on the display: the first one over the typed line after the key is the echo being drawn. */
-    drawing(target: CanvasRenderingContext2D, args: unknown[]) {
-      if (!probe.armed || probe.keydownAt === 0 || probe.drawnAt !== 0 || target.canvas !== canvas) return;
-      const image = args[0] as ImageData;
-      const dx = args[1] as number;
-      const dy = args[2] as number;
-      // With a dirty rectangle (arguments 3-6) only that part of the image is drawn.
-      const [x, y, w, h] = args.length >= 7 ? [dx + (args[3] as number), dy + (args[4] as number), args[5] as number, args[6] as number] : [dx, dy, image.width, image.height];
-      if (x < r.x + r.w && x + w > r.x && y < r.y + r.h && y + h > r.y) probe.drawnAt = performance.now();
     },
     wait(timeoutMs: number): Promise<EchoTiming | null> {
       if (probe.done) return Promise.resolve(probe.done);
@@ -255,18 +231,6 @@ function installEchoProbe(args: { panelId: string; region: Region }): { width: n
     },
     { capture: true },
   );
-  // Sends are seen through the prototype: IronRDP's socket is already open, and its methods are looked up there.
-  const nativeSend = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'send')!.value as WebSocket['send'];
-  WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
-    probe.sending(this, data);
-    return nativeSend.call(this, data);
-  };
-  // Draws likewise: IronRDP draws each updated region with putImageData on the context it already holds.
-  const nativePut = Object.getOwnPropertyDescriptor(CanvasRenderingContext2D.prototype, 'putImageData')!.value as (this: CanvasRenderingContext2D, ...a: unknown[]) => void;
-  CanvasRenderingContext2D.prototype.putImageData = function (this: CanvasRenderingContext2D, ...args: unknown[]) {
-    probe.drawing(this, args);
-    nativePut.apply(this, args);
-  };
   (window as unknown as { __echoProbe: PageProbe }).__echoProbe = probe;
   return { width: canvas.width, height: canvas.height };
 }
@@ -277,6 +241,98 @@ function armEchoProbe(): void {
 
 function waitForEcho(timeoutMs: number): Promise<EchoTiming | null> {
   return (window as unknown as { __echoProbe: PageProbe }).__echoProbe.wait(timeoutMs);
+}
+
+interface WorkerProbe {
+  arm(): void;
+  take(): WorkerEcho;
+}
+
+/**
+ * Worker side, watching `region` (canvas pixels) of the one RDP session. The app's worker sends the page a bitmap of
+ * what changed once a task in which IronRDP drew has ended (createImageBitmap over the session's canvas); the probe
+ * reads the region of that canvas at that moment, so the first such moment at which the line differs from before
+ * the key is when the echo was drawn and on its way to the page.
+ */
+function installWorkerProbe(r: Region): void {
+  type Ctx = OffscreenCanvasRenderingContext2D;
+  const probe = {
+    ctx: null as Ctx | null,
+    baseline: null as Uint32Array | null,
+    armed: false,
+    echo: null as WorkerEcho | null,
+    watched: new WeakSet<WebSocket>(),
+    read(): Uint32Array {
+      return new Uint32Array(probe.ctx!.getImageData(r.x, r.y, r.w, r.h).data.buffer);
+    },
+    differs(a: Uint32Array, b: Uint32Array): boolean {
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return true;
+      return false;
+    },
+    arm() {
+      if (!probe.ctx) throw new Error('the RDP worker has sent no picture yet');
+      probe.baseline = probe.read();
+      probe.armed = true;
+      probe.echo = { arrivals: [], probeMs: [], timeOrigin: performance.timeOrigin, changedBeforeKey: false };
+    },
+    take(): WorkerEcho {
+      probe.armed = false;
+      return probe.echo!;
+    },
+    /** A WebSocket send: the first one after arming is the key's input going out; that socket's messages are then timed. */
+    sending(ws: WebSocket, data: unknown) {
+      const e = probe.echo;
+      if (!probe.armed || !e || e.sentAt !== undefined) return;
+      e.sentAt = performance.now();
+      e.sentKind = Object.prototype.toString.call(data).slice(8, -1);
+      if (probe.watched.has(ws)) return;
+      probe.watched.add(ws);
+      // The event's own time stamp (taken as it was created): IronRDP's listener, added first, runs before this one.
+      ws.addEventListener('message', (m) => {
+        if (probe.armed && probe.echo?.sentAt !== undefined && probe.echo.echoAt === undefined) probe.echo.arrivals.push(m.timeStamp);
+      });
+    },
+    /** The worker is about to send the page a picture of (x, y, w, h) of `source`. */
+    shipping(source: unknown, x: number, y: number, w: number, h: number) {
+      if (!(source instanceof OffscreenCanvas)) return;
+      probe.ctx ??= source.getContext('2d');
+      const e = probe.echo;
+      if (!probe.armed || !e || e.echoAt !== undefined || !(x < r.x + r.w && x + w > r.x && y < r.y + r.h && y + h > r.y)) return;
+      const t = performance.now();
+      const pixels = probe.read();
+      const changed = probe.differs(pixels, probe.baseline!);
+      e.probeMs.push(performance.now() - t);
+      if (!changed) return;
+      if (e.sentAt === undefined) {
+        // Before the key's input went out: not its echo (noted; the picture before the key is taken afresh).
+        e.changedBeforeKey = true;
+        probe.baseline = pixels;
+      } else e.echoAt = t;
+    },
+  };
+  // Through the prototype and the global: IronRDP's socket is already open, and both are looked up on each call.
+  const nativeSend = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'send')!.value as WebSocket['send'];
+  WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+    probe.sending(this, data);
+    return nativeSend.call(this, data);
+  };
+  const scope = globalThis as unknown as { createImageBitmap: (...a: unknown[]) => Promise<ImageBitmap> };
+  const nativeBitmap = scope.createImageBitmap;
+  scope.createImageBitmap = function (...args: unknown[]) {
+    if (args.length >= 5) probe.shipping(args[0], args[1] as number, args[2] as number, args[3] as number, args[4] as number);
+    return nativeBitmap.apply(globalThis, args);
+  };
+  (globalThis as unknown as { __echoProbe: WorkerProbe }).__echoProbe = probe;
+}
+
+function armWorkerProbe(): void {
+  (globalThis as unknown as { __echoProbe: WorkerProbe }).__echoProbe.arm();
+}
+
+/** The worker's side of the key so far (it keeps recording until the next arm). */
+function peekWorkerProbe(): WorkerEcho {
+  const p = (globalThis as unknown as { __echoProbe: WorkerProbe & { echo: WorkerEcho } }).__echoProbe;
+  return p.echo;
 }
 
 /** The page's frame interval: deltas between consecutive animation frames over about a second. */
@@ -364,6 +420,10 @@ await withBenchApp('input', { fps: FPS }, async (app) => {
   await canvas.click({ position: { x: box.width / 2, y: box.height * 0.8 } });
   await delay(1000);
   await page.evaluate(installEchoProbe, { panelId: tab.panelId, region });
+  const worker = page.workers().find((w) => w.url().endsWith('/rdp-worker.js'));
+  if (!worker) throw new Error('the page has no RDP worker: this benchmark measures the app as it runs in Chromium and Electron, with IronRDP in its worker');
+  await worker.evaluate(installWorkerProbe, region);
+  await delay(500); // a picture or two, so the worker probe knows the session's canvas
 
   const intervals = await page.evaluate(frameIntervals);
   const frameMs = stats(intervals).median;
@@ -380,13 +440,13 @@ await withBenchApp('input', { fps: FPS }, async (app) => {
   // page and this process put page times on this process's clock through the two time origins (both taken from this
   // machine's wall clock, so they agree to well under a millisecond).
   const STAGES = [
-    'key down → input sent on the page socket (app, IronRDP)',
-    'page socket → gateway got it (Chromium, loopback, WebSocket)',
+    'key down → input sent on the RDP socket (page → worker, IronRDP)',
+    'RDP socket → gateway got it (Chromium, loopback, WebSocket)',
     'gateway → desktop got the key (TLS to the console host and back out of it, loopback)',
     'desktop: key → frame written (server)',
-    'frame written → first bytes at the page socket',
-    'first bytes → echo drawn on the canvas (IronRDP decodes the update, putImageData)',
-    'drawn → the frame that shows it (waiting for the next animation frame)',
+    "frame written → first bytes at the worker's RDP socket",
+    'first bytes → echo drawn in the worker (IronRDP decodes the update and draws it)',
+    "drawn → the page's frame that shows it (bitmap to the page, drawn there, next animation frame)",
   ] as const;
   /** The stages' keys in the result line. */
   const STAGE_KEYS = ['page_send', 'to_gateway', 'gateway_to_desktop', 'server', 'to_page', 'decode_draw', 'wait_frame'];
@@ -399,9 +459,13 @@ await withBenchApp('input', { fps: FPS }, async (app) => {
     for (let i = 0; i < WARM_UP_KEYS + KEYS; i++) {
       const key = LETTERS[i % LETTERS.length];
       current = {};
+      await worker.evaluate(armWorkerProbe);
       await page.evaluate(armEchoProbe);
       await page.keyboard.press(key);
-      const echo = await page.evaluate(waitForEcho, ECHO_TIMEOUT_MS);
+      const paint = await page.evaluate(waitForEcho, ECHO_TIMEOUT_MS);
+      const w = await worker.evaluate(peekWorkerProbe);
+      // The worker's marks on the page's clock.
+      const echo = paint && { ...paint, ...w, ...shiftTimes(w, w.timeOrigin - paint.timeOrigin), timeOrigin: paint.timeOrigin };
       const s = current;
       current = undefined;
       if (!echo) throw new Error(`key ${i + 1} ('${key}'): no echo on the display within ${ECHO_TIMEOUT_MS} ms`);
@@ -423,15 +487,15 @@ await withBenchApp('input', { fps: FPS }, async (app) => {
         // The first bytes that reached the page after the frame left: the echo's (or, rarely, an animation frame's
         // sent just before, which would make the last stage look longer and the one before it shorter).
         const arrival = echo.arrivals.find((t) => t + shift >= s.sentAt! - 0.5);
-        if (echo.sentAt !== undefined && arrival !== undefined && s.gatewayAt !== undefined && echo.drawnAt !== undefined) {
+        if (echo.sentAt !== undefined && arrival !== undefined && s.gatewayAt !== undefined && echo.echoAt !== undefined) {
           const parts = [
             echo.sentAt - echo.keydownAt,
             s.gatewayAt - (echo.sentAt + shift),
             s.typedAt - s.gatewayAt,
             s.sentAt - s.typedAt,
             arrival + shift - s.sentAt,
-            echo.drawnAt - arrival,
-            echo.paintedAt - echo.drawnAt,
+            echo.echoAt - arrival,
+            echo.paintedAt - echo.echoAt,
           ];
           parts.forEach((v, k) => stages.get(STAGES[k])!.push(v));
           line += ` [${parts.map(ms).join(' + ')}]`;
@@ -464,7 +528,7 @@ await withBenchApp('input', { fps: FPS }, async (app) => {
     console.log(`input: the page sent each key's input as: ${[...sentKinds].join(', ')} (WebSocket.send's argument)`);
     if (sentKinds.has('Blob')) {
       console.log(
-        "input:   a Blob is read asynchronously before Chromium sends it, the read finishing in a task of the page's main thread, so that stage grows with whatever else the page's main thread does (decoding frames, other tabs); an ArrayBuffer would go out at once",
+        "input:   a Blob is read asynchronously before Chromium sends it, the read finishing in a task of the sending thread (the RDP worker), so that stage grows with whatever else that thread does (decoding frames, other tabs); an ArrayBuffer would go out at once",
       );
     }
   }
@@ -484,7 +548,7 @@ await withBenchApp('input', { fps: FPS }, async (app) => {
         ]
       : []),
     ...(sentKinds.has('Blob')
-      ? ["IronRDP sends each input PDU as a Blob, which Chromium reads asynchronously (finishing on the page's main thread) before sending: most of to_gateway."]
+      ? ["IronRDP sends each input PDU as a Blob, which Chromium reads asynchronously (finishing in a task of the RDP worker) before sending: most of to_gateway."]
       : []),
   ];
   emitResult({
@@ -511,6 +575,12 @@ await withBenchApp('input', { fps: FPS }, async (app) => {
     notes,
   });
 });
+
+/** A worker's marks moved onto another clock (`by` ms later there). */
+function shiftTimes(w: WorkerEcho, by: number): Pick<WorkerEcho, 'sentAt' | 'echoAt' | 'arrivals'> {
+  const at = (t: number | undefined) => (t === undefined ? undefined : t + by);
+  return { sentAt: at(w.sentAt), echoAt: at(w.echoAt), arrivals: w.arrivals.map((t) => t + by) };
+}
 
 function round(x: number): number {
   return Math.round(x * 10) / 10;

@@ -63,12 +63,14 @@ export function rdpBackend(engine: RdpEngine): ConsoleBackend<RdpGrant> {
         offs.push(() => canvas.removeEventListener(type, fn as EventListener, opts));
       };
 
-      // Client coordinates → remote desktop pixels, whatever the canvas is scaled to on screen.
+      // Client coordinates → remote desktop pixels, whatever the canvas is scaled to on screen. The size comes from
+      // the session: a canvas handed to a worker no longer reports the size it is drawn at.
       const toRemote = (e: MouseEvent) => {
         const r = canvas.getBoundingClientRect();
-        const x = ((e.clientX - r.left) * canvas.width) / Math.max(1, r.width);
-        const y = ((e.clientY - r.top) * canvas.height) / Math.max(1, r.height);
-        return { x: Math.max(0, Math.min(canvas.width - 1, Math.round(x))), y: Math.max(0, Math.min(canvas.height - 1, Math.round(y))) };
+        const size = session?.desktopSize() ?? { width: canvas.width, height: canvas.height };
+        const x = ((e.clientX - r.left) * size.width) / Math.max(1, r.width);
+        const y = ((e.clientY - r.top) * size.height) / Math.max(1, r.height);
+        return { x: Math.max(0, Math.min(size.width - 1, Math.round(x))), y: Math.max(0, Math.min(size.height - 1, Math.round(y))) };
       };
 
       // Lock keys: the remote machine's CapsLock/NumLock/ScrollLock follow this machine's. A FocusEvent carries no

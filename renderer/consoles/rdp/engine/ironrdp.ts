@@ -8,13 +8,17 @@ import {
   type RdpEngineSession,
   type SessionEvents,
 } from './types.ts';
-import { Scancode, scancodeForCode } from './scancodes.ts';
+import { keyEventInput, Scancode } from './scancodes.ts';
 import { describeIronError } from './iron-errors.ts';
 
 /**
  * RdpEngine over IronRDP's WASM build (@devolutions/iron-remote-desktop-rdp). The module (≈6 MB, wasm inlined as a
- * data: URL) is loaded and initialised once per page and shared by every tab; each session draws straight into
- * its tab's canvas.
+ * data: URL) is loaded and initialised once per JavaScript realm and shared by every tab; each session draws straight
+ * into its tab's canvas.
+ *
+ * Two ways to run it: in the page (`createIronRdpEngine`, used where a page has no OffscreenCanvas, and by test pages
+ * that look inside the engine), or in a worker (`worker-engine.ts`, what the app uses), where IronRdpSession draws
+ * into the OffscreenCanvas the tab's canvas handed over.
  */
 
 type IronModule = typeof Iron;
@@ -44,15 +48,31 @@ export function createIronRdpEngine(opts: { logLevel?: string } = {}): RdpEngine
     },
     connect: async (options) => {
       const mod = await loadIronRdp(opts.logLevel);
-      return IronRdpSession.connect(mod, options);
+      const canvas = options.canvas;
+      return IronRdpSession.connect(mod, { ...options, onCursor: (c) => applyCursor(canvas, c) });
     },
   };
+}
+
+/** The pointer shape the server asked for: the system's, none, or an image (a data: URL) with its hot spot. */
+export type CursorStyle = { style: string; data?: string; hotspotX?: number; hotspotY?: number };
+
+/** What a session needs where it runs: a canvas it may draw into (in the page or handed to a worker). */
+export type SurfaceConnectOptions = Omit<ConnectOptions, 'canvas'> & {
+  canvas: HTMLCanvasElement | OffscreenCanvas;
+  /** The server changed the pointer; the page shows it on the tab's canvas. */
+  onCursor: (cursor: CursorStyle) => void;
+};
+
+/** Connects one session with a loaded module (the worker's entry point uses this directly). */
+export function openIronRdpSession(mod: IronModule, options: SurfaceConnectOptions): Promise<IronRdpSession> {
+  return IronRdpSession.connect(mod, options);
 }
 
 /** RDP's "normal end" text when shutdown() was called. */
 const USER_REQUESTED = /UserRequested/i;
 
-class IronRdpSession implements RdpEngineSession {
+export class IronRdpSession implements RdpEngineSession {
   private readonly listeners = new Map<keyof SessionEvents, Set<(p: unknown) => void>>();
   private ended = false;
   private connected = false;
@@ -63,11 +83,11 @@ class IronRdpSession implements RdpEngineSession {
   private constructor(
     private readonly mod: IronModule,
     private readonly session: IronSession,
-    private readonly canvas: HTMLCanvasElement,
+    private readonly canvas: HTMLCanvasElement | OffscreenCanvas,
     readonly sessionId: string,
   ) {}
 
-  static async connect(mod: IronModule, o: ConnectOptions): Promise<IronRdpSession> {
+  static async connect(mod: IronModule, o: SurfaceConnectOptions): Promise<IronRdpSession> {
     const { Backend } = mod;
     const creds = o.credentials ?? o.grant.credentials;
     let self: IronRdpSession | undefined;
@@ -82,8 +102,10 @@ class IronRdpSession implements RdpEngineSession {
       .proxyAddress(o.grant.gatewayUrl)
       .authToken(o.grant.token)
       .desktopSize(new Backend.DesktopSize(Math.round(o.width), Math.round(o.height)))
-      .renderCanvas(o.canvas)
-      .setCursorStyleCallback((style: string, data?: string, hotspotX?: number, hotspotY?: number) => applyCursor(o.canvas, style, data, hotspotX, hotspotY))
+      // The typings name HTMLCanvasElement; the module only sizes the canvas and asks it for a 2D context, which an
+      // OffscreenCanvas offers too (a worker also needs the aliases in ironrdp-worker.ts).
+      .renderCanvas(o.canvas as HTMLCanvasElement)
+      .setCursorStyleCallback((style: string, data?: string, hotspotX?: number, hotspotY?: number) => o.onCursor({ style, data, hotspotX, hotspotY }))
       .setCursorStyleCallbackContext(undefined)
       .remoteClipboardChangedCallback((data: ClipboardData) => {
         const text = clipboardText(data);
@@ -169,19 +191,14 @@ class IronRdpSession implements RdpEngineSession {
   }
 
   keyEvent(e: KeyboardEvent): boolean {
-    const pressed = e.type === 'keydown';
-    if (!pressed && e.type !== 'keyup') return false;
-    const code = scancodeForCode(e.code);
-    if (code !== undefined) {
-      this.key(code, pressed);
-      return true;
-    }
-    // A key with no known position (some layouts' extra keys): send the character it produced.
-    if (pressed && [...e.key].length === 1) {
-      this.unicode(e.key);
-      return true;
-    }
-    return false;
+    const input = keyEventInput(e);
+    if (input?.kind === 'key') this.key(input.scancode, input.pressed);
+    else if (input?.kind === 'unicode') this.unicode(input.text);
+    return input !== undefined;
+  }
+
+  desktopSize(): { width: number; height: number } {
+    return { width: this.canvas.width, height: this.canvas.height };
   }
 
   unicode(text: string): void {
@@ -256,9 +273,10 @@ class IronRdpSession implements RdpEngineSession {
   }
 
   screenshot(): Promise<Blob> {
-    return new Promise((resolve, reject) =>
-      this.canvas.toBlob((b) => (b ? resolve(b) : reject(new EngineError('internal', 'the screen could not be captured'))), 'image/png'),
-    );
+    const failed = () => new EngineError('internal', 'the screen could not be captured');
+    const canvas = this.canvas;
+    if (!('toBlob' in canvas)) return canvas.convertToBlob({ type: 'image/png' }).catch(() => Promise.reject(failed()));
+    return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(failed())), 'image/png'));
   }
 
   shutdown(): void {
@@ -284,9 +302,10 @@ function clipboardText(data: ClipboardData): string | undefined {
   return undefined;
 }
 
-function applyCursor(canvas: HTMLCanvasElement, style: string, data?: string, hx?: number, hy?: number): void {
-  if (style === 'hidden') canvas.style.cursor = 'none';
-  else if (style === 'url' && data) canvas.style.cursor = `url(${data}) ${hx ?? 0} ${hy ?? 0}, default`;
+/** Shows the server's pointer on the tab's canvas. */
+export function applyCursor(canvas: HTMLCanvasElement, c: CursorStyle): void {
+  if (c.style === 'hidden') canvas.style.cursor = 'none';
+  else if (c.style === 'url' && c.data) canvas.style.cursor = `url(${c.data}) ${c.hotspotX ?? 0} ${c.hotspotY ?? 0}, default`;
   else canvas.style.cursor = 'default';
 }
 

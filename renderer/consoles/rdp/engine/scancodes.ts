@@ -42,3 +42,19 @@ export const Scancode = {
 export function scancodeForCode(code: string): number | undefined {
   return SCANCODES[code];
 }
+
+/** What a DOM key event becomes on the wire: a physical key, a character, or nothing. */
+export type KeyInput = { kind: 'key'; scancode: number; pressed: boolean } | { kind: 'unicode'; text: string } | undefined;
+
+/**
+ * A key event as RDP input: its scancode when the key's position is known; otherwise, on key down, the character it
+ * produced (some layouts' extra keys). Worked out in the page, where the event is, whichever thread runs the session.
+ */
+export function keyEventInput(e: Pick<KeyboardEvent, 'type' | 'code' | 'key'>): KeyInput {
+  const pressed = e.type === 'keydown';
+  if (!pressed && e.type !== 'keyup') return undefined;
+  const scancode = scancodeForCode(e.code);
+  if (scancode !== undefined) return { kind: 'key', scancode, pressed };
+  if (pressed && [...e.key].length === 1) return { kind: 'unicode', text: e.key };
+  return undefined;
+}

@@ -51,6 +51,8 @@ export interface RdpEngineSession {
   key(scancode: number, pressed: boolean): void;
   /** A DOM key event: scancode when the key is known, Unicode otherwise. Returns whether it was sent. */
   keyEvent(event: KeyboardEvent): boolean;
+  /** The remote desktop's size in pixels (what the canvas shows), for mapping pointer positions. */
+  desktopSize(): { width: number; height: number };
   /** Characters the client's keyboard layout cannot express. */
   unicode(text: string): void;
   mouseMove(x: number, y: number): void;

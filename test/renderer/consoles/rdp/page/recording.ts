@@ -23,6 +23,7 @@ function recordingSession(): RdpEngineSession {
       return true;
     },
     unicode: rec('unicode'),
+    desktopSize: () => ({ width: 1024, height: 768 }),
     mouseMove: () => undefined,
     mouseButton: rec('mouseButton'),
     wheel: rec('wheel'),

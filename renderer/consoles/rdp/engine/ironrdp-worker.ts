@@ -1,0 +1,109 @@
+import { FrameShipper } from './frame-shipper.ts';
+import { describeIronError } from './iron-errors.ts';
+import { loadIronRdp, openIronRdpSession, type IronRdpSession } from './ironrdp.ts';
+import { EngineError } from './types.ts';
+import type { FromWorker, SessionEventMessage, ToWorker, WireError } from './worker-protocol.ts';
+
+/**
+ * The RDP worker: IronRDP's WASM client for every RDP tab of the page, off its main thread. Decoding a full-screen
+ * stream keeps a core busy; here it no longer delays the page's input handling, layout and painting, and the page
+ * stays responsive however many tabs stream. Each session draws on a canvas of the worker's own; what changed goes
+ * to the page as bitmaps (frame-shipper.ts).
+ *
+ * Built as its own entry (scripts/build-renderer.mjs) and started by worker-engine.ts.
+ */
+
+// IronRDP's web build was written for a window: it checks that its canvas context is a CanvasRenderingContext2D and
+// reads the user agent through `window`. A worker has the same APIs under other names (OffscreenCanvas's context,
+// the worker's global scope with its own navigator); these aliases let the unchanged module find them.
+const scope = globalThis as unknown as Record<string, unknown> & { postMessage(message: FromWorker, transfer?: Transferable[]): void };
+scope.CanvasRenderingContext2D ??= scope.OffscreenCanvasRenderingContext2D;
+scope.Window ??= (globalThis as { constructor: unknown }).constructor;
+
+const sessions = new Map<number, IronRdpSession>();
+const shippers = new Map<number, FrameShipper>();
+const post = (m: FromWorker) => scope.postMessage(m);
+const wire = (err: unknown): WireError => {
+  const e = describeIronError(err);
+  return { kind: e.kind, message: e.message };
+};
+const emit = (id: number, m: SessionEventMessage) => post({ op: 'event', id, ...m });
+
+let logLevel = 'warn';
+
+async function connect(m: Extract<ToWorker, { op: 'connect' }>): Promise<void> {
+  const shipper = new FrameShipper(m.width, m.height, (frame) => scope.postMessage({ op: 'frame', id: m.id, ...frame }, [frame.bitmap]));
+  shippers.set(m.id, shipper);
+  try {
+    const mod = await loadIronRdp(logLevel);
+    const session = await openIronRdpSession(mod, {
+      grant: m.grant,
+      canvas: shipper.surface,
+      width: m.width,
+      height: m.height,
+      credentials: m.credentials,
+      dynamicResize: m.dynamicResize,
+      credssp: m.credssp,
+      onCursor: (cursor) => emit(m.id, { event: 'cursor', payload: cursor }),
+    });
+    sessions.set(m.id, session);
+    session.on('connected', () => emit(m.id, { event: 'connected' }));
+    session.on('resized', (size) => emit(m.id, { event: 'resized', payload: size }));
+    session.on('clipboard', (text) => emit(m.id, { event: 'clipboard', payload: text }));
+    session.on('error', (err) => emit(m.id, { event: 'error', payload: { kind: err.kind, message: err.message } }));
+    session.on('closed', (reason) => {
+      sessions.delete(m.id);
+      shippers.delete(m.id);
+      shipper.close();
+      emit(m.id, { event: 'closed', payload: reason });
+    });
+    post({ op: 'connected', id: m.id, ...session.desktopSize() });
+  } catch (err) {
+    shippers.delete(m.id);
+    shipper.close();
+    post({ op: 'connect-failed', id: m.id, error: wire(err) });
+  }
+}
+
+async function answer(m: Extract<ToWorker, { op: 'request' }>): Promise<void> {
+  const session = sessions.get(m.id);
+  try {
+    if (!session) throw new EngineError('internal', 'the session has ended');
+    await session.setClipboardText(...m.args);
+    post({ op: 'reply', request: m.request, ok: true });
+  } catch (err) {
+    post({ op: 'reply', request: m.request, ok: false, error: wire(err) });
+  }
+}
+
+function call(m: Extract<ToWorker, { op: 'call' }>): void {
+  const s = sessions.get(m.id);
+  if (!s) return; // ended meanwhile: input for a closed session goes nowhere, as it would in the page
+  // The union keeps each method with its own argument list; TypeScript cannot follow that through one call.
+  (s[m.method] as (...args: unknown[]) => void).apply(s, m.args);
+}
+
+scope.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const m = ev.data;
+  switch (m.op) {
+    case 'init':
+      logLevel = m.logLevel;
+      loadIronRdp(logLevel).then(
+        () => post({ op: 'ready' }),
+        (err: unknown) => post({ op: 'init-failed', error: wire(err) }),
+      );
+      break;
+    case 'connect':
+      void connect(m);
+      break;
+    case 'request':
+      void answer(m);
+      break;
+    case 'call':
+      call(m);
+      break;
+    case 'frame-shown':
+      shippers.get(m.id)?.shown();
+      break;
+  }
+};

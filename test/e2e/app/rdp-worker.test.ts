@@ -1,0 +1,85 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromiumMissing, startAppUnderTest, type AppUnderTest } from './harness.ts';
+import { displayFrame, pollUntil } from './remote-display.ts';
+import { tabPage } from './tab-page.ts';
+
+// The app runs IronRDP in one worker beside the page (renderer/consoles/rdp/engine/ironrdp-worker.ts): it decodes
+// and draws every RDP session; the page only draws the bitmaps of what changed and forwards input. Checked on the
+// embedded demo cloud: the tabs' pictures come from that worker and reach the page; and a worker that cannot start
+// is explained in the tab that needed it while the other consoles work.
+
+const apps: AppUnderTest[] = [];
+after(async () => {
+  for (const app of apps) await app.stop();
+});
+
+async function openDemo(buildRenderer?: (dir: string) => void) {
+  const app = await startAppUnderTest();
+  apps.push(app);
+  buildRenderer?.(join(app.dir, 'renderer'));
+  await app.page.goto(app.host.url);
+  const tree = app.page.getByRole('tree', { name: 'Demo cloud (offline)' });
+  return { app, page: app.page, tabs: tabPage(app.page), open: (name: string) => tree.getByRole('treeitem', { name, exact: true }).click() };
+}
+
+test('RDP tabs are decoded and drawn in one worker; their pictures still reach the page', { skip: chromiumMissing }, async () => {
+  const { page, tabs, open } = await openDemo();
+  await open('win2022-web-01');
+  await tabs.waitStatus('win2022-web-01', /^Connected$/);
+  await open('win2019-sql-01');
+  await tabs.waitStatus('win2019-sql-01', /^Connected$/);
+
+  const workers = page.workers().map((w) => w.url());
+  assert.deepEqual(
+    workers.filter((u) => u.endsWith('/rdp-worker.js')).length,
+    1,
+    `one RDP worker for both tabs (workers: ${workers.join(', ') || 'none'})`,
+  );
+  // Watch the page's own drawing for a second while the desktops animate: no decoded regions (IronRDP's
+  // putImageData) are drawn in the page any more, only bitmaps from the worker.
+  const drawn = await page.evaluate(async () => {
+    type Draw = (this: CanvasRenderingContext2D, ...a: unknown[]) => unknown;
+    const proto = CanvasRenderingContext2D.prototype;
+    const put = Object.getOwnPropertyDescriptor(proto, 'putImageData')!.value as Draw;
+    const draw = Object.getOwnPropertyDescriptor(proto, 'drawImage')!.value as Draw;
+    const seen = { putImageData: 0, bitmaps: 0 };
+    // A method returning an anonymous function: this runs in the page, where the test runner's helper for named
+    // functions does not exist.
+    const hooks = {
+      wrap(native: Draw, count: (a: unknown[]) => void): Draw {
+        return function (this: CanvasRenderingContext2D, ...a: unknown[]) {
+          count(a);
+          return native.apply(this, a);
+        };
+      },
+    };
+    Object.defineProperty(proto, 'putImageData', { configurable: true, writable: true, value: hooks.wrap(put, () => seen.putImageData++) });
+    Object.defineProperty(proto, 'drawImage', { configurable: true, writable: true, value: hooks.wrap(draw, (a) => a[0] instanceof ImageBitmap && seen.bitmaps++) });
+    await new Promise((r) => setTimeout(r, 1000));
+    Object.defineProperty(proto, 'putImageData', { configurable: true, writable: true, value: put });
+    Object.defineProperty(proto, 'drawImage', { configurable: true, writable: true, value: draw });
+    return seen;
+  });
+  assert.equal(drawn.putImageData, 0, 'no decoding in the page');
+  assert.ok(drawn.bitmaps > 0, `bitmaps from the worker drawn in the page (${JSON.stringify(drawn)})`);
+
+  // The demo desktops animate: the worker's frames keep arriving in both tabs.
+  for (const name of ['win2022-web-01', 'win2019-sql-01']) {
+    const first = await displayFrame(page, name);
+    await pollUntil(page, `a new frame in ${name}`, async () => !(await displayFrame(page, name)).equals(first), 50, 100);
+  }
+});
+
+test('an RDP engine that cannot start is explained in its tab; VNC tabs still open', { skip: chromiumMissing }, async () => {
+  // The worker's script as a broken build would leave it.
+  const { tabs, open } = await openDemo((dir) => writeFileSync(join(dir, 'rdp-worker.js'), "throw new Error('this build of the RDP engine is broken');\n"));
+  await open('win2022-web-01');
+  const status = await tabs.waitStatus('win2022-web-01', /^Disconnected/);
+  assert.match(status, /the RDP engine stopped/);
+  assert.match(status, /broken/);
+  await open('rocky-9-monitor');
+  await tabs.waitStatus('rocky-9-monitor', /^Connected$/);
+});
