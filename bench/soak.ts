@@ -13,7 +13,7 @@ import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
-import { startSoakApp, type SoakApp } from './soak/app.ts';
+import { startSoakApp, type ProbedSoakApp } from './soak/app.ts';
 import { commandLine } from './soak/proc.ts';
 import { clock, formatSample, newProblems, note, summarize } from './soak/report.ts';
 import { Sampler, type Sample } from './soak/sample.ts';
@@ -80,7 +80,7 @@ const stop = new AbortController();
 let interrupted = false;
 let firstSignalAt = 0;
 let browserPid: number | undefined;
-let app: SoakApp | undefined;
+let app: ProbedSoakApp | undefined;
 const onSignal = (signal: NodeJS.Signals) => {
   if (!stop.signal.aborted) {
     interrupted = true;
@@ -140,9 +140,18 @@ try {
 
   await page.goto(app.host.url);
   await page.getByRole('tree', { name: DEMO_TREE }).getByRole('treeitem').first().waitFor({ timeout: 60_000 });
+  // RDP sessions hold their sockets in the app's RDP worker, which it starts at page load: its probe goes in before
+  // the first RDP tab opens, so it sees every RDP socket open (bench/soak/worker-probe.ts). Their frames are drawn,
+  // and counted, in the page.
+  const worker = await app.rdpWorkerProbed(30_000);
   const sampler = new Sampler(app, tabs);
   browserPid = sampler.browserPid();
   out(`app up in ${((performance.now() - t0) / 1000).toFixed(1)} s (renderer built, demo cloud started, Chromium pid ${browserPid ?? 'not found'})`);
+  out(
+    worker.ok
+      ? '  RDP engine: in its worker (rdp-worker.js), probe installed: RDP sockets are counted there, frames and the rest in the page'
+      : `  ! RDP engine: no RDP worker probed within 30 s${worker.error ? ` (${worker.error})` : ''}: RDP bytes count only if the engine runs in the page, or once a worker is probed`,
+  );
 
   for (const item of plan(app.host.app.demo!.demoCloud.info.servers, tabCount)) {
     if (stop.signal.aborted) break;

@@ -4,13 +4,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Worker } from 'playwright-core';
 import { buildRenderer } from '../../scripts/build-renderer.mjs';
 import { startBrowserHost, type BrowserHost } from '../../electron/browser-host.ts';
 import { DemoDesktop } from '../../electron/demo/demo-desktop/desktop.ts';
 import type { SessionGrant } from '../../electron/common/contract.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../test/e2e/app/harness.ts';
 import { installProbe } from './page-probe.ts';
+import { installWorkerProbe } from './worker-probe.ts';
 
 export type Protocol = SessionGrant['protocol'];
 
@@ -21,9 +22,23 @@ export interface SoakApp {
   page: Page;
   /** The run's temporary folder (renderer build, app data), removed by stop(). */
   dir: string;
-  /** Which kind of console a page socket's URL belongs to (from the grants the main process handed out). */
+  /** Which kind of console a socket's URL belongs to, page's or RDP worker's (from the grants the main process handed out). */
   socketKind(url: string): Protocol | 'other';
   stop(): Promise<void>;
+}
+
+/**
+ * The soak's app: with its probes in the page (page-probe.ts) and in the RDP worker (worker-probe.ts). SoakApp alone is
+ * what the tab helpers (tabs.ts) need, and what other benchmarks' apps (bench/common/app.ts) offer them.
+ */
+export interface ProbedSoakApp extends SoakApp {
+  /** The page's RDP workers (the app's RDP engine, rdp-worker.js) whose probe is installed (worker-probe.ts). */
+  rdpWorkers(): Worker[];
+  /**
+   * Waits (at most `ms`) until the page's RDP worker runs with its probe installed; false if it did not in time (a
+   * page without workers runs the engine in the page, where the page probe counts it). Why installing failed, if it did.
+   */
+  rdpWorkerProbed(ms: number): Promise<{ ok: boolean; error?: string }>;
 }
 
 export interface SoakAppOptions {
@@ -35,7 +50,7 @@ export interface SoakAppOptions {
   log: (line: string) => void;
 }
 
-export async function startSoakApp(opts: SoakAppOptions): Promise<SoakApp> {
+export async function startSoakApp(opts: SoakAppOptions): Promise<ProbedSoakApp> {
   const dir = mkdtempSync(join(tmpdir(), 'nova-soak-'));
   const rendererDir = join(dir, 'renderer');
   let host: BrowserHost | undefined;
@@ -65,6 +80,7 @@ export async function startSoakApp(opts: SoakAppOptions): Promise<SoakApp> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addInitScript(installProbe);
     const page = await context.newPage();
+    const workers = probeRdpWorkers(page);
     const h = host;
     const b = browser;
     let stopping: Promise<void> | undefined;
@@ -75,6 +91,8 @@ export async function startSoakApp(opts: SoakAppOptions): Promise<SoakApp> {
       page,
       dir,
       socketKind: kinds,
+      rdpWorkers: workers.probed,
+      rdpWorkerProbed: workers.wait,
       stop() {
         stopping ??= (async () => {
           await b.close().catch(() => undefined);
@@ -94,10 +112,68 @@ export async function startSoakApp(opts: SoakAppOptions): Promise<SoakApp> {
   }
 }
 
+/** The app's RDP engine runs in a worker started from this script (scripts/build-renderer.mjs builds it). */
+const RDP_WORKER = /\/rdp-worker\.js(\?.*)?$/;
+
 /**
- * Notes the URL of every grant the session service hands out, to tell the page's sockets apart: RDP sessions go to
- * the gateway's URL, VNC and serial sessions to a relay URL of their own. The page's requests still reach the real
- * service (the API handlers read `services.sessions` on each request).
+ * Installs the worker probe in every RDP worker the page starts, as soon as Playwright reports it (the app starts its
+ * worker at page load, to warm the engine up, so before any RDP tab opens; a worker the engine starts again after
+ * losing one gets it as well). Playwright's 'worker' event comes for a worker that is already running its script, so
+ * the probe cannot precede the script as addInitScript does in the page; it need only precede the first RDP socket
+ * (see worker-probe.ts for what happens to a socket it does not).
+ */
+function probeRdpWorkers(page: Page): { probed: () => Worker[]; wait: (ms: number) => Promise<{ ok: boolean; error?: string }> } {
+  const probed = new Set<Worker>();
+  const closed = new WeakSet<Worker>();
+  let error: string | undefined;
+  const waiters = new Set<() => void>();
+  const wakeAll = () => {
+    for (const wake of waiters) wake();
+  };
+  const install = (w: Worker) => {
+    if (!RDP_WORKER.test(w.url())) return;
+    w.on('close', () => {
+      closed.add(w);
+      probed.delete(w);
+    });
+    w.evaluate(installWorkerProbe).then(
+      () => {
+        if (!closed.has(w)) probed.add(w);
+        wakeAll();
+      },
+      (err: unknown) => {
+        // A worker that ended meanwhile needs no probe; its successor gets one.
+        if (!closed.has(w)) error = (err as Error).message.split('\n')[0];
+        wakeAll();
+      },
+    );
+  };
+  page.on('worker', install);
+  for (const w of page.workers()) install(w);
+  return {
+    probed: () => [...probed],
+    wait: (ms) =>
+      new Promise((resolve) => {
+        const finish = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(probed.size > 0 ? { ok: true } : { ok: false, error });
+        };
+        const check = () => {
+          if (probed.size > 0 || error !== undefined) finish();
+        };
+        const timer = setTimeout(finish, ms);
+        waiters.add(check);
+        check();
+      }),
+  };
+}
+
+/**
+ * Notes the URL of every grant the session service hands out, to tell the sockets apart: RDP sessions go to the
+ * gateway's URL (one for all of them: the session's token travels inside its first message, so this names the kind,
+ * not the tab; these sockets are the RDP worker's), VNC and serial sessions to a relay URL of their own (the page's).
+ * The page's requests still reach the real service (the API handlers read `services.sessions` on each request).
  */
 function recordGrants(host: BrowserHost): (url: string) => Protocol | 'other' {
   const byUrl = new Map<string, Protocol>();

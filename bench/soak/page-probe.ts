@@ -20,7 +20,7 @@ export interface PanelRead {
   status: string | null;
   /** Animation frames (requestAnimationFrame ticks) in which the display's canvas was drawn to at least once. */
   frames: number;
-  /** putImageData/drawImage calls on that canvas (several per frame: tiles, rectangles). */
+  /** putImageData/drawImage calls on that canvas (several per frame: tiles, rectangles, bitmaps from the RDP worker). */
   draws: number;
 }
 
@@ -38,14 +38,21 @@ export interface ProbeRead {
  * Installed with addInitScript, so it wraps the canvas and WebSocket APIs before the app (IronRDP's WASM client,
  * noVNC, xterm.js) first uses them.
  *
- * Frames: both graphical clients draw into their visible canvas through CanvasRenderingContext2D: IronRDP with
- * putImageData per updated region, noVNC with one drawImage from its back buffer per flip. A draw call marks the
- * canvas painted in the current animation frame; a frame is counted once however many calls it took. So the count
- * is the number of distinct pictures the canvas showed, capped by the page's frame rate. Hashing pixels per frame
- * instead would read every canvas back each frame (getImageData), adding the very load a soak must not add.
+ * Frames: every graphical tab's visible canvas is drawn by the page through CanvasRenderingContext2D. RDP: the app
+ * runs IronRDP in its RDP worker (renderer/consoles/rdp/engine/ironrdp-worker.ts), which draws on a canvas of its
+ * own and sends the page an ImageBitmap of what changed (frame-shipper.ts: after a task that drew, one at a time,
+ * the next once the page drew the last); the page draws each with one drawImage on the tab's ordinary <canvas>
+ * (worker-engine.ts), so a shipped bitmap is one draw here. Where the engine runs in the page instead
+ * (no workers), IronRDP draws on that canvas itself, with putImageData per updated region. noVNC draws with one
+ * drawImage from its back buffer per flip. A draw call marks the canvas painted in the current animation frame; a
+ * frame is counted once however many calls it took. So the count is the number of distinct pictures the canvas
+ * showed, capped by the page's frame rate. Hashing pixels per frame instead would read every canvas back each frame
+ * (getImageData), adding the very load a soak must not add.
  *
  * Bytes: the WebSocket constructor is wrapped (a Proxy, so `WebSocket.OPEN` and `instanceof` still work) to count
- * what every socket receives; the main process's grants tell which socket is which kind of console.
+ * what every socket receives; the main process's grants tell which socket is which kind of console. The RDP
+ * sessions' sockets are not the page's but the RDP worker's: the worker probe (worker-probe.ts) counts them there,
+ * and sample.ts adds them to what this probe counts.
  */
 export function installProbe(): void {
   const w = window as unknown as { __soakProbe?: unknown };
@@ -156,8 +163,11 @@ export function installProbe(): void {
 
 /** Reads (and restarts) the counters, and the state of the named panels. Runs in the page. */
 export function readProbe(panelIds: string[]): ProbeRead {
-  const probe = (window as unknown as { __soakProbe?: { take(c: object | null): { frames: number; draws: number }; takeSockets(): SocketCounts[]; takeTicks(): number } })
-    .__soakProbe;
+  const probe = (
+    window as unknown as {
+      __soakProbe?: { take(c: object | null): { frames: number; draws: number }; takeSockets(): SocketCounts[]; takeTicks(): number };
+    }
+  ).__soakProbe;
   const panels = panelIds.map((id): PanelRead => {
     const panel = document.getElementById(id);
     const status = panel ? (panel.querySelector('[role=status]')?.textContent ?? '') : null;

@@ -58,6 +58,7 @@ export function formatSample(s: Sample): string {
     parts.push('| frames: counting starts now');
   }
   parts.push(`| connected ${s.connected.total}/${s.tabs.rdp + s.tabs.vnc + s.tabs.serial} (rdp ${s.connected.rdp}, vnc ${s.connected.vnc}, serial ${s.connected.serial})`);
+  if (s.quiet.length > 0) parts.push(`| no frame painted: ${s.quiet.map((q) => `${q.protocol} ${q.server}`).join(', ')}`);
   if (s.unreadable > 0) parts.push(`| ${s.unreadable} chromium process(es) unreadable`);
   return parts.join(' ');
 }
@@ -153,6 +154,10 @@ export function summarize(samples: Sample[], problems: Problems, run: RunFacts, 
   const memoryOk = totalGrowth !== undefined && totalGrowth < 10;
   const goalMet = baseline !== undefined && final !== undefined && final !== baseline && memoryOk && leaked.length === 0;
   const minConnected = samples.reduce((m, s) => Math.min(m, s.connected.total), Infinity);
+  // Connected graphical tabs whose display painted nothing in an interval: per tab, in how many intervals.
+  const quiet = new Map<string, number>();
+  for (const s of samples) for (const q of s.quiet) quiet.set(`${q.protocol} ${q.server}`, (quiet.get(`${q.protocol} ${q.server}`) ?? 0) + 1);
+  const intervals = samples.filter((s) => s.delivered).length;
   const sums = { rdp: 0, vnc: 0, serialBytes: 0, serialLines: 0, seconds: 0 };
   for (const s of samples) {
     if (!s.delivered) continue;
@@ -178,9 +183,12 @@ export function summarize(samples: Sample[], problems: Problems, run: RunFacts, 
   print('  descriptors (fds/sockets):');
   print(handleLine('host process', (s) => `${s.host.fds ?? 'n/a'}/${s.host.sockets ?? 'n/a'}`));
   print(handleLine('chromium (all processes)', (s) => `${s.chromiumFds}/${s.chromiumSockets}`));
-  print(handleLine('page WebSockets open', (s) => String(s.page.openSockets)));
+  print(handleLine('page WebSockets open (with its RDP worker\'s)', (s) => String(s.page.openSockets)));
   print(`  tabs connected: ${final?.connected.total ?? 0}/${run.tabs.length} at end, at least ${Number.isFinite(minConnected) ? minConnected : 0} at every sample`);
   for (const nc of final?.notConnected ?? []) print(`    not connected at end: ${nc.protocol} ${nc.server}: ${nc.status ?? '(tab gone)'}`);
+  print(
+    `  connected displays that painted no frame in an interval: ${quiet.size === 0 ? 'none' : [...quiet].map(([tab, n]) => `${tab} (${n} of ${intervals} intervals)`).join(', ')}`,
+  );
   print(
     `  delivered over ${sums.seconds.toFixed(0)} s: rdp ${sums.rdp} frames, vnc ${sums.vnc} frames, serial ${bytes(sums.serialBytes)} in ${sums.serialLines} lines`,
   );
@@ -239,6 +247,7 @@ export function summarize(samples: Sample[], problems: Problems, run: RunFacts, 
       serial: tabsOf('serial').length,
       connectedAtEnd: final?.connected.total ?? 0,
       neverConnected: run.tabs.filter((t) => t.connectMs === undefined).map((t) => `${t.protocol}:${t.server}`),
+      quiet: Object.fromEntries([...quiet].map(([tab, n]) => [tab.replace(' ', ':'), n])),
     },
     growthPercent: { total: totalGrowth === undefined ? undefined : round1(totalGrowth), host: hostGrowth === undefined ? undefined : round1(hostGrowth), chromium: chromiumGrowth === undefined ? undefined : round1(chromiumGrowth) },
     trendMiBPerMinute: slope === undefined ? undefined : Math.round(slope * 100) / 100,

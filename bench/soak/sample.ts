@@ -1,8 +1,17 @@
 // One sample of the soak: memory and descriptors of every process involved, the page's own counters, and what the
 // consoles delivered since the previous sample.
-import type { CDPSession } from 'playwright-core';
-import type { Protocol, SoakApp } from './app.ts';
-import { readProbe } from './page-probe.ts';
+//
+// Where the consoles are counted: every graphical tab's display is drawn by the page, and the page probe
+// (page-probe.ts) counts its frames there, per tab: noVNC's, and RDP's, whose engine (IronRDP in the app's RDP
+// worker) ships each change to the page as a bitmap that the page draws on the tab's canvas. VNC (noVNC) and serial
+// (xterm.js) tabs hold their sockets in the page too; RDP sessions hold theirs in the worker, where the worker probe
+// (worker-probe.ts) counts their bytes. Each sample reads the page and every probed RDP worker and adds the
+// worker's sockets to the page's: bytes are summed by kind, and the open ones of both are `page.openSockets` (the
+// sockets of the page's consoles, wherever in it they are held).
+import type { CDPSession, Worker } from 'playwright-core';
+import type { ProbedSoakApp, Protocol } from './app.ts';
+import { readProbe, type ProbeRead } from './page-probe.ts';
+import { readWorkerProbe, type WorkerProbeRead } from './worker-probe.ts';
 import { chromiumLabel, commandLine, cpuSeconds, descendants, descriptors, findChromiumBrowser, privateKiB } from './proc.ts';
 import type { SoakTab } from './tabs.ts';
 
@@ -22,7 +31,7 @@ export interface Delivered {
   frames: { rdp: number; vnc: number };
   /** Canvas draw calls behind those frames. */
   draws: { rdp: number; vnc: number };
-  /** Bytes the page's sockets received, per kind of console ('other': the app's own API socket). */
+  /** Bytes the sockets of the page and its RDP worker received, per kind of console ('other': the app's own API socket). */
   bytes: Record<Protocol | 'other', number>;
   /** Line feeds the serial consoles received. */
   serialLines: number;
@@ -42,6 +51,7 @@ export interface Sample {
   chromiumSockets: number;
   /** Chromium processes whose figures could not be read (they are left out of the sums). */
   unreadable: number;
+  /** The page's figures; openSockets counts the RDP worker's sockets too (the page's consoles, wherever held). */
   page: { jsHeapUsedKiB?: number; domNodes?: number; listeners?: number; documents?: number; openSockets: number };
   /** Since the previous sample (none for the first). */
   delivered?: Delivered & { seconds: number };
@@ -51,6 +61,11 @@ export interface Sample {
   tabs: Record<Protocol, number>;
   /** Tabs not Connected now, with what their status line says. */
   notConnected: Array<{ server: string; protocol: Protocol; status: string | null }>;
+  /**
+   * Graphical tabs (RDP, VNC) that say Connected but whose display painted no frame since the previous sample (the
+   * demo desktops animate without pause, so a live display always paints); empty for the first sample.
+   */
+  quiet: Array<{ server: string; protocol: Protocol }>;
 }
 
 const READ_TIMEOUT_MS = 30_000;
@@ -71,21 +86,44 @@ export class Sampler {
   private lastCpu = new Map<number, number>();
 
   constructor(
-    private readonly app: SoakApp,
+    private readonly app: ProbedSoakApp,
     private readonly tabs: SoakTab[],
   ) {}
 
   /** Starts the per-interval counters afresh (what happened while the tabs were opened is not the soak's). */
   async reset(): Promise<void> {
     await this.app.page.evaluate(readProbe, []);
+    await this.readWorkers();
     this.last = performance.now();
+  }
+
+  /**
+   * Reads the probe of every RDP worker (bounded, as the page's read). A worker that ended meanwhile (the engine lost
+   * it; its sessions end and say so in their tabs) is skipped; one that is there and does not answer fails the sample.
+   */
+  private async readWorkers(): Promise<WorkerProbeRead[]> {
+    const reads = await Promise.all(
+      this.app.rdpWorkers().map((w: Worker) =>
+        withTimeout(w.evaluate(readWorkerProbe), READ_TIMEOUT_MS, 'reading the RDP worker').catch((err: unknown) => {
+          if (!this.app.rdpWorkers().includes(w)) return undefined;
+          throw err;
+        }),
+      ),
+    );
+    return reads.filter((r): r is WorkerProbeRead => r !== undefined);
+  }
+
+  /** The page's read with the RDP workers' sockets added (their bytes count by kind, as the page's do). */
+  private static merge(read: ProbeRead, workers: WorkerProbeRead[]): ProbeRead {
+    return { ...read, sockets: [...read.sockets, ...workers.flatMap((w) => w.sockets)] };
   }
 
   async take(t: number, measureDelivery: boolean): Promise<Sample> {
     const { page } = this.app;
     const now = performance.now();
-    // Bounded: a page that no longer answers is reported as a failed sample, not a soak that hangs.
-    const read = await withTimeout(
+    // Bounded: a page that no longer answers is reported as a failed sample, not a soak that hangs. The page first,
+    // then its RDP workers, back to back: their intervals differ by the milliseconds between the reads.
+    const pageRead = await withTimeout(
       page.evaluate(
         readProbe,
         this.tabs.map((x) => x.panelId),
@@ -93,6 +131,7 @@ export class Sampler {
       READ_TIMEOUT_MS,
       'reading the page',
     );
+    const read = Sampler.merge(pageRead, await this.readWorkers());
     const seconds = this.last === undefined ? 0 : (now - this.last) / 1000;
     this.last = now;
 
@@ -107,6 +146,7 @@ export class Sampler {
     const connected = { rdp: 0, vnc: 0, serial: 0, total: 0 };
     const tabs = { rdp: 0, vnc: 0, serial: 0 };
     const notConnected: Sample['notConnected'] = [];
+    const quiet: Sample['quiet'] = [];
     for (const p of read.panels) {
       const tab = byPanel.get(p.id)!;
       tabs[tab.protocol]++;
@@ -119,6 +159,7 @@ export class Sampler {
       if (tab.protocol !== 'serial') {
         delivered.frames[tab.protocol] += p.frames;
         delivered.draws[tab.protocol] += p.draws;
+        if (measureDelivery && p.status === 'Connected' && p.frames === 0) quiet.push({ server: tab.server, protocol: tab.protocol });
       }
     }
     let openSockets = 0;
@@ -189,6 +230,7 @@ export class Sampler {
       connected,
       tabs,
       notConnected,
+      quiet,
     };
   }
 
