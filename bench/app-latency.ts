@@ -8,28 +8,72 @@ import { stats } from './stats.ts';
 
 const only = parseArgs({ options: { only: { type: 'string' } } }).values.only;
 
-/** True once the named tab's status line says Connected (a function: the page's CSP forbids string eval). */
-const connected = (name: string) => {
-  const t = [...document.querySelectorAll('[role=tab]')].find((e) => e.getAttribute('aria-label') === name);
-  return !!t && document.querySelector('#' + t.getAttribute('aria-controls') + ' [role=status]')?.textContent === 'Connected';
+/**
+ * In the page, before its scripts run: when each click happened (the event's own time stamp, taken as the browser
+ * dispatched it) and when each remote display was first drawn on, then the animation frame that showed it.
+ * Anonymous callbacks and methods only: this runs in the page, where tsx's helper for named functions does not exist.
+ */
+function installFirstFrameProbe(): void {
+  type Draw = (this: CanvasRenderingContext2D, ...a: unknown[]) => unknown;
+  const probe = {
+    clicks: [] as number[],
+    shown: {} as Record<string, number>,
+    wrap(native: Draw): Draw {
+      return function (this: CanvasRenderingContext2D, ...a: unknown[]) {
+        const label = this.canvas.getAttribute('aria-label') ?? '';
+        const name = label.startsWith('Remote display: ') ? label.slice('Remote display: '.length) : '';
+        const result = native.apply(this, a);
+        if (name && !(name in probe.shown)) {
+          probe.shown[name] = -1;
+          requestAnimationFrame((t) => (probe.shown[name] = t));
+        }
+        return result;
+      };
+    },
+  };
+  document.addEventListener('click', (e) => probe.clicks.push(e.timeStamp), { capture: true });
+  const proto = CanvasRenderingContext2D.prototype;
+  for (const name of ['putImageData', 'drawImage'] as const) {
+    const d = Object.getOwnPropertyDescriptor(proto, name)!;
+    Object.defineProperty(proto, name, { ...d, value: probe.wrap(d.value as Draw) });
+  }
+  (window as unknown as { __firstFrames: typeof probe }).__firstFrames = probe;
+}
+
+/** The probe's marks: the last click and the first frame of `name` (page clock, ms; -1 while not shown yet). */
+const marks = (name: string) => {
+  const p = (window as unknown as { __firstFrames: { clicks: number[]; shown: Record<string, number> } }).__firstFrames;
+  return { click: p.clicks[p.clicks.length - 1] ?? -1, shown: p.shown[name] ?? -1, timeOrigin: performance.timeOrigin };
 };
 
 async function latency() {
   const app = await startAppUnderTest({ compose: { demo: { consolePort: 0 } } });
   try {
     const { page } = app;
-    const t0 = performance.now();
+    await app.context.addInitScript(installFirstFrameProbe);
+    const shown = async (name: string) => {
+      for (let i = 0; i < 3000; i++) {
+        const m = await page.evaluate(marks, name);
+        if (m.shown > 0) return m;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`${name}: no frame within 30 s`);
+    };
+    const t0 = Date.now();
     await page.goto(app.host.url);
     const tree = page.getByRole('tree', { name: 'Demo cloud (offline)' });
     await tree.getByRole('treeitem', { name: 'win2022-web-01', exact: true }).click();
-    await page.waitForFunction(connected, 'win2022-web-01', { polling: 'raf', timeout: 30_000 });
-    const cold = performance.now() - t0;
+    const first = await shown('win2022-web-01');
+    // From the navigation's start (the page's time origin, on the wall clock) to the frame that showed the desktop.
+    const cold = first.timeOrigin + first.shown - t0;
     const clicks: number[] = [];
-    for (const name of ['win2022-web-02', 'win2019-sql-01', 'jump-host', 'ad-dc-01']) {
-      const t = performance.now();
-      await tree.getByRole('treeitem', { name, exact: true }).click();
-      await page.waitForFunction(connected, name, { polling: 'raf', timeout: 30_000 });
-      clicks.push(performance.now() - t);
+    for (const name of ['win2022-web-02', 'win2019-sql-01', 'jump-host', 'ad-dc-01', 'win2019-paused', 'win11-kiosk']) {
+      const item = tree.getByRole('treeitem', { name, exact: true });
+      if (!(await item.count())) continue;
+      await page.waitForTimeout(300);
+      await item.click();
+      const m = await shown(name).catch(() => undefined);
+      if (m) clicks.push(m.shown - m.click);
     }
     console.log(`cold start (page load, click) to first frame: ${cold.toFixed(0)} ms`);
     console.log(`server click to first frame: ${clicks.map((c) => c.toFixed(0)).join(', ')} ms (median ${median(clicks).toFixed(0)})`);
@@ -40,7 +84,9 @@ async function latency() {
         { name: 'server click → first frame (demo RDP)', unit: 'ms', samples: clicks, better: 'lower', target: '≤ 200 ms' },
       ],
       json: { cold_start_ms: Math.round(cold), click_ms: Math.round(median(clicks)) },
-      notes: ['Click and cold start: "Connected" in the tab status (the engine has drawn its first frame), on the embedded demo cloud.'],
+      notes: [
+        "Click and cold start, on the embedded demo cloud: to the page's first animation frame after the first draw on the tab's display (the desktop on screen). A click is timed from the click event's own time stamp in the page; cold start from just before navigation (the page's time origin is on the same wall clock).",
+      ],
     });
   } finally {
     await app.stop();

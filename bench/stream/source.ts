@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDemoDesktop, type DemoDesktopServer } from '../../electron/demo/demo-desktop/server.ts';
-import type { DesktopSession } from '../../electron/demo/demo-desktop/session.ts';
+import type { DesktopSession, TileEncoding } from '../../electron/demo/demo-desktop/session.ts';
 import { startStripes, type StripesSource } from './x11-stripes.ts';
 
 export type SourceRequest =
@@ -36,6 +36,14 @@ const everySession: DesktopSession[] = [];
 
 const send = (m: SourceReply) => process.send?.(m);
 
+/** DEMO_ENCODING (temporary, for comparing encodings): planar when unset; anything unknown is an error, not a default. */
+function demoEncoding(): TileEncoding | undefined {
+  const e = process.env.DEMO_ENCODING;
+  if (!e) return undefined;
+  if (e === 'planar' || e === 'raw' || e === 'rle24') return e;
+  throw new Error(`DEMO_ENCODING must be planar, raw or rle24, not ${e}`);
+}
+
 async function stop(): Promise<void> {
   await stripes?.stop().catch(() => undefined);
   await demo?.close().catch(() => undefined);
@@ -56,7 +64,7 @@ process.on('message', (m: SourceRequest) => {
     try {
       if (m.op === 'demo') {
         dataDir = mkdtempSync(join(tmpdir(), 'stream-demo-'));
-        demo = await startDemoDesktop({ dataDir, fps: m.fps, animation: 'fullscreen', log: (l) => console.error(l) });
+        demo = await startDemoDesktop({ dataDir, fps: m.fps, animation: 'fullscreen', encoding: demoEncoding(), log: (l) => console.error(l) });
         demo.desktop.on('frame', () => frames++);
         const sessions = demo.sessions;
         const add = sessions.add.bind(sessions);

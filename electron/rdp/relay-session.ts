@@ -1,3 +1,4 @@
+import { HandshakeEnd } from './handshake-end.ts';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
@@ -95,6 +96,8 @@ export class RelaySession {
   private held: Buffer[] = [];
   private heldBytes = 0;
   private filter?: (chunk: Buffer) => Buffer[];
+  /** Cuts the server's stream right after the connection sequence's Font Map (handshake-end.ts). */
+  private handshakeEnd?: HandshakeEnd;
   /** Server bytes toward the client; the server is not read while the client's WebSocket holds too much. */
   private readonly toClient: BinarySender;
   // VMConnect CredSSP framing of client bytes: bytes left in the current DER message, and an incomplete header.
@@ -312,9 +315,10 @@ export class RelaySession {
     this.startFilter();
   }
 
-  /** The server→client filter sees RDP proper only, from its first byte. */
+  /** The server→client filter sees RDP proper only, from its first byte; so does the handshake-end guard. */
   private startFilter(): void {
     this.filter = this.hooks.serverFilter?.({ sessionId: this.sessionId, endpoint: this.endpoint });
+    this.handshakeEnd = new HandshakeEnd();
   }
 
   private watchServer(): void {
@@ -351,6 +355,16 @@ export class RelaySession {
   }
 
   private sendFiltered(chunk: Buffer): void {
+    const guard = this.handshakeEnd;
+    if (guard && !guard.passed) {
+      // Each part becomes a message of its own: the first ends with the Font Map.
+      for (const part of guard.push(chunk)) this.sendFilteredPart(part);
+      return;
+    }
+    this.sendFilteredPart(chunk);
+  }
+
+  private sendFilteredPart(chunk: Buffer): void {
     if (!this.filter) {
       this.sendClient(chunk);
       return;

@@ -27,9 +27,11 @@ export interface BitmapRect {
   y: number;
   w: number;
   h: number;
-  /** 32 bpp; planar (compressed) or raw bottom-up B,G,R,X rows. */
+  /** 32 bpp: planar (compressed) or raw bottom-up B,G,R,X rows; below 32: interleaved RLE (compressed). */
   compressed: boolean;
   data: Buffer;
+  /** The rectangle's colour depth; 32 unless given. */
+  bpp?: number;
 }
 
 /** TS_BITMAP_DATA for one rectangle: destination edges are inclusive. */
@@ -42,7 +44,7 @@ export function bitmapData(r: BitmapRect): Buffer {
       .u16le(r.y + r.h - 1)
       .u16le(r.w)
       .u16le(r.h)
-      .u16le(32)
+      .u16le(r.bpp ?? 32)
       .u16le(r.compressed ? 0x0401 : 0) // BITMAP_COMPRESSION | NO_BITMAP_COMPRESSION_HDR
       .u16le(r.data.length)
       .toBuffer(),

@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { loadOrCreateCertificate } from './certificate.ts';
 import { DemoDesktop } from './desktop.ts';
-import { handleRdpConnection, type DesktopSession } from './session.ts';
+import { handleRdpConnection, type DesktopSession, type TileEncoding } from './session.ts';
 
 export interface DemoDesktopServerOptions {
   port?: number;
@@ -13,7 +13,8 @@ export interface DemoDesktopServerOptions {
   vm?: { id: string; name: string; status?: string };
   fps?: number;
   animation?: 'box' | 'fullscreen';
-  encoding?: 'planar' | 'raw';
+  /** How tiles are sent (see DesktopSessionOptions.encoding); planar by default. */
+  encoding?: TileEncoding;
   log?: (line: string) => void;
 }
 

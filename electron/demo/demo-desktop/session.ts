@@ -43,6 +43,7 @@ import {
   parseSendDataRequest,
   sendDataIndication,
 } from './mcs.ts';
+import { INTERLEAVED_BPP, encodeInterleaved24 } from './interleaved.ts';
 import { encodePlanar } from './planar.ts';
 import {
   PDUTYPE2_CONTROL,
@@ -96,13 +97,19 @@ export interface DesktopSessionOptions {
   credsspDone?: boolean;
   /** Bytes already read from the stream that belong to this session. */
   initialBytes?: Buffer;
-  encoding?: 'planar' | 'raw';
+  /**
+   * How tiles are sent: 'planar' (32 bpp RDP 6.0 planar, the default), 'raw' (32 bpp uncompressed) or 'rle24'
+   * (24 bpp interleaved RLE, see interleaved.ts).
+   */
+  encoding?: TileEncoding;
   log?: (line: string) => void;
   /** Session label for log lines (client address, VM id). */
   label?: string;
   /** The handshake must finish within this time (default 30 s), so stalled clients do not linger. */
   handshakeTimeoutMs?: number;
 }
+
+export type TileEncoding = 'planar' | 'raw' | 'rle24';
 
 type Phase = 'x224' | 'mcs-connect' | 'mcs-domain' | 'confirm-active' | 'active' | 'closed';
 
@@ -364,9 +371,9 @@ export class DesktopSession {
       }
       case PDUTYPE2_FONTLIST:
         this.writeIo(fontMap());
-        // Nothing else in the same write as the Font Map: a browser client drops bytes that arrive together with
-        // the end of its handshake. Start drawing a moment later.
-        this.startTimer = setTimeout(() => this.startOutput(), 150);
+        // The first screen follows at once, as Windows sends it. (IronRDP's web client drops bytes that reach it in
+        // one message with the Font Map; the app's gateway cuts the stream there, electron/rdp/handshake-end.ts.)
+        this.startTimer = setTimeout(() => this.startOutput(), 0);
         return;
       case PDUTYPE2_INPUT:
         return this.applyInput(parseSlowPathInput(payload));
@@ -528,25 +535,43 @@ export class DesktopSession {
   }
 
   private encodeTile(view: DesktopView, index: number, version: number): Buffer {
-    const cached = view.encoded.get(index);
-    const raw = this.opts.encoding === 'raw';
-    if (!raw && cached && cached.version === version) return cached.data;
+    const encoding = this.opts.encoding ?? 'planar';
+    const cache = encoding === 'raw' ? null : tileCache(view, encoding);
+    const cached = cache?.get(index);
+    if (cached && cached.version === version) return cached.data;
     const { x, y, w, h } = view.tileRect(index);
     const fb = view.fb;
-    let data: Buffer;
-    if (raw) {
-      data = Buffer.alloc(w * h * 4);
+    let rect: Buffer;
+    if (encoding === 'raw') {
+      const data = Buffer.alloc(w * h * 4);
       for (let row = 0; row < h; row++) {
         const src = (y + h - 1 - row) * fb.stride + x * 4;
         fb.data.copy(data, row * w * 4, src, src + w * 4);
       }
+      rect = bitmapData({ x, y, w, h, compressed: false, data });
+    } else if (encoding === 'rle24') {
+      // Clients pick the decoder by the rectangle's depth: below 32, interleaved RLE.
+      rect = bitmapData({ x, y, w, h, bpp: INTERLEAVED_BPP, compressed: true, data: encodeInterleaved24(fb.data, fb.stride, x, y, w, h) });
     } else {
-      data = encodePlanar(fb.data, fb.stride, x, y, w, h);
+      rect = bitmapData({ x, y, w, h, compressed: true, data: encodePlanar(fb.data, fb.stride, x, y, w, h) });
     }
-    const rect = bitmapData({ x, y, w, h, compressed: !raw, data });
-    if (!raw) view.encoded.set(index, { version, data: rect });
+    cache?.set(index, { version, data: rect });
     return rect;
   }
+}
+
+type TileCache = DesktopView['encoded'];
+/** Interleaved tiles, cached apart from the view's planar ones: sessions of either encoding may share a view. */
+const rle24Tiles = new WeakMap<DesktopView, TileCache>();
+
+function tileCache(view: DesktopView, encoding: Exclude<TileEncoding, 'raw'>): TileCache {
+  if (encoding === 'planar') return view.encoded;
+  let cache = rle24Tiles.get(view);
+  if (!cache) {
+    cache = new Map<number, { version: number; data: Buffer }>();
+    rle24Tiles.set(view, cache);
+  }
+  return cache;
 }
 
 /**

@@ -1,0 +1,121 @@
+/**
+ * Puts the end of the RDP connection sequence at the end of a WebSocket message.
+ *
+ * IronRDP's web client reads the connection sequence through a framed reader and, once the server's Font Map has
+ * arrived, starts the session on the bare socket: whatever that reader had already taken past the Font Map is dropped
+ * (ironrdp-web's connect ends with `into_inner_no_leftover`). Servers commonly send their first screen right behind
+ * the Font Map, and what reaches the gateway in one read goes to the page as one message, so the first screen (or
+ * part of it) was lost and stayed black until it changed.
+ *
+ * From the first byte of RDP proper, this splits the server's stream into whole PDUs (TPKT or fast-path framing)
+ * until it has passed a Font Map, cutting the chunk right after it; the next bytes leave as a message of their own.
+ * After that, and as soon as anything does not parse as expected, chunks pass untouched: it can only ever cut a chunk
+ * in two, never change, drop or reorder a byte.
+ */
+
+/** Share Data PDU type 2 of the Font Map (MS-RDPBCGR 2.2.1.22). */
+const PDUTYPE2_FONTMAP = 0x28;
+const TPKT_VERSION = 3;
+
+export class HandshakeEnd {
+  private done = false;
+  /** Bytes of a PDU whose end has not arrived yet (its start is in an earlier chunk, already forwarded). */
+  private pending = 0;
+  /** That PDU is the Font Map: the cut goes where it ends. */
+  private pendingFontMap = false;
+  /** The first bytes of a PDU split over chunks, while its header is incomplete or it may be the Font Map. */
+  private head: Buffer = Buffer.alloc(0);
+
+  /** Whether the Font Map has gone by (the guard passes everything from then on). */
+  get passed(): boolean {
+    return this.done;
+  }
+
+  /** The chunk as one or two parts to send as separate messages. */
+  push(chunk: Buffer): Buffer[] {
+    if (this.done) return [chunk];
+    // Held header bytes go out with the chunk they complete (they were not sent yet).
+    const data = this.head.length ? Buffer.concat([this.head, chunk]) : chunk;
+    this.head = Buffer.alloc(0);
+    let at = 0;
+    if (this.pending > 0) {
+      const skip = Math.min(this.pending, data.length);
+      this.pending -= skip;
+      at = skip;
+      if (this.pending > 0) return [data];
+      if (this.pendingFontMap) {
+        this.done = true;
+        return at < data.length ? [data.subarray(0, at), data.subarray(at)] : [data];
+      }
+    }
+    while (at < data.length) {
+      const length = pduLength(data, at);
+      if (length === 'short') {
+        // The PDU's header (or, for what may be a Font Map, its share header) is cut: keep it for the next chunk.
+        this.head = Buffer.from(data.subarray(at));
+        return at > 0 ? [data.subarray(0, at)] : [];
+      }
+      if (length === 'unknown') return this.giveUp(data);
+      const end = at + length;
+      if (end > data.length) {
+        const fontMap = isFontMap(data, at);
+        if (fontMap === 'short') {
+          this.head = Buffer.from(data.subarray(at));
+          return at > 0 ? [data.subarray(0, at)] : [];
+        }
+        this.pending = end - data.length;
+        this.pendingFontMap = fontMap;
+        return [data];
+      }
+      if (isFontMap(data, at) === true) {
+        this.done = true;
+        return end < data.length ? [data.subarray(0, end), data.subarray(end)] : [data];
+      }
+      at = end;
+    }
+    return [data];
+  }
+
+  /** Anything unexpected: pass it and everything after, as the gateway did without this guard. */
+  private giveUp(data: Buffer): Buffer[] {
+    this.done = true;
+    return [data];
+  }
+}
+
+/** Length of the PDU starting at `at`: TPKT (slow path) or fast-path framing. */
+function pduLength(b: Buffer, at: number): number | 'short' | 'unknown' {
+  if (b.length - at < 2) return 'short';
+  const first = b[at];
+  if (first === TPKT_VERSION) {
+    if (b.length - at < 4) return 'short';
+    const length = b.readUInt16BE(at + 2);
+    return length >= 7 ? length : 'unknown';
+  }
+  if ((first & 0x3) === 0) {
+    // Fast path: one length byte, or two when the first has its top bit set.
+    const l1 = b[at + 1];
+    if (!(l1 & 0x80)) return l1 >= 2 ? l1 : 'unknown';
+    if (b.length - at < 3) return 'short';
+    const length = ((l1 & 0x7f) << 8) | b[at + 2];
+    return length >= 3 ? length : 'unknown';
+  }
+  return 'unknown';
+}
+
+/**
+ * Whether the TPKT PDU at `at` is a Share Data PDU carrying a Font Map: X.224 data, MCS Send Data Indication, then
+ * the share control header (type 7: data PDU) and the share data header, whose pduType2 sits 14 bytes into it.
+ */
+function isFontMap(b: Buffer, at: number): boolean | 'short' {
+  if (b[at] !== TPKT_VERSION) return false;
+  // TPKT (4) + X.224 data (3) + MCS: type (1), initiator (2), channel (2), flags (1), PER length (1 or 2).
+  const mcs = at + 7;
+  if (b.length < mcs + 7) return 'short';
+  if (b[at + 5] !== 0xf0 || b[mcs] >> 2 !== 26) return false; // X.224 data; MCS Send Data Indication (26)
+  const lengthAt = mcs + 6;
+  const share = lengthAt + (b[lengthAt] & 0x80 ? 2 : 1);
+  if (b.length < share + 15) return 'short';
+  const pduType = b.readUInt16LE(share + 2) & 0xf;
+  return pduType === 7 && b[share + 14] === PDUTYPE2_FONTMAP;
+}
