@@ -5,7 +5,7 @@
 // In the page (driven by Playwright, whose keyboard.press goes through the browser's input pipeline): a capturing
 // keydown listener notes performance.now() when the key's event is dispatched, and a requestAnimationFrame loop reads
 // the typed line's pixels from the canvas each frame; the first frame whose pixels differ from those before the key
-// is the echo's frame. In the app's RDP worker (IronRDP runs there and sends the page bitmaps of what changed): when
+// is the echo's frame. In the app's RDP worker (IronRDP runs there and sends the page the regions it drew): when
 // the key's input went out on its WebSocket, when the reply arrived, and the end of the task in which IronRDP drew
 // the changed line. In this process (which hosts the demo desktops in browser mode): when the gateway got the input,
 // when the desktop got the character and when its frame was handed to the session's socket, i.e. the server's own
@@ -69,7 +69,7 @@ interface WorkerEcho {
   sentKind?: string;
   /** What that socket received from the send on: arrival times (the events' own time stamps). */
   arrivals: number[];
-  /** After the task in which IronRDP drew the changed typed line: its bitmap then goes to the page. */
+  /** After the task in which IronRDP drew the changed typed line: its regions then go to the page. */
   echoAt?: number;
   /** Time the probe itself spent reading and comparing pixels per read (its own cost, ms). */
   probeMs: number[];
@@ -244,34 +244,31 @@ function waitForEcho(timeoutMs: number): Promise<EchoTiming | null> {
 }
 
 interface WorkerProbe {
-  arm(): void;
+  arm(baseline: number[]): void;
   take(): WorkerEcho;
 }
 
 /**
- * Worker side, watching `region` (canvas pixels) of the one RDP session. The app's worker sends the page a bitmap of
- * what changed once a task in which IronRDP drew has ended (createImageBitmap over the session's canvas); the probe
- * reads the region of that canvas at that moment, so the first such moment at which the line differs from before
- * the key is when the echo was drawn and on its way to the page.
+ * Worker side, watching `region` (canvas pixels) of the one RDP session. The app's worker sends the page the regions
+ * IronRDP drew once the task that drew them has ended (a 'frame' message through the worker's postMessage); the probe
+ * keeps its own copy of the typed line from those regions, starting from the page's picture of it when armed, so the
+ * first message after which the line differs from before the key is when the echo was drawn and on its way.
  */
 function installWorkerProbe(r: Region): void {
-  type Ctx = OffscreenCanvasRenderingContext2D;
+  type Shipped = { x: number; y: number; w: number; h: number; pixels: ArrayBuffer };
   const probe = {
-    ctx: null as Ctx | null,
-    baseline: null as Uint32Array | null,
+    line: new Uint8ClampedArray(r.w * r.h * 4),
+    baseline: new Uint8ClampedArray(0),
     armed: false,
     echo: null as WorkerEcho | null,
     watched: new WeakSet<WebSocket>(),
-    read(): Uint32Array {
-      return new Uint32Array(probe.ctx!.getImageData(r.x, r.y, r.w, r.h).data.buffer);
-    },
-    differs(a: Uint32Array, b: Uint32Array): boolean {
+    differs(a: Uint8ClampedArray, b: Uint8ClampedArray): boolean {
       for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return true;
       return false;
     },
-    arm() {
-      if (!probe.ctx) throw new Error('the RDP worker has sent no picture yet');
-      probe.baseline = probe.read();
+    arm(baseline: number[]) {
+      probe.baseline = Uint8ClampedArray.from(baseline);
+      probe.line = Uint8ClampedArray.from(baseline);
       probe.armed = true;
       probe.echo = { arrivals: [], probeMs: [], timeOrigin: performance.timeOrigin, changedBeforeKey: false };
     },
@@ -292,41 +289,60 @@ function installWorkerProbe(r: Region): void {
         if (probe.armed && probe.echo?.sentAt !== undefined && probe.echo.echoAt === undefined) probe.echo.arrivals.push(m.timeStamp);
       });
     },
-    /** The worker is about to send the page a picture of (x, y, w, h) of `source`. */
-    shipping(source: unknown, x: number, y: number, w: number, h: number) {
-      if (!(source instanceof OffscreenCanvas)) return;
-      probe.ctx ??= source.getContext('2d');
+    /** Regions about to go to the page (before their buffers are transferred): copied into the line where they cover it. */
+    shipping(regions: Shipped[]) {
       const e = probe.echo;
-      if (!probe.armed || !e || e.echoAt !== undefined || !(x < r.x + r.w && x + w > r.x && y < r.y + r.h && y + h > r.y)) return;
+      if (!probe.armed || !e || e.echoAt !== undefined) return;
       const t = performance.now();
-      const pixels = probe.read();
-      const changed = probe.differs(pixels, probe.baseline!);
+      let touched = false;
+      for (const g of regions) {
+        const x0 = Math.max(g.x, r.x);
+        const x1 = Math.min(g.x + g.w, r.x + r.w);
+        const y0 = Math.max(g.y, r.y);
+        const y1 = Math.min(g.y + g.h, r.y + r.h);
+        if (x0 >= x1 || y0 >= y1) continue;
+        touched = true;
+        const src = new Uint8ClampedArray(g.pixels);
+        for (let y = y0; y < y1; y++) {
+          const from = ((y - g.y) * g.w + (x0 - g.x)) * 4;
+          probe.line.set(src.subarray(from, from + (x1 - x0) * 4), ((y - r.y) * r.w + (x0 - r.x)) * 4);
+        }
+      }
+      if (!touched) return;
+      const changed = probe.differs(probe.line, probe.baseline);
       e.probeMs.push(performance.now() - t);
       if (!changed) return;
       if (e.sentAt === undefined) {
         // Before the key's input went out: not its echo (noted; the picture before the key is taken afresh).
         e.changedBeforeKey = true;
-        probe.baseline = pixels;
+        probe.baseline = probe.line.slice();
       } else e.echoAt = t;
     },
   };
-  // Through the prototype and the global: IronRDP's socket is already open, and both are looked up on each call.
+  // Through the prototype and the global: IronRDP's socket is already open, and the worker looks postMessage up on
+  // its global scope at each call.
   const nativeSend = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'send')!.value as WebSocket['send'];
   WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
     probe.sending(this, data);
     return nativeSend.call(this, data);
   };
-  const scope = globalThis as unknown as { createImageBitmap: (...a: unknown[]) => Promise<ImageBitmap> };
-  const nativeBitmap = scope.createImageBitmap;
-  scope.createImageBitmap = function (...args: unknown[]) {
-    if (args.length >= 5) probe.shipping(args[0], args[1] as number, args[2] as number, args[3] as number, args[4] as number);
-    return nativeBitmap.apply(globalThis, args);
+  const scope = globalThis as unknown as { postMessage: (...a: unknown[]) => void };
+  const nativePost = scope.postMessage;
+  scope.postMessage = function (...args: unknown[]) {
+    const m = args[0] as { op?: string; regions?: Shipped[] } | null;
+    if (m?.op === 'frame' && m.regions) probe.shipping(m.regions);
+    return nativePost.apply(globalThis, args);
   };
   (globalThis as unknown as { __echoProbe: WorkerProbe }).__echoProbe = probe;
 }
 
-function armWorkerProbe(): void {
-  (globalThis as unknown as { __echoProbe: WorkerProbe }).__echoProbe.arm();
+function armWorkerProbe(baseline: number[]): void {
+  (globalThis as unknown as { __echoProbe: WorkerProbe }).__echoProbe.arm(baseline);
+}
+
+/** The page's picture of the typed line now (RGBA bytes), for the worker probe's baseline. */
+function typedLinePixels(): number[] {
+  return Array.from(new Uint8Array((window as unknown as { __echoProbe: PageProbe & { read(): Uint32Array } }).__echoProbe.read().buffer));
 }
 
 /** The worker's side of the key so far (it keeps recording until the next arm). */
@@ -423,7 +439,6 @@ await withBenchApp('input', { fps: FPS }, async (app) => {
   const worker = page.workers().find((w) => w.url().endsWith('/rdp-worker.js'));
   if (!worker) throw new Error('the page has no RDP worker: this benchmark measures the app as it runs in Chromium and Electron, with IronRDP in its worker');
   await worker.evaluate(installWorkerProbe, region);
-  await delay(500); // a picture or two, so the worker probe knows the session's canvas
 
   const intervals = await page.evaluate(frameIntervals);
   const frameMs = stats(intervals).median;
@@ -446,7 +461,7 @@ await withBenchApp('input', { fps: FPS }, async (app) => {
     'desktop: key → frame written (server)',
     "frame written → first bytes at the worker's RDP socket",
     'first bytes → echo drawn in the worker (IronRDP decodes the update and draws it)',
-    "drawn → the page's frame that shows it (bitmap to the page, drawn there, next animation frame)",
+    "drawn → the page's frame that shows it (regions to the page, put on its canvas, next animation frame)",
   ] as const;
   /** The stages' keys in the result line. */
   const STAGE_KEYS = ['page_send', 'to_gateway', 'gateway_to_desktop', 'server', 'to_page', 'decode_draw', 'wait_frame'];
@@ -459,7 +474,7 @@ await withBenchApp('input', { fps: FPS }, async (app) => {
     for (let i = 0; i < WARM_UP_KEYS + KEYS; i++) {
       const key = LETTERS[i % LETTERS.length];
       current = {};
-      await worker.evaluate(armWorkerProbe);
+      await worker.evaluate(armWorkerProbe, await page.evaluate(typedLinePixels));
       await page.evaluate(armEchoProbe);
       await page.keyboard.press(key);
       const paint = await page.evaluate(waitForEcho, ECHO_TIMEOUT_MS);

@@ -20,7 +20,7 @@ export interface PanelRead {
   status: string | null;
   /** Animation frames (requestAnimationFrame ticks) in which the display's canvas was drawn to at least once. */
   frames: number;
-  /** putImageData/drawImage calls on that canvas (several per frame: tiles, rectangles, bitmaps from the RDP worker). */
+  /** putImageData/drawImage calls on that canvas (several per frame: tiles, rectangles, regions from the RDP worker). */
   draws: number;
 }
 
@@ -39,10 +39,9 @@ export interface ProbeRead {
  * noVNC, xterm.js) first uses them.
  *
  * Frames: every graphical tab's visible canvas is drawn by the page through CanvasRenderingContext2D. RDP: the app
- * runs IronRDP in its RDP worker (renderer/consoles/rdp/engine/ironrdp-worker.ts), which draws on a canvas of its
- * own and sends the page an ImageBitmap of what changed (frame-shipper.ts: after a task that drew, one at a time,
- * the next once the page drew the last); the page draws each with one drawImage on the tab's ordinary <canvas>
- * (worker-engine.ts), so a shipped bitmap is one draw here. Where the engine runs in the page instead
+ * runs IronRDP in its RDP worker (renderer/consoles/rdp/engine/ironrdp-worker.ts), which sends the page the regions
+ * it drew (frame-shipper.ts: once per task that drew); the page puts each with putImageData on the tab's ordinary
+ * <canvas> (worker-engine.ts), so a shipped region is one draw here. Where the engine runs in the page instead
  * (no workers), IronRDP draws on that canvas itself, with putImageData per updated region. noVNC draws with one
  * drawImage from its back buffer per flip. A draw call marks the canvas painted in the current animation frame; a
  * frame is counted once however many calls it took. So the count is the number of distinct pictures the canvas

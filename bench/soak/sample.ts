@@ -3,7 +3,7 @@
 //
 // Where the consoles are counted: every graphical tab's display is drawn by the page, and the page probe
 // (page-probe.ts) counts its frames there, per tab: noVNC's, and RDP's, whose engine (IronRDP in the app's RDP
-// worker) ships each change to the page as a bitmap that the page draws on the tab's canvas. VNC (noVNC) and serial
+// worker) ships the regions it drew to the page, which puts them on the tab's canvas. VNC (noVNC) and serial
 // (xterm.js) tabs hold their sockets in the page too; RDP sessions hold theirs in the worker, where the worker probe
 // (worker-probe.ts) counts their bytes. Each sample reads the page and every probed RDP worker and adds the
 // worker's sockets to the page's: bytes are summed by kind, and the open ones of both are `page.openSockets` (the

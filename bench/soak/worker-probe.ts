@@ -1,9 +1,9 @@
 // The soak's counter inside the app's RDP worker, and the function that reads it. The app runs IronRDP's WASM client
 // in a dedicated worker (renderer/consoles/rdp/engine/ironrdp-worker.ts, served as rdp-worker.js), which opens each
 // RDP session's WebSocket to the gateway and holds it there: the page probe (page-probe.ts), whose WebSocket wrapper
-// lives in the page's realm, never sees those sockets. (Their pictures it does see: the worker draws on canvases of
-// its own and ships each change to the page as an ImageBitmap, which the page draws on the tab's canvas; so frames
-// are counted in the page, per tab, and not here.) Installed through Playwright's handle of the worker (app.ts:
+// lives in the page's realm, never sees those sockets. (Their pictures it does see: the worker ships the regions
+// IronRDP drew to the page, which puts them on the tab's canvas; so frames are counted in the page, per tab, and not
+// here.) Installed through Playwright's handle of the worker (app.ts:
 // Worker.evaluate), as soon as the worker exists: the app warms the engine up at page load, so that is before any
 // RDP tab opens. Like the page probe, both functions run inside Chromium and use nothing from this module's scope
 // (see page-probe.ts about tsx's `__name`: helpers are methods of one object).

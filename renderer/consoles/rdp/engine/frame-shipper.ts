@@ -1,104 +1,101 @@
 /**
- * In the RDP worker: the canvas one session's IronRDP draws on, and what sends its changes to the page. IronRDP draws
- * each updated region with putImageData; the shipper notes the regions, and once the task that drew them ends (a
- * whole update drawn) sends their bounding box to the page as an ImageBitmap. One bitmap at a time: until the page has
- * drawn it, further changes merge into the next, so a page that falls behind gets fewer, newer pictures, never a
- * queue.
+ * In the RDP worker: what one session's IronRDP draws on, and what sends it to the page. IronRDP keeps the desktop's
+ * picture in its own memory and draws each updated region with `putImageData` on the canvas it was given. Here that
+ * canvas is a stand-in: its 2D context copies each region's pixels out of IronRDP's memory (the ImageData is a view
+ * on it, reused for the next region) into a buffer of its own, and once the task that drew has ended, the regions of
+ * that task go to the page in one message, their buffers transferred, not copied. The page puts them on the tab's
+ * canvas. So the pixels are copied once more than when IronRDP drew in the page, and nothing else is kept: no canvas
+ * in the worker, no bitmaps.
  *
  * Why not hand the tab's canvas itself to the worker (transferControlToOffscreen)? Chromium shows such a canvas's
  * frames when its compositor asks the worker for them; with software compositing (no GPU, or GPU acceleration off,
  * common on the jump hosts and virtual desktops administrators work from) it asked seconds apart, and the tab showed
- * a still picture. A bitmap drawn by the page shows wherever a canvas does.
+ * a still picture. And a canvas of the worker's own, sent to the page as ImageBitmaps, cost a canvas per tab and two
+ * more copies of every picture, which showed as fewer frames and more memory per tab.
  */
 
-type Rect = { x0: number; y0: number; x1: number; y1: number };
-
-export interface ShippedFrame {
+/** One region's pixels (RGBA, rows of w × 4 bytes) for (x, y) of the desktop. */
+export interface Region {
   x: number;
   y: number;
-  /** The desktop's size when the bitmap was taken (the page resizes its canvas to it). */
+  w: number;
+  h: number;
+  pixels: ArrayBuffer;
+}
+
+export interface ShippedRegions {
+  /** The desktop's size when they were drawn (the page resizes its canvas to it). */
   width: number;
   height: number;
-  bitmap: ImageBitmap;
+  regions: Region[];
+}
+
+/**
+ * The 2D context IronRDP gets. The worker makes `CanvasRenderingContext2D` name this class (IronRDP checks that its
+ * context is one), and IronRDP only ever calls putImageData on it.
+ */
+export class RegionContext {
+  constructor(private readonly sink: (r: Region) => void) {}
+
+  putImageData(image: ImageData, dx: number, dy: number, dirtyX = 0, dirtyY = 0, dirtyW = image.width, dirtyH = image.height): void {
+    // The part of the image that is drawn (a dirty rectangle may name less than all of it), clipped to the image.
+    const x0 = Math.max(0, Math.floor(dirtyX));
+    const y0 = Math.max(0, Math.floor(dirtyY));
+    const w = Math.min(image.width, Math.floor(dirtyX + dirtyW)) - x0;
+    const h = Math.min(image.height, Math.floor(dirtyY + dirtyH)) - y0;
+    if (w <= 0 || h <= 0) return;
+    const src = image.data;
+    let pixels: ArrayBuffer;
+    if (x0 === 0 && w === image.width) {
+      pixels = src.slice(y0 * w * 4, (y0 + h) * w * 4).buffer;
+    } else {
+      const out = new Uint8ClampedArray(w * h * 4);
+      for (let row = 0; row < h; row++) {
+        const from = ((y0 + row) * image.width + x0) * 4;
+        out.set(src.subarray(from, from + w * 4), row * w * 4);
+      }
+      pixels = out.buffer;
+    }
+    this.sink({ x: dx + x0, y: dy + y0, w, h, pixels });
+  }
 }
 
 export class FrameShipper {
-  readonly surface: OffscreenCanvas;
-  private dirty: Rect | null = null;
+  /** What IronRDP is given as its canvas: it sets the size and asks for the 2D context, nothing more. */
+  readonly canvas: { width: number; height: number; getContext(kind: string): RegionContext | null };
+  private pending: Region[] = [];
   private flushQueued = false;
-  private inFlight = false;
   private closed = false;
-  private sentSize = '';
 
   constructor(
     width: number,
     height: number,
-    private readonly ship: (frame: ShippedFrame) => void,
+    private readonly ship: (frame: ShippedRegions, transfer: ArrayBuffer[]) => void,
   ) {
-    this.surface = new OffscreenCanvas(Math.max(1, width), Math.max(1, height));
-    // IronRDP asks the canvas for its 2D context and gets this same object; it looks putImageData up on the object at
-    // each call, so an own property here sees every draw.
-    const ctx = this.surface.getContext('2d');
-    if (!ctx) throw new Error('no 2D context for the RDP session');
-    const put = ctx.putImageData.bind(ctx) as (...args: unknown[]) => void;
-    Object.defineProperty(ctx, 'putImageData', {
-      configurable: true,
-      value: (image: ImageData, dx: number, dy: number, ...dirty: number[]) => {
-        put(image, dx, dy, ...dirty);
-        // With a dirty rectangle (arguments 4-7) only that part of the image is drawn.
-        if (dirty.length >= 4) this.touched(dx + dirty[0], dy + dirty[1], dirty[2], dirty[3]);
-        else this.touched(dx, dy, image.width, image.height);
-      },
-    });
+    const context = new RegionContext((r) => this.drawn(r));
+    this.canvas = { width: Math.max(1, width), height: Math.max(1, height), getContext: (kind) => (kind === '2d' ? context : null) };
   }
 
-  private touched(x: number, y: number, w: number, h: number): void {
-    if (w <= 0 || h <= 0) return;
-    const d = this.dirty;
-    this.dirty = d ? { x0: Math.min(d.x0, x), y0: Math.min(d.y0, y), x1: Math.max(d.x1, x + w), y1: Math.max(d.y1, y + h) } : { x0: x, y0: y, x1: x + w, y1: y + h };
+  private drawn(r: Region): void {
+    if (this.closed) return;
+    this.pending.push(r);
     if (this.flushQueued) return;
     this.flushQueued = true;
     // After this task: by then IronRDP has drawn the whole update it was handling.
     setTimeout(() => {
       this.flushQueued = false;
-      this.flush();
+      const regions = this.pending;
+      this.pending = [];
+      if (this.closed || regions.length === 0) return;
+      this.ship(
+        { width: this.canvas.width, height: this.canvas.height, regions },
+        regions.map((x) => x.pixels),
+      );
     }, 0);
-  }
-
-  /** The page drew the last bitmap. */
-  shown(): void {
-    this.inFlight = false;
-    this.flush();
   }
 
   close(): void {
     this.closed = true;
-  }
-
-  private flush(): void {
-    if (this.closed || this.inFlight || !this.dirty) return;
-    const { width, height } = this.surface;
-    // A new desktop size clears the canvas: the page gets all of it, not only what was drawn since.
-    const size = `${width}x${height}`;
-    const d = size === this.sentSize ? this.dirty : { x0: 0, y0: 0, x1: width, y1: height };
-    this.dirty = null;
-    const x = Math.max(0, Math.floor(d.x0));
-    const y = Math.max(0, Math.floor(d.y0));
-    const w = Math.min(width, Math.ceil(d.x1)) - x;
-    const h = Math.min(height, Math.ceil(d.y1)) - y;
-    if (w <= 0 || h <= 0) return;
-    this.inFlight = true;
-    this.sentSize = size;
-    // The bitmap is the canvas as it is now (taken at the call), whatever IronRDP draws while it is made.
-    createImageBitmap(this.surface, x, y, w, h).then(
-      (bitmap) => {
-        if (this.closed) return bitmap.close();
-        this.ship({ x, y, width, height, bitmap });
-      },
-      () => {
-        // Nothing to show this time (the canvas was resized to nothing meanwhile); the next change tries again.
-        this.inFlight = false;
-      },
-    );
+    this.pending = [];
   }
 }

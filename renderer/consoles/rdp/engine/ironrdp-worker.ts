@@ -1,4 +1,4 @@
-import { FrameShipper } from './frame-shipper.ts';
+import { FrameShipper, RegionContext } from './frame-shipper.ts';
 import { describeIronError } from './iron-errors.ts';
 import { loadIronRdp, openIronRdpSession, type IronRdpSession } from './ironrdp.ts';
 import { EngineError } from './types.ts';
@@ -7,17 +7,17 @@ import type { FromWorker, SessionEventMessage, ToWorker, WireError } from './wor
 /**
  * The RDP worker: IronRDP's WASM client for every RDP tab of the page, off its main thread. Decoding a full-screen
  * stream keeps a core busy; here it no longer delays the page's input handling, layout and painting, and the page
- * stays responsive however many tabs stream. Each session draws on a canvas of the worker's own; what changed goes
- * to the page as bitmaps (frame-shipper.ts).
+ * stays responsive however many tabs stream. What each session draws goes to the page as regions of pixels, which
+ * the page puts on the tab's canvas (frame-shipper.ts).
  *
  * Built as its own entry (scripts/build-renderer.mjs) and started by worker-engine.ts.
  */
 
 // IronRDP's web build was written for a window: it checks that its canvas context is a CanvasRenderingContext2D and
-// reads the user agent through `window`. A worker has the same APIs under other names (OffscreenCanvas's context,
-// the worker's global scope with its own navigator); these aliases let the unchanged module find them.
+// reads the user agent through `window`. Here its context is the frame shipper's RegionContext, and the worker's
+// global scope (with its own navigator) stands for the window: these aliases let the unchanged module accept both.
 const scope = globalThis as unknown as Record<string, unknown> & { postMessage(message: FromWorker, transfer?: Transferable[]): void };
-scope.CanvasRenderingContext2D ??= scope.OffscreenCanvasRenderingContext2D;
+scope.CanvasRenderingContext2D = RegionContext;
 scope.Window ??= (globalThis as { constructor: unknown }).constructor;
 
 const sessions = new Map<number, IronRdpSession>();
@@ -32,13 +32,13 @@ const emit = (id: number, m: SessionEventMessage) => post({ op: 'event', id, ...
 let logLevel = 'warn';
 
 async function connect(m: Extract<ToWorker, { op: 'connect' }>): Promise<void> {
-  const shipper = new FrameShipper(m.width, m.height, (frame) => scope.postMessage({ op: 'frame', id: m.id, ...frame }, [frame.bitmap]));
+  const shipper = new FrameShipper(m.width, m.height, (frame, transfer) => scope.postMessage({ op: 'frame', id: m.id, ...frame }, transfer));
   shippers.set(m.id, shipper);
   try {
     const mod = await loadIronRdp(logLevel);
     const session = await openIronRdpSession(mod, {
       grant: m.grant,
-      canvas: shipper.surface,
+      canvas: shipper.canvas,
       width: m.width,
       height: m.height,
       credentials: m.credentials,
@@ -101,9 +101,6 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'call':
       call(m);
-      break;
-    case 'frame-shown':
-      shippers.get(m.id)?.shown();
       break;
   }
 };

@@ -16,9 +16,9 @@ import { describeIronError } from './iron-errors.ts';
  * data: URL) is loaded and initialised once per JavaScript realm and shared by every tab; each session draws straight
  * into its tab's canvas.
  *
- * Two ways to run it: in the page (`createIronRdpEngine`, used where a page has no OffscreenCanvas, and by test pages
- * that look inside the engine), or in a worker (`worker-engine.ts`, what the app uses), where IronRdpSession draws
- * into the OffscreenCanvas the tab's canvas handed over.
+ * Two ways to run it: in the page (`createIronRdpEngine`, used where a page has no workers, and by test pages that
+ * look inside the engine), or in a worker (`worker-engine.ts`, what the app uses), where IronRdpSession draws on the
+ * frame shipper's stand-in and the page puts what it drew on the tab's canvas.
  */
 
 type IronModule = typeof Iron;
@@ -57,9 +57,15 @@ export function createIronRdpEngine(opts: { logLevel?: string } = {}): RdpEngine
 /** The pointer shape the server asked for: the system's, none, or an image (a data: URL) with its hot spot. */
 export type CursorStyle = { style: string; data?: string; hotspotX?: number; hotspotY?: number };
 
-/** What a session needs where it runs: a canvas it may draw into (in the page or handed to a worker). */
+/**
+ * What IronRDP draws on: a canvas, or anything with a size and a 2D context it accepts (the RDP worker's stand-in,
+ * frame-shipper.ts). IronRDP only sets the size and calls putImageData.
+ */
+export type DrawingSurface = HTMLCanvasElement | OffscreenCanvas | { width: number; height: number; getContext(kind: string): unknown };
+
+/** What a session needs where it runs: a surface to draw on (the tab's canvas in the page, or the worker's stand-in). */
 export type SurfaceConnectOptions = Omit<ConnectOptions, 'canvas'> & {
-  canvas: HTMLCanvasElement | OffscreenCanvas;
+  canvas: DrawingSurface;
   /** The server changed the pointer; the page shows it on the tab's canvas. */
   onCursor: (cursor: CursorStyle) => void;
 };
@@ -83,7 +89,7 @@ export class IronRdpSession implements RdpEngineSession {
   private constructor(
     private readonly mod: IronModule,
     private readonly session: IronSession,
-    private readonly canvas: HTMLCanvasElement | OffscreenCanvas,
+    private readonly canvas: DrawingSurface,
     readonly sessionId: string,
   ) {}
 
@@ -102,8 +108,8 @@ export class IronRdpSession implements RdpEngineSession {
       .proxyAddress(o.grant.gatewayUrl)
       .authToken(o.grant.token)
       .desktopSize(new Backend.DesktopSize(Math.round(o.width), Math.round(o.height)))
-      // The typings name HTMLCanvasElement; the module only sizes the canvas and asks it for a 2D context, which an
-      // OffscreenCanvas offers too (a worker also needs the aliases in ironrdp-worker.ts).
+      // The typings name HTMLCanvasElement; the module only sizes the canvas and asks it for a 2D context (in the
+      // worker, a stand-in it accepts through the aliases in ironrdp-worker.ts).
       .renderCanvas(o.canvas as HTMLCanvasElement)
       .setCursorStyleCallback((style: string, data?: string, hotspotX?: number, hotspotY?: number) => o.onCursor({ style, data, hotspotX, hotspotY }))
       .setCursorStyleCallbackContext(undefined)
@@ -275,8 +281,10 @@ export class IronRdpSession implements RdpEngineSession {
   screenshot(): Promise<Blob> {
     const failed = () => new EngineError('internal', 'the screen could not be captured');
     const canvas = this.canvas;
-    if (!('toBlob' in canvas)) return canvas.convertToBlob({ type: 'image/png' }).catch(() => Promise.reject(failed()));
-    return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(failed())), 'image/png'));
+    if ('toBlob' in canvas) return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(failed())), 'image/png'));
+    if ('convertToBlob' in canvas) return canvas.convertToBlob({ type: 'image/png' }).catch(() => Promise.reject(failed()));
+    // The worker's stand-in keeps no picture: the page's canvas holds it (worker-engine.ts takes it from there).
+    return Promise.reject(failed());
   }
 
   shutdown(): void {

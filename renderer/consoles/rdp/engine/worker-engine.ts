@@ -1,17 +1,18 @@
+import type { Region } from './frame-shipper.ts';
 import { applyCursor } from './ironrdp.ts';
 import { keyEventInput } from './scancodes.ts';
 import { EngineError, type CloseReason, type ConnectOptions, type LockKeys, type RdpEngine, type RdpEngineSession, type SessionEvents } from './types.ts';
 import type { FromWorker, SessionCall, SessionRequest, ToWorker, WireError } from './worker-protocol.ts';
 
 /**
- * RdpEngine whose sessions run in a worker (ironrdp-worker.ts): the worker decodes and draws; the page keeps the
- * tab's canvas, draws the bitmaps of what changed on it, and keeps the input listeners and the session's events. One
+ * RdpEngine whose sessions run in a worker (ironrdp-worker.ts): the worker decodes; the page keeps the tab's canvas,
+ * puts the regions that changed on it, and keeps the input listeners and the session's events. One
  * worker for the page, started by the first init() or connect(); if it dies, every session it ran ends with that
  * reason and the next connect starts a new one.
  */
 
-/** Whether this page can run the engine in a worker (Chromium and Electron can; an engine in the page is the fallback). */
-export const canDrawInWorker = (): boolean => typeof Worker !== 'undefined' && typeof OffscreenCanvas !== 'undefined' && typeof createImageBitmap === 'function';
+/** Whether this page can run the engine in a worker (Chromium and Electron can; the engine in the page is the fallback). */
+export const canDrawInWorker = (): boolean => typeof Worker !== 'undefined';
 
 const fromWire = (e: WireError) => new EngineError(e.kind, e.message);
 
@@ -68,10 +69,8 @@ export function createWorkerRdpEngine(opts: { workerUrl: URL | string; logLevel?
           case 'event':
             return live.get(m.id)?.deliver(m);
           case 'frame': {
-            const session = live.get(m.id);
-            if (!session) return m.bitmap.close();
-            session.draw(m);
-            return send({ op: 'frame-shown', id: m.id });
+            live.get(m.id)?.draw(m);
+            return;
           }
         }
       };
@@ -147,14 +146,13 @@ class WorkerRdpSession implements RdpEngineSession {
     this.ctx = canvas.getContext('2d');
   }
 
-  /** What changed on the desktop, from the worker: drawn where it belongs (a new desktop size first resizes the canvas). */
-  draw(f: { x: number; y: number; width: number; height: number; bitmap: ImageBitmap }): void {
+  /** What changed on the desktop, from the worker: put where it belongs (a new desktop size first resizes the canvas). */
+  draw(f: { width: number; height: number; regions: Region[] }): void {
     if (this.canvas.width !== f.width || this.canvas.height !== f.height) {
       this.canvas.width = f.width;
       this.canvas.height = f.height;
     }
-    this.ctx?.drawImage(f.bitmap, f.x, f.y);
-    f.bitmap.close();
+    for (const r of f.regions) this.ctx?.putImageData(new ImageData(new Uint8ClampedArray(r.pixels), r.w, r.h), r.x, r.y);
   }
 
   /** An event from the worker for this session. */

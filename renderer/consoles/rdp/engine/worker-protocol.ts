@@ -1,4 +1,5 @@
 import type { Credentials, RdpGrant } from '../../../../electron/common/contract.ts';
+import type { Region } from './frame-shipper.ts';
 import type { CursorStyle } from './ironrdp.ts';
 import type { CloseReason, EngineErrorKind, LockKeys } from './types.ts';
 
@@ -6,8 +7,7 @@ import type { CloseReason, EngineErrorKind, LockKeys } from './types.ts';
  * The messages between the page and the RDP worker (ironrdp-worker.ts), which runs IronRDP's decoding and drawing
  * off the page's main thread. One worker serves every RDP tab of a page; sessions are told apart by `id`.
  *
- * Pictures travel as ImageBitmaps of the changed area (`frame`), one at a time per session: the worker sends the
- * next only after the page says it has drawn the last (`frame-shown`), and merges what changed meanwhile.
+ * Pictures travel as the regions IronRDP drew in one task of the worker (`frame`), their pixel buffers transferred.
  */
 
 /** An EngineError as it crosses the thread boundary (errors lose their class in structured clone). */
@@ -43,8 +43,6 @@ export type ToWorker =
       credssp?: boolean;
     }
   | ({ op: 'call'; id: number } & SessionCall)
-  /** The page drew the session's last frame: the next may come. */
-  | { op: 'frame-shown'; id: number }
   | ({ op: 'request'; id: number; request: number } & SessionRequest);
 
 export type SessionEventMessage =
@@ -61,7 +59,7 @@ export type FromWorker =
   | { op: 'connected'; id: number; width: number; height: number }
   | { op: 'connect-failed'; id: number; error: WireError }
   | ({ op: 'event'; id: number } & SessionEventMessage)
-  /** What changed on the session's desktop: `bitmap` goes at (x, y) of a desktop of width × height. */
-  | { op: 'frame'; id: number; x: number; y: number; width: number; height: number; bitmap: ImageBitmap }
+  /** What changed on the session's desktop (a desktop of width × height): each region's pixels at its place. */
+  | { op: 'frame'; id: number; width: number; height: number; regions: Region[] }
   | { op: 'reply'; request: number; ok: true }
   | { op: 'reply'; request: number; ok: false; error: WireError };
