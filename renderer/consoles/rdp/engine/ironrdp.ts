@@ -6,9 +6,9 @@ import {
   type LockKeys,
   type RdpEngine,
   type RdpEngineSession,
-  type SessionEvents,
 } from './types.ts';
-import { keyEventInput, Scancode } from './scancodes.ts';
+import { Scancode } from './scancodes.ts';
+import { SessionBase } from './session-base.ts';
 import { describeIronError } from './iron-errors.ts';
 
 /**
@@ -78,10 +78,7 @@ export function openIronRdpSession(mod: IronModule, options: SurfaceConnectOptio
 /** RDP's "normal end" text when shutdown() was called. */
 const USER_REQUESTED = /UserRequested/i;
 
-export class IronRdpSession implements RdpEngineSession {
-  private readonly listeners = new Map<keyof SessionEvents, Set<(p: unknown) => void>>();
-  private ended = false;
-  private connected = false;
+export class IronRdpSession extends SessionBase implements RdpEngineSession {
   private userShutdown = false;
   private resolveClosed!: (r: CloseReason) => void;
   readonly closed: Promise<CloseReason> = new Promise((r) => (this.resolveClosed = r));
@@ -91,7 +88,9 @@ export class IronRdpSession implements RdpEngineSession {
     private readonly session: IronSession,
     private readonly canvas: DrawingSurface,
     readonly sessionId: string,
-  ) {}
+  ) {
+    super();
+  }
 
   static async connect(mod: IronModule, o: SurfaceConnectOptions): Promise<IronRdpSession> {
     const { Backend } = mod;
@@ -142,24 +141,6 @@ export class IronRdpSession implements RdpEngineSession {
     return self;
   }
 
-  on<E extends keyof SessionEvents>(event: E, listener: (payload: SessionEvents[E]) => void): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as (p: unknown) => void);
-    if (event === 'connected' && this.connected && !this.ended) queueMicrotask(() => (listener as (p: unknown) => void)(undefined));
-    return () => set.delete(listener as (p: unknown) => void);
-  }
-
-  private emit<E extends keyof SessionEvents>(event: E, payload: SessionEvents[E]): void {
-    for (const l of this.listeners.get(event) ?? []) {
-      try {
-        l(payload);
-      } catch (err) {
-        console.error('console session listener failed', err);
-      }
-    }
-  }
-
   private watch(): void {
     this.session.run().then(
       (info) => {
@@ -194,13 +175,6 @@ export class IronRdpSession implements RdpEngineSession {
   key(scancode: number, pressed: boolean): void {
     const D = this.mod.Backend.DeviceEvent;
     this.apply([pressed ? D.keyPressed(scancode) : D.keyReleased(scancode)]);
-  }
-
-  keyEvent(e: KeyboardEvent): boolean {
-    const input = keyEventInput(e);
-    if (input?.kind === 'key') this.key(input.scancode, input.pressed);
-    else if (input?.kind === 'unicode') this.unicode(input.text);
-    return input !== undefined;
   }
 
   desktopSize(): { width: number; height: number } {

@@ -1,7 +1,7 @@
 import type { Region } from './frame-shipper.ts';
 import { applyCursor } from './ironrdp.ts';
-import { keyEventInput } from './scancodes.ts';
-import { EngineError, type CloseReason, type ConnectOptions, type LockKeys, type RdpEngine, type RdpEngineSession, type SessionEvents } from './types.ts';
+import { SessionBase } from './session-base.ts';
+import { EngineError, type CloseReason, type ConnectOptions, type LockKeys, type RdpEngine, type RdpEngineSession } from './types.ts';
 import type { FromWorker, SessionCall, SessionRequest, ToWorker, WireError } from './worker-protocol.ts';
 
 /**
@@ -35,7 +35,7 @@ export function createWorkerRdpEngine(opts: { workerUrl: URL | string; logLevel?
     const err = new EngineError('internal', reason);
     for (const p of pendingConnects.values()) p.reject(err);
     for (const r of replies.values()) r.reject(err);
-    for (const s of live.values()) s.ended({ byUser: false, reason });
+    for (const s of live.values()) s.end({ byUser: false, reason });
     pendingConnects.clear();
     replies.clear();
     live.clear();
@@ -129,10 +129,7 @@ interface SessionPort {
 }
 
 /** The page's side of a session in the worker: same interface as a session in the page. */
-class WorkerRdpSession implements RdpEngineSession {
-  private readonly listeners = new Map<keyof SessionEvents, Set<(p: unknown) => void>>();
-  private connected = false;
-  private done = false;
+class WorkerRdpSession extends SessionBase implements RdpEngineSession {
   private resolveClosed!: (r: CloseReason) => void;
   readonly closed: Promise<CloseReason> = new Promise((r) => (this.resolveClosed = r));
   private readonly ctx: CanvasRenderingContext2D | null;
@@ -143,6 +140,7 @@ class WorkerRdpSession implements RdpEngineSession {
     private readonly canvas: HTMLCanvasElement,
     private readonly port: SessionPort,
   ) {
+    super();
     this.ctx = canvas.getContext('2d');
   }
 
@@ -170,50 +168,24 @@ class WorkerRdpSession implements RdpEngineSession {
       case 'cursor':
         return applyCursor(this.canvas, m.payload);
       case 'closed':
-        return this.ended(m.payload);
+        return this.end(m.payload);
     }
   }
 
-  ended(reason: CloseReason): void {
-    if (this.done) return;
-    this.done = true;
+  end(reason: CloseReason): void {
+    if (this.ended) return;
+    this.ended = true;
     this.port.forget(this.id);
     this.resolveClosed(reason);
     this.emit('closed', reason);
   }
 
-  on<E extends keyof SessionEvents>(event: E, listener: (payload: SessionEvents[E]) => void): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as (p: unknown) => void);
-    // As in the page's engine: a listener added after the session came up still hears that it did.
-    if (event === 'connected' && this.connected && !this.done) queueMicrotask(() => (listener as (p: unknown) => void)(undefined));
-    return () => set.delete(listener as (p: unknown) => void);
-  }
-
-  private emit<E extends keyof SessionEvents>(event: E, payload: SessionEvents[E]): void {
-    for (const l of this.listeners.get(event) ?? []) {
-      try {
-        l(payload);
-      } catch (err) {
-        console.error('console session listener failed', err);
-      }
-    }
-  }
-
   private call(c: SessionCall): void {
-    if (!this.done) this.port.call(this.id, c);
+    if (!this.ended) this.port.call(this.id, c);
   }
 
   key(scancode: number, pressed: boolean): void {
     this.call({ method: 'key', args: [scancode, pressed] });
-  }
-
-  keyEvent(e: KeyboardEvent): boolean {
-    const input = keyEventInput(e);
-    if (input?.kind === 'key') this.key(input.scancode, input.pressed);
-    else if (input?.kind === 'unicode') this.unicode(input.text);
-    return input !== undefined;
   }
 
   desktopSize(): { width: number; height: number } {
@@ -257,7 +229,7 @@ class WorkerRdpSession implements RdpEngineSession {
   }
 
   async setClipboardText(text: string): Promise<void> {
-    if (this.done) return;
+    if (this.ended) return;
     await this.port.request(this.id, { method: 'setClipboardText', args: [text] });
   }
 
