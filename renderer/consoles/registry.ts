@@ -1,7 +1,7 @@
 import type { SessionGrant } from '../../electron/common/contract.ts';
 import type { ConsoleBackend } from './console-view.ts';
 import { createIronRdpEngine } from './rdp/engine/ironrdp.ts';
-import { canDrawInWorker, createWorkerRdpEngine } from './rdp/engine/worker-engine.ts';
+import { canRunInWorker, createWorkerRdpEngine } from './rdp/engine/worker-engine.ts';
 import { rdpBackend } from './rdp/rdp-backend.ts';
 import { serialBackend } from './serial/serial-backend.ts';
 import { vncBackend } from './vnc/vnc-backend.ts';
@@ -15,7 +15,7 @@ export type ConsoleBackends = { readonly [P in SessionGrant['protocol']]: Consol
  * consoles.
  */
 export function createConsoleBackends(): ConsoleBackends {
-  const rdpEngine = canDrawInWorker() ? createWorkerRdpEngine({ workerUrl: new URL('./rdp-worker.js', import.meta.url) }) : createIronRdpEngine();
+  const rdpEngine = canRunInWorker() ? createWorkerRdpEngine({ workerUrl: new URL('./rdp-worker.js', import.meta.url) }) : createIronRdpEngine();
   return { rdp: rdpBackend(rdpEngine), vnc: vncBackend(), serial: serialBackend() };
 }
 

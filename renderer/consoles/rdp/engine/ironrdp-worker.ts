@@ -21,7 +21,6 @@ scope.CanvasRenderingContext2D = RegionContext;
 scope.Window ??= (globalThis as { constructor: unknown }).constructor;
 
 const sessions = new Map<number, IronRdpSession>();
-const shippers = new Map<number, FrameShipper>();
 const post = (m: FromWorker) => scope.postMessage(m);
 const wire = (err: unknown): WireError => {
   const e = describeIronError(err);
@@ -33,7 +32,6 @@ let logLevel = 'warn';
 
 async function connect(m: Extract<ToWorker, { op: 'connect' }>): Promise<void> {
   const shipper = new FrameShipper(m.width, m.height, (frame, transfer) => scope.postMessage({ op: 'frame', id: m.id, ...frame }, transfer));
-  shippers.set(m.id, shipper);
   try {
     const mod = await loadIronRdp(logLevel);
     const session = await openIronRdpSession(mod, {
@@ -53,13 +51,11 @@ async function connect(m: Extract<ToWorker, { op: 'connect' }>): Promise<void> {
     session.on('error', (err) => emit(m.id, { event: 'error', payload: { kind: err.kind, message: err.message } }));
     session.on('closed', (reason) => {
       sessions.delete(m.id);
-      shippers.delete(m.id);
       shipper.close();
       emit(m.id, { event: 'closed', payload: reason });
     });
     post({ op: 'connected', id: m.id, ...session.desktopSize() });
   } catch (err) {
-    shippers.delete(m.id);
     shipper.close();
     post({ op: 'connect-failed', id: m.id, error: wire(err) });
   }

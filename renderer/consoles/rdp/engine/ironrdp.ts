@@ -61,7 +61,7 @@ export type CursorStyle = { style: string; data?: string; hotspotX?: number; hot
  * What IronRDP draws on: a canvas, or anything with a size and a 2D context it accepts (the RDP worker's stand-in,
  * frame-shipper.ts). IronRDP only sets the size and calls putImageData.
  */
-export type DrawingSurface = HTMLCanvasElement | OffscreenCanvas | { width: number; height: number; getContext(kind: string): unknown };
+export type DrawingSurface = HTMLCanvasElement | { width: number; height: number; getContext(kind: string): unknown };
 
 /** What a session needs where it runs: a surface to draw on (the tab's canvas in the page, or the worker's stand-in). */
 export type SurfaceConnectOptions = Omit<ConnectOptions, 'canvas'> & {
@@ -256,7 +256,6 @@ export class IronRdpSession extends SessionBase implements RdpEngineSession {
     const failed = () => new EngineError('internal', 'the screen could not be captured');
     const canvas = this.canvas;
     if ('toBlob' in canvas) return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(failed())), 'image/png'));
-    if ('convertToBlob' in canvas) return canvas.convertToBlob({ type: 'image/png' }).catch(() => Promise.reject(failed()));
     // The worker's stand-in keeps no picture: the page's canvas holds it (worker-engine.ts takes it from there).
     return Promise.reject(failed());
   }

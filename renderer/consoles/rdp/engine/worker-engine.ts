@@ -12,7 +12,7 @@ import type { FromWorker, SessionCall, SessionRequest, ToWorker, WireError } fro
  */
 
 /** Whether this page can run the engine in a worker (Chromium and Electron can; the engine in the page is the fallback). */
-export const canDrawInWorker = (): boolean => typeof Worker !== 'undefined';
+export const canRunInWorker = (): boolean => typeof Worker !== 'undefined';
 
 const fromWire = (e: WireError) => new EngineError(e.kind, e.message);
 
