@@ -18,6 +18,9 @@ function installFirstFrameProbe(): void {
   const probe = {
     clicks: [] as number[],
     shown: {} as Record<string, number>,
+    /** When a tree item first carried each watched name (the server listed, clickable). */
+    listed: {} as Record<string, number>,
+    watch: ['win2022-web-01'],
     wrap(native: Draw): Draw {
       return function (this: CanvasRenderingContext2D, ...a: unknown[]) {
         const label = this.canvas.getAttribute('aria-label') ?? '';
@@ -32,6 +35,17 @@ function installFirstFrameProbe(): void {
     },
   };
   document.addEventListener('click', (e) => probe.clicks.push(e.timeStamp), { capture: true });
+  new MutationObserver(() => {
+    for (const name of probe.watch) {
+      if (name in probe.listed) continue;
+      for (const item of document.querySelectorAll('[role=treeitem]')) {
+        if (item.textContent?.includes(name)) {
+          probe.listed[name] = performance.now();
+          break;
+        }
+      }
+    }
+  }).observe(document, { subtree: true, childList: true, characterData: true });
   const proto = CanvasRenderingContext2D.prototype;
   for (const name of ['putImageData', 'drawImage'] as const) {
     const d = Object.getOwnPropertyDescriptor(proto, name)!;
@@ -42,8 +56,8 @@ function installFirstFrameProbe(): void {
 
 /** The probe's marks: the last click and the first frame of `name` (page clock, ms; -1 while not shown yet). */
 const marks = (name: string) => {
-  const p = (window as unknown as { __firstFrames: { clicks: number[]; shown: Record<string, number> } }).__firstFrames;
-  return { click: p.clicks[p.clicks.length - 1] ?? -1, shown: p.shown[name] ?? -1, timeOrigin: performance.timeOrigin };
+  const p = (window as unknown as { __firstFrames: { clicks: number[]; shown: Record<string, number>; listed: Record<string, number> } }).__firstFrames;
+  return { click: p.clicks[p.clicks.length - 1] ?? -1, shown: p.shown[name] ?? -1, listed: p.listed[name] ?? -1, timeOrigin: performance.timeOrigin };
 };
 
 async function latency() {
@@ -65,7 +79,12 @@ async function latency() {
     await tree.getByRole('treeitem', { name: 'win2022-web-01', exact: true }).click();
     const first = await shown('win2022-web-01');
     // From the navigation's start (the page's time origin, on the wall clock) to the frame that showed the desktop.
-    const cold = first.timeOrigin + first.shown - t0;
+    const coldRaw = first.timeOrigin + first.shown - t0;
+    // Less the harness's own time between the server appearing and its click (Playwright checks that the item is
+    // visible, stable over two frames and hit by the pointer first): that wait is not the app's, as a person's
+    // reaction time would not be. Navigation → server listed, then click → desktop on screen.
+    if (first.listed < 0 || first.click < first.listed) throw new Error('win2022-web-01: the probe did not see the server listed before its click');
+    const cold = coldRaw - (first.click - first.listed);
     const clicks: number[] = [];
     for (const name of ['win2022-web-02', 'win2019-sql-01', 'jump-host', 'ad-dc-01', 'win2019-paused', 'win11-kiosk']) {
       const item = tree.getByRole('treeitem', { name, exact: true });
@@ -75,7 +94,9 @@ async function latency() {
       const m = await shown(name).catch(() => undefined);
       if (m) clicks.push(m.shown - m.click);
     }
-    console.log(`cold start (page load, click) to first frame: ${cold.toFixed(0)} ms`);
+    console.log(
+      `cold start (page load, click) to first frame: ${cold.toFixed(0)} ms (navigation → listed ${(first.timeOrigin + first.listed - t0).toFixed(0)} ms, click → frame ${(first.shown - first.click).toFixed(0)} ms; with the harness's ${(first.click - first.listed).toFixed(0)} ms to click: ${coldRaw.toFixed(0)} ms)`,
+    );
     console.log(`server click to first frame: ${clicks.map((c) => c.toFixed(0)).join(', ')} ms (median ${median(clicks).toFixed(0)})`);
     emitResult({
       group: 'connect',
@@ -83,9 +104,18 @@ async function latency() {
         { name: 'cold start (page load, click) → first frame (demo RDP)', unit: 'ms', samples: [cold], better: 'lower', target: '≤ 800 ms' },
         { name: 'server click → first frame (demo RDP)', unit: 'ms', samples: clicks, better: 'lower', target: '≤ 200 ms' },
       ],
-      json: { cold_start_ms: Math.round(cold), click_ms: Math.round(median(clicks)) },
+      json: {
+        cold_start_ms: Math.round(cold),
+        cold_start: {
+          listed_ms: Math.round(first.timeOrigin + first.listed - t0),
+          first_click_ms: Math.round(first.shown - first.click),
+          harness_click_wait_ms: Math.round(first.click - first.listed),
+          with_harness_wait_ms: Math.round(coldRaw),
+        },
+        click_ms: Math.round(median(clicks)),
+      },
       notes: [
-        "Click and cold start, on the embedded demo cloud: to the page's first animation frame after the first draw on the tab's display (the desktop on screen). A click is timed from the click event's own time stamp in the page; cold start from just before navigation (the page's time origin is on the same wall clock).",
+        "Click and cold start, on the embedded demo cloud: to the page's first animation frame after the first draw on the tab's display (the desktop on screen). A click is timed from the click event's own time stamp in the page; cold start from just before navigation (the page's time origin is on the same wall clock) to the server listed in the sidebar, plus its click to the desktop on screen: the harness's own wait between the two (Playwright's actionability checks, not the app's) is left out, and shown in cold_start.with_harness_wait_ms.",
       ],
     });
   } finally {

@@ -51,6 +51,8 @@ interface EchoTiming {
   keydownAt: number;
   /** performance.now() in the animation-frame callback that first saw the echo. */
   paintedAt: number;
+  /** performance.now() after the first putImageData on the display, after the key, that covered the typed line. */
+  putAt: number;
   /** Animation frames that began after the keydown, the echo's included. */
   frames: number;
   /** Time the probe itself spent reading and comparing pixels per animation frame (its own cost, ms). */
@@ -155,6 +157,7 @@ function installEchoProbe(args: { panelId: string; region: Region }): { width: n
     baseline: null as Uint32Array | null,
     armed: false,
     keydownAt: 0,
+    putAt: 0,
     frames: 0,
     changedBeforeKey: false,
     probeMs: [] as number[],
@@ -171,6 +174,7 @@ function installEchoProbe(args: { panelId: string; region: Region }): { width: n
       probe.baseline = probe.read();
       probe.armed = true;
       probe.keydownAt = 0;
+      probe.putAt = 0;
       probe.frames = 0;
       probe.changedBeforeKey = false;
       probe.probeMs = [];
@@ -196,6 +200,7 @@ function installEchoProbe(args: { panelId: string; region: Region }): { width: n
           probe.done = {
             keydownAt: probe.keydownAt,
             paintedAt: now,
+            putAt: probe.putAt,
             frames: probe.frames,
             probeMs: probe.probeMs,
             timeOrigin: performance.timeOrigin,
@@ -222,6 +227,14 @@ function installEchoProbe(args: { panelId: string; region: Region }): { width: n
         };
       });
     },
+  };
+  // When the page put pixels on the typed line (the worker's regions reach the canvas): the app calls putImageData on
+  // this same context, so a wrapper on the instance sees each call.
+  const put = Object.getOwnPropertyDescriptor(CanvasRenderingContext2D.prototype, 'putImageData')!.value as (this: CanvasRenderingContext2D, image: ImageData, x: number, y: number) => void;
+  ctx.putImageData = (image: ImageData, x: number, y: number) => {
+    put.call(ctx, image, x, y);
+    const covers = x < r.x + r.w && x + image.width > r.x && y < r.y + r.h && y + image.height > r.y;
+    if (probe.armed && probe.keydownAt !== 0 && probe.putAt === 0 && covers) probe.putAt = performance.now();
   };
   // Capturing on window: runs before the display's own listener, as the key's dispatch starts.
   window.addEventListener(
@@ -461,10 +474,11 @@ await withBenchApp('input', { fps: FPS }, async (app) => {
     'desktop: key → frame written (server)',
     "frame written → first bytes at the worker's RDP socket",
     'first bytes → echo drawn in the worker (IronRDP decodes the update and draws it)',
-    "drawn → the page's frame that shows it (regions to the page, put on its canvas, next animation frame)",
+    "drawn → put on the page's canvas (the regions' message from the worker to the page)",
+    "put → the page's frame that shows it (the next animation frame)",
   ] as const;
   /** The stages' keys in the result line. */
-  const STAGE_KEYS = ['page_send', 'to_gateway', 'gateway_to_desktop', 'server', 'to_page', 'decode_draw', 'wait_frame'];
+  const STAGE_KEYS = ['page_send', 'to_gateway', 'gateway_to_desktop', 'server', 'to_page', 'decode_draw', 'to_canvas', 'wait_frame'];
   const stages = new Map<string, number[]>(STAGES.map((name) => [name, []]));
   let noisy = 0;
   // How late this process's event loop ran its work meanwhile: the gateway and the demo desktop both wait on it.
@@ -502,7 +516,7 @@ await withBenchApp('input', { fps: FPS }, async (app) => {
         // The first bytes that reached the page after the frame left: the echo's (or, rarely, an animation frame's
         // sent just before, which would make the last stage look longer and the one before it shorter).
         const arrival = echo.arrivals.find((t) => t + shift >= s.sentAt! - 0.5);
-        if (echo.sentAt !== undefined && arrival !== undefined && s.gatewayAt !== undefined && echo.echoAt !== undefined) {
+        if (echo.sentAt !== undefined && arrival !== undefined && s.gatewayAt !== undefined && echo.echoAt !== undefined && echo.putAt > 0) {
           const parts = [
             echo.sentAt - echo.keydownAt,
             s.gatewayAt - (echo.sentAt + shift),
@@ -510,7 +524,8 @@ await withBenchApp('input', { fps: FPS }, async (app) => {
             s.sentAt - s.typedAt,
             arrival + shift - s.sentAt,
             echo.echoAt - arrival,
-            echo.paintedAt - echo.echoAt,
+            echo.putAt - echo.echoAt,
+            echo.paintedAt - echo.putAt,
           ];
           parts.forEach((v, k) => stages.get(STAGES[k])!.push(v));
           line += ` [${parts.map(ms).join(' + ')}]`;
@@ -540,11 +555,9 @@ await withBenchApp('input', { fps: FPS }, async (app) => {
     for (const [name, xs] of stages) console.log(`  ${ms(stats(xs).median).padStart(5)} ms (p95 ${ms(percentile(xs, 95))})  ${name}`);
   }
   if (sentKinds.size) {
-    console.log(`input: the page sent each key's input as: ${[...sentKinds].join(', ')} (WebSocket.send's argument)`);
+    console.log(`input: IronRDP passed each key's input to WebSocket.send as: ${[...sentKinds].join(', ')}`);
     if (sentKinds.has('Blob')) {
-      console.log(
-        "input:   a Blob is read asynchronously before Chromium sends it, the read finishing in a task of the sending thread (the RDP worker), so that stage grows with whatever else that thread does (decoding frames, other tabs); an ArrayBuffer would go out at once",
-      );
+      console.log("input:   the app's RDP worker reads such a Blob in place (FileReaderSync) before Chromium sends it, which would otherwise read it in a later task of the worker");
     }
   }
   console.log(`input: the probe's own pixel reads: median ${ms(stats(probeMs).median)} ms, max ${ms(Math.max(...probeMs))} ms a frame (of ${ms(frameMs)} ms)`);
@@ -563,8 +576,9 @@ await withBenchApp('input', { fps: FPS }, async (app) => {
         ]
       : []),
     ...(sentKinds.has('Blob')
-      ? ["IronRDP sends each input PDU as a Blob, which Chromium reads asynchronously (finishing in a task of the RDP worker) before sending: most of to_gateway."]
+      ? ["IronRDP sends each input PDU as a Blob; the app's RDP worker reads it in place (FileReaderSync) before Chromium's send, which would otherwise read it in a later task of the worker (about 1 ms more to the gateway, and more while the worker decodes)."]
       : []),
+    "The app's window runs Chromium with DeferRendererTasksAfterInput disabled (electron/app/chromium-switches.ts), and so does this benchmark: with it, Chromium held the worker's message with the echo until the next frame had passed, a frame more from key to echo.",
   ];
   emitResult({
     group: 'input',

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
+import { chromiumSwitchArgs } from '../../electron/app/chromium-switches.ts';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../../test/e2e/app/harness.ts';
 import { killQuietly, removeQuietly } from './app.ts';
 
@@ -153,7 +154,7 @@ export async function launchBareChromium(opts: { width: number; height: number; 
     child = spawn(
       CHROMIUM,
       [
-        ...CHROMIUM_ARGS,
+        ...CHROMIUM_ARGS.filter((a) => !a.startsWith('--disable-features=')),
         // A browser with no work of its own besides the page (Playwright's launches ask for the same): no extensions
         // or default apps, no phishing model, translation or hint downloads, no throttling of a page the headless
         // window might count as hidden. Its memory is then the page's to explain.
@@ -161,7 +162,7 @@ export async function launchBareChromium(opts: { width: number; height: number; 
         '--disable-default-apps',
         '--disable-component-extensions-with-background-pages',
         '--disable-client-side-phishing-detection',
-        '--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider',
+        ...chromiumSwitchArgs(['Translate', 'OptimizationHints', 'MediaRouter', 'DialMediaRouteProvider']),
         '--disable-background-timer-throttling',
         '--disable-backgrounding-occluded-windows',
         '--disable-renderer-backgrounding',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createHandlers } from '../api/handlers.ts';
 import { registerIpcApi, type IpcTransport } from '../api/ipc-transport.ts';
 import { composeApp, type ComposedApp } from '../app/compose.ts';
+import { CHROMIUM_SWITCHES } from '../app/chromium-switches.ts';
 import { cspHeader, socketOrigin } from '../app/csp.ts';
 import { resolveDataDir } from '../app/data-dir.ts';
 import { createLaunchRouter, DEEP_LINK_SCHEME } from '../app/launch-input.ts';
@@ -19,7 +20,12 @@ import { createMainWindow, hardenContents, hardenSession } from './window.ts';
 const log = (line: string) => process.stderr.write(`[nova-console] ${line}\n`);
 
 // Must happen before `ready`: the page is served from a standard, secure scheme so 'self' and module scripts work.
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+// codeCache lets Chromium keep the page's compiled scripts between launches, as it does by default for http(s) only
+// (in browser mode, a page whose caches were warm reached DOMContentLoaded in about half the time of a first load).
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }]);
+
+// Also before `ready`: Chromium reads its switches as it starts.
+for (const [name, value] of Object.entries(CHROMIUM_SWITCHES)) app.commandLine.appendSwitch(name, value);
 
 const windows = new Set<BrowserWindow>();
 const trusted = new Set<number>();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildRenderer } from '../../../scripts/build-renderer.mjs';
+import { chromiumSwitchArgs } from '../../../electron/app/chromium-switches.ts';
 import { startBrowserHost, type BrowserHost, type BrowserHostOptions } from '../../../electron/browser-host.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -16,6 +17,10 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  // The switches the app's Electron window runs with. This --disable-features replaces Playwright's own (Chromium
+  // honours the last one): those keep automation quiet (translation, media router, update downloads), and Electron's
+  // window has none of them disabled either.
+  ...chromiumSwitchArgs(),
 ];
 
 /** One browser-mode app on a private data folder and an empty clouds.yaml search path (only the demo cloud). */

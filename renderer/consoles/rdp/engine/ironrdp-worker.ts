@@ -1,6 +1,7 @@
 import { FrameShipper, RegionContext } from './frame-shipper.ts';
 import { describeIronError } from './iron-errors.ts';
 import { loadIronRdp, openIronRdpSession, type IronRdpSession } from './ironrdp.ts';
+import { installSocketHandover, openAhead } from './socket-ahead.ts';
 import { EngineError } from './types.ts';
 import type { FromWorker, SessionEventMessage, ToWorker, WireError } from './worker-protocol.ts';
 
@@ -20,6 +21,20 @@ const scope = globalThis as unknown as Record<string, unknown> & { postMessage(m
 scope.CanvasRenderingContext2D = RegionContext;
 scope.Window ??= (globalThis as { constructor: unknown }).constructor;
 
+// IronRDP hands its WebSocket every message it sends (each key, each pointer move) as a Blob. Chromium reads a Blob
+// before sending it, asynchronously: the read finishes in a later task of this worker, behind whatever decoding is
+// queued, and cost about 3 ms per key when idle. FileReaderSync (workers only) reads it in place instead, so input
+// leaves at once; the order of messages holds because every Blob is read where it is sent.
+// (The page's type library has no worker-only classes; this is the one method used.)
+const ReaderSync = (globalThis as { FileReaderSync?: new () => { readAsArrayBuffer(blob: Blob): ArrayBuffer } }).FileReaderSync;
+const blobReader = ReaderSync ? new ReaderSync() : undefined;
+const NativeWebSocket = WebSocket;
+installSocketHandover(scope as unknown as { WebSocket: typeof WebSocket });
+const nativeSend = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'send')!.value as WebSocket['send'];
+WebSocket.prototype.send = function send(this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+  nativeSend.call(this, blobReader && data instanceof Blob ? blobReader.readAsArrayBuffer(data) : data);
+};
+
 const sessions = new Map<number, IronRdpSession>();
 const post = (m: FromWorker) => scope.postMessage(m);
 const wire = (err: unknown): WireError => {
@@ -32,8 +47,11 @@ let logLevel = 'warn';
 
 async function connect(m: Extract<ToWorker, { op: 'connect' }>): Promise<void> {
   const shipper = new FrameShipper(m.width, m.height, (frame, transfer) => scope.postMessage({ op: 'frame', id: m.id, ...frame }, transfer));
+  let dropSocket = () => {};
   try {
-    const mod = await loadIronRdp(logLevel);
+    // The socket opens while the module loads (if it still does); IronRDP then takes it already open.
+    const [mod, drop] = await Promise.all([loadIronRdp(logLevel), openAhead(NativeWebSocket, m.grant.gatewayUrl)]);
+    dropSocket = drop;
     const session = await openIronRdpSession(mod, {
       grant: m.grant,
       canvas: shipper.canvas,
@@ -58,6 +76,9 @@ async function connect(m: Extract<ToWorker, { op: 'connect' }>): Promise<void> {
   } catch (err) {
     shipper.close();
     post({ op: 'connect-failed', id: m.id, error: wire(err) });
+  } finally {
+    // Taken by IronRDP by now, unless it failed before asking for it.
+    dropSocket();
   }
 }
 
