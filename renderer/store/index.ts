@@ -57,9 +57,13 @@ export async function bootstrap(store: AppStore): Promise<void> {
   const s = store.getState();
   // Without app.info the page only misses its mode label; without settings, the Settings dialog loads them again
   // and shows their error. Neither keeps the clouds from loading, which report their own errors.
-  const info = await s.api.invoke('app.info').catch(() => undefined);
-  store.setState({ mode: info?.mode });
-  await Promise.all([s.loadClouds(), s.loadSettings().catch(() => undefined), loadPendingTrustPrompts(store)]);
+  // All asked at once: none needs another's answer, and the server list (what the user waits for) should not wait a
+  // round trip for the mode label.
+  const info = s.api.invoke('app.info').then(
+    (i) => store.setState({ mode: i.mode }),
+    () => undefined,
+  );
+  await Promise.all([info, s.loadClouds(), s.loadSettings().catch(() => undefined), loadPendingTrustPrompts(store)]);
 }
 
 /**
