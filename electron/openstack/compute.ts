@@ -86,7 +86,8 @@ export class ConsoleUnavailable extends AppError {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+/** A server id as Nova prints it (the dashes optional, as Nova accepts). */
+export const SERVER_ID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 const MAX_LOOKUP_PAGES = 20;
 
 /** Nova's compute API for one cloud, through its Keystone session. */
@@ -159,7 +160,7 @@ export class NovaClient {
 
   /** A server by id or by exact, unique name (as the openstack CLI finds them). */
   async findServer(idOrName: string): Promise<ServerSummary> {
-    if (UUID.test(idOrName)) {
+    if (SERVER_ID.test(idOrName)) {
       const byId = await this.getServer(idOrName);
       if (byId) return byId;
     }
@@ -202,16 +203,31 @@ export class NovaClient {
    * anything else as every other request (`failure`). `protocol` defaults to 'rdp', this client's only type before.
    */
   async consoleUrl(server: Pick<ServerSummary, 'id' | 'name' | 'status'>, protocol: ConsoleProtocol = 'rdp'): Promise<string> {
+    return this.requestConsole(server.id, protocol)(server);
+  }
+
+  /**
+   * consoleUrl in two steps: the request goes out now, and the answer is read once the caller knows the server's
+   * name and status, which word any refusal. So a caller holding an id can look the server up and ask for its console
+   * in the same round trip. A failed request is kept for the read, never left as an unhandled rejection.
+   */
+  requestConsole(serverId: string, protocol: ConsoleProtocol = 'rdp'): (server: Pick<ServerSummary, 'name' | 'status'>) => Promise<string> {
     const form = CONSOLE_REQUESTS[protocol] as ConsoleRequest | undefined;
-    if (!form) throw new AppError('bad-request', `Unknown console protocol ${JSON.stringify(protocol)} (expected ${CONSOLE_PROTOCOLS.join(', ')})`);
-    const info = await this.discover();
-    const path = `/servers/${encodeURIComponent(server.id)}`;
-    let res: HttpResponse;
-    if (atLeast(info.microversion, REMOTE_CONSOLES_MICROVERSION)) {
-      res = await this.call('POST', path + '/remote-consoles', { body: { remote_console: { protocol, type: form.type } } });
-    } else {
-      res = await this.call('POST', path + '/action', { body: { [info.v3Draft ? form.v3Action : form.action]: { type: form.type } } });
-    }
+    const sent: Promise<HttpResponse> = form
+      ? this.discover().then((info) => {
+          const path = `/servers/${encodeURIComponent(serverId)}`;
+          if (atLeast(info.microversion, REMOTE_CONSOLES_MICROVERSION)) {
+            return this.call('POST', path + '/remote-consoles', { body: { remote_console: { protocol, type: form.type } } });
+          }
+          return this.call('POST', path + '/action', { body: { [info.v3Draft ? form.v3Action : form.action]: { type: form.type } } });
+        })
+      : Promise.reject(new AppError('bad-request', `Unknown console protocol ${JSON.stringify(protocol)} (expected ${CONSOLE_PROTOCOLS.join(', ')})`));
+    sent.catch(() => {});
+    return async (server) => this.readConsoleAnswer(await sent, server, protocol);
+  }
+
+  private readConsoleAnswer(res: HttpResponse, server: Pick<ServerSummary, 'name' | 'status'>, protocol: ConsoleProtocol): string {
+    const form = CONSOLE_REQUESTS[protocol];
     if (res.status !== 200) throw this.consoleFailure(res, server, protocol);
     const body = requireBody(res, this.who());
     const holder = isObject(body.remote_console) ? body.remote_console : isObject(body.console) ? body.console : undefined;

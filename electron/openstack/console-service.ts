@@ -2,7 +2,7 @@ import type { CloudSummary, ConsoleLog, ConsoleProtocol, ListServersArgs, Server
 import type { ConsoleConnectInfo } from '../api/services.ts';
 import type { ConsoleService, ConsoleUrlResult, ServerService } from '../api/services.ts';
 import { caBundleOf, type CloudConfig } from './clouds-config.ts';
-import { CONSOLE_PROTOCOLS, CONSOLE_REQUESTS, ConsoleUnavailable, NovaClient, escapeRegex } from './compute.ts';
+import { CONSOLE_PROTOCOLS, CONSOLE_REQUESTS, ConsoleUnavailable, NovaClient, SERVER_ID, escapeRegex } from './compute.ts';
 import { parseConsoleUrl } from './console-url.ts';
 import { AppError, isAppError } from './errors.ts';
 import { HttpClient } from './http.ts';
@@ -46,6 +46,12 @@ interface CloudClient {
   servers: ServerOperations;
 }
 
+/** A console request sent before the server's details were known (see consoleUrl). */
+interface EarlyRequest {
+  protocol: ConsoleProtocol;
+  answer: ReturnType<NovaClient['requestConsole']>;
+}
+
 /** The ConsoleService over real OpenStack clouds. */
 export function createOpenStackConsoles(opts: OpenStackConsolesOptions): OpenStackConsoles {
   const configs = new Map<string, CloudConfig>();
@@ -81,18 +87,27 @@ export function createOpenStackConsoles(opts: OpenStackConsolesOptions): OpenSta
   /** Per cloud, the type that last answered an automatic pick: the next server of that cloud tries it first. */
   const lastWorked = new Map<string, ConsoleProtocol>();
 
-  /**
-   * The first console type the server offers, in AUTO_CONSOLE_ORDER with the cloud's last working type moved to the
-   * front. Only 'unavailable' refusals move on to the next type; anything else (not ready, forbidden, unreachable)
-   * is the answer for every type and ends the search.
-   */
-  const firstOffered = async (cloud: string, nova: NovaClient, server: ServerSummary): Promise<{ protocol: ConsoleProtocol; url: string }> => {
+  /** The types an automatic pick tries, in AUTO_CONSOLE_ORDER with the cloud's last working type moved to the front. */
+  const autoOrder = (cloud: string): ConsoleProtocol[] => {
     const last = lastWorked.get(cloud);
-    const order = last ? [last, ...AUTO_CONSOLE_ORDER.filter((p) => p !== last)] : [...AUTO_CONSOLE_ORDER];
+    return last ? [last, ...AUTO_CONSOLE_ORDER.filter((p) => p !== last)] : [...AUTO_CONSOLE_ORDER];
+  };
+
+  /**
+   * The first console type the server offers, in autoOrder. Only 'unavailable' refusals move on to the next type;
+   * anything else (not ready, forbidden, unreachable) is the answer for every type and ends the search. `early` is
+   * the first type's request when it already went out.
+   */
+  const firstOffered = async (
+    cloud: string,
+    nova: NovaClient,
+    server: ServerSummary,
+    early?: EarlyRequest,
+  ): Promise<{ protocol: ConsoleProtocol; url: string }> => {
     const refused: AppError[] = [];
-    for (const protocol of order) {
+    for (const protocol of autoOrder(cloud)) {
       try {
-        const url = await nova.consoleUrl(server, protocol);
+        const url = early?.protocol === protocol ? await early.answer(server) : await nova.consoleUrl(server, protocol);
         lastWorked.set(cloud, protocol);
         return { protocol, url };
       } catch (err) {
@@ -140,8 +155,18 @@ export function createOpenStackConsoles(opts: OpenStackConsolesOptions): OpenSta
       }
       return inCloud(cloud, async () => {
         const nova = clientOf(cloud).nova;
-        const found = await nova.findServer(server.trim());
-        const got = protocol ? { protocol, url: await nova.consoleUrl(found, protocol) } : await firstOffered(cloud, nova, found);
+        const wanted = server.trim();
+        // Given an id (as the sidebar gives), the console request goes out beside the server's lookup rather than
+        // after it: one Nova round trip less before the console opens. The lookup still comes first in the answer,
+        // since a server that does not exist is the error to show, and its name and status word any refusal.
+        const firstType = protocol ?? autoOrder(cloud)[0];
+        const early = SERVER_ID.test(wanted) ? { protocol: firstType, answer: nova.requestConsole(wanted, firstType) } : undefined;
+        const found = await nova.findServer(wanted);
+        // (An id that named no server was looked up as a name: the early request asked for another server.)
+        const sameServer = early && found.id === wanted ? early : undefined;
+        const got = protocol
+          ? { protocol, url: await (sameServer?.answer ?? nova.requestConsole(found.id, protocol))(found) }
+          : await firstOffered(cloud, nova, found, sameServer);
         try {
           consoleHosts.set(new URL(got.url).hostname, cloud);
         } catch {

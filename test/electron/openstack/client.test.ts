@@ -62,6 +62,44 @@ test('console URL by name and by id, with remote-consoles at the newest microver
   assert.equal((await s.consoleUrl('c', 'db (primary)', 'rdp')).serverId, '66666666-6666-4666-8666-666666666666');
 });
 
+test('given an id, the console request goes out while the server is looked up; refusals still name the server', async () => {
+  const lookup = '/servers/22222222-2222-4222-8222-222222222222';
+  let consoleAsked!: () => void;
+  const asked = new Promise<void>((resolve) => (consoleAsked = resolve));
+  let lookupHeld = false;
+  let askedDuringLookup = false;
+  const f = await fake({
+    // The server's lookup is held until its console request arrives (or, were the two sent one after the other,
+    // for a second, so the test ends rather than hangs).
+    hold: (method, path) => {
+      if (method === 'POST' && path.endsWith(`${lookup}/remote-consoles`)) {
+        askedDuringLookup ||= lookupHeld;
+        consoleAsked();
+      }
+      if (method !== 'GET' || !path.endsWith(lookup)) return undefined;
+      lookupHeld = true;
+      return Promise.race([asked, new Promise<void>((r) => setTimeout(r, 1000))]).then(() => void (lookupHeld = false));
+    },
+  });
+  const s = service([cloud('c', f.authUrl, 'alice')]);
+  const got = await s.consoleUrl('c', '22222222-2222-4222-8222-222222222222', 'rdp');
+  assert.equal(got.name, 'web-2');
+  assert.match(got.url, /token=/);
+  assert.ok(askedDuringLookup, 'the console request arrived while the lookup was still unanswered');
+  assert.equal(f.requests.filter((r) => r.path.endsWith('/remote-consoles')).length, 1, 'one console request, not two');
+
+  // Refusals read with the server's name and status, as when the lookup went first.
+  await rejectsWith(s.consoleUrl('c', '33333333-3333-4333-8333-333333333333'), 'not-ready', /^Server builder is still building \(Nova: /);
+  // No server with that id: that is the error, whatever the console request answered.
+  await rejectsWith(s.consoleUrl('c', '99999999-9999-4999-8999-999999999999', 'rdp'), 'not-found', /^Cloud 'c' has no server with the id or name '9999/);
+  // An automatic pick whose first type (VNC, sent early) is refused goes on to the next: this cloud offers RDP only.
+  const before = f.requests.length;
+  const picked = await service([cloud('c', f.authUrl, 'alice')]).consoleUrl('c', '11111111-1111-4111-8111-111111111111');
+  assert.equal(picked.protocol, 'rdp');
+  const types = f.requests.slice(before).filter((r) => r.path.endsWith('/remote-consoles')).map((r) => JSON.parse(r.body).remote_console.protocol);
+  assert.deepEqual(types, ['vnc', 'rdp']);
+});
+
 test('old clouds: microversion capped by the server, os-getRDPConsole below 2.6, no header without microversions', async () => {
   const old = await fake({ maxVersion: '2.5' });
   const s1 = service([cloud('old', old.authUrl, 'alice')]);

@@ -48,6 +48,8 @@ export interface FakeOptions {
   now?: () => number;
   /** Catalog endpoints (default: one public compute endpoint in RegionOne). */
   catalog?: (base: string) => Array<{ interface: string; region: string; url: string }>;
+  /** Before a request is handled: its answer waits for the promise returned (requests kept in flight together). */
+  hold?: (method: string, path: string) => Promise<void> | undefined;
   /** Runs first; a reply replaces the normal handling. */
   override?: (req: IncomingMessage, path: string, body: string) => FakeReply | undefined;
   /** Base of RDP console URLs (default http://127.0.0.1:6083/). */
@@ -322,9 +324,10 @@ export async function startFakeCloud(opts: FakeOptions = {}): Promise<FakeCloud>
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const body = Buffer.concat(chunks).toString('utf8');
       requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
+      await opts.hold?.(req.method ?? '', req.url ?? '');
       let reply: FakeReply;
       try {
         reply = handle(req, body);
