@@ -184,20 +184,27 @@ const f1 = (x: number) => x.toFixed(1);
 const median = (xs: number[]) => stats(xs).median;
 
 /**
- * What the demo desktops hold for their pictures: per desktop size in use, the current frame and a scratch frame
- * (4 bytes a pixel each) and the encoded tiles kept for their sessions. Read through each desktop's private map of
- * views: an estimate of how much of the host's growth is the demo server's, not the app's.
+ * What the demo desktops hold for their pictures: per desktop size in use, the current frame (4 bytes a pixel) and
+ * the encoded tiles kept for their sessions, plus one scratch frame per size, shared by all desktops. Read through
+ * each desktop's private map of views: an estimate of how much of the host's growth is the demo server's, not the
+ * app's.
  */
 function demoPictures(host: BrowserHost): { bytes: number; sizes: string[] } {
   let bytes = 0;
   const sizes: string[] = [];
+  const scratchSizes = new Set<string>();
   for (const desktop of host.app.demo?.consoleHost.desktops.values() ?? []) {
     const views = (desktop as unknown as { views?: Map<string, { width: number; height: number; encoded: Map<number, { data: Buffer }> }> }).views;
     for (const view of views?.values() ?? []) {
-      bytes += 2 * view.width * view.height * 4;
+      bytes += view.width * view.height * 4;
       for (const tile of view.encoded.values()) bytes += tile.data.length;
       sizes.push(`${desktop.name} ${view.width}×${view.height}`);
+      scratchSizes.add(`${view.width}x${view.height}`);
     }
+  }
+  for (const size of scratchSizes) {
+    const [w, h] = size.split('x').map(Number);
+    bytes += w * h * 4;
   }
   return { bytes, sizes };
 }

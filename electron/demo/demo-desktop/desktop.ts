@@ -5,6 +5,27 @@ import { drawScene, isPoweredOff, type BandRect, type SceneState } from './scene
 export const TILE = 64;
 
 /**
+ * Scratch pictures by size, shared by every view of that size across the demo's desktops. A view draws the whole
+ * scene into one and compares it with its own picture, synchronously, so no two views need a scratch at the same
+ * time; sharing saves a full picture (3 MB at 1024×768) per desktop that has a session.
+ */
+const scratches = new Map<string, { fb: Framebuffer; users: number }>();
+
+function takeScratch(width: number, height: number): Framebuffer {
+  const key = `${width}x${height}`;
+  let s = scratches.get(key);
+  if (!s) scratches.set(key, (s = { fb: new Framebuffer(width, height), users: 0 }));
+  s.users++;
+  return s.fb;
+}
+
+function returnScratch(fb: Framebuffer): void {
+  const key = `${fb.width}x${fb.height}`;
+  const s = scratches.get(key);
+  if (s?.fb === fb && --s.users <= 0) scratches.delete(key);
+}
+
+/**
  * The current picture of a desktop at one size. Tiles carry version numbers that change only when their pixels
  * change, so each session sends exactly the tiles that differ from what it last sent (dirty rectangles), and a
  * slow session simply skips intermediate versions.
@@ -14,7 +35,7 @@ export class DesktopView {
   readonly cols: number;
   readonly rows: number;
   readonly versions: Uint32Array;
-  private scratch: Framebuffer;
+  private scratch: Framebuffer | null;
   private counter = 1;
   users = 0;
   /** Where the animated band is in the current picture (null when none is drawn). */
@@ -27,7 +48,7 @@ export class DesktopView {
     readonly height: number,
   ) {
     this.fb = new Framebuffer(width, height);
-    this.scratch = new Framebuffer(width, height);
+    this.scratch = takeScratch(width, height);
     this.cols = Math.ceil(width / TILE);
     this.rows = Math.ceil(height / TILE);
     this.versions = new Uint32Array(this.cols * this.rows);
@@ -35,6 +56,7 @@ export class DesktopView {
 
   /** Draws the scene and bumps the version of every tile whose pixels changed. */
   render(state: SceneState): void {
+    if (!this.scratch) return; // released: no session shows this view any more
     this.band = drawScene(this.scratch, state);
     const a = this.scratch.data;
     const b = this.fb.data;
@@ -55,6 +77,12 @@ export class DesktopView {
         this.versions[ty * this.cols + tx] = ++this.counter;
       }
     }
+  }
+
+  /** The last session of this size left: its scratch goes back to the pool. */
+  release(): void {
+    if (this.scratch) returnScratch(this.scratch);
+    this.scratch = null;
   }
 
   tileRect(index: number): { x: number; y: number; w: number; h: number } {
@@ -135,7 +163,10 @@ export class DemoDesktop extends EventEmitter {
 
   detach(view: DesktopView): void {
     view.users--;
-    if (view.users <= 0) this.views.delete(`${view.width}x${view.height}`);
+    if (view.users <= 0 && this.views.get(`${view.width}x${view.height}`) === view) {
+      this.views.delete(`${view.width}x${view.height}`);
+      view.release();
+    }
     if (this.views.size === 0) this.stopTimer();
   }
 
@@ -235,6 +266,7 @@ export class DemoDesktop extends EventEmitter {
 
   close(): void {
     this.stopTimer();
+    for (const view of this.views.values()) view.release();
     this.views.clear();
     this.removeAllListeners();
   }

@@ -125,9 +125,20 @@ export function channelIds(channels: ClientChannel[]): number[] {
   return channels.map((_, i) => IO_CHANNEL + 1 + i);
 }
 
-export function connectResponse(requestedProtocols: number, channels: ClientChannel[]): Buffer {
+/** Client core data: the client can go without channel joins if the server agrees (MS-RDPBCGR 2.2.1.3.2). */
+export const RNS_UD_CS_SUPPORT_SKIP_CHANNELJOIN = 0x0800;
+/** Server core data: this server agrees; neither side then sends Channel Join PDUs (2.2.1.4.2, 1.3.1.1). */
+export const RNS_UD_SC_SKIP_CHANNELJOIN_SUPPORTED = 0x0008;
+
+/**
+ * The Connect-Response. When the client offered to skip channel joins, the server accepts: each join is a round trip
+ * of its own (the user channel, the I/O channel, then one per static channel), so a client with clipboard and dynamic
+ * channels saves four of them before the desktop shows.
+ */
+export function connectResponse(requestedProtocols: number, channels: ClientChannel[], clientEarlyFlags = 0): Buffer {
   const ids = channelIds(channels);
-  const core = new ByteWriter().u16le(0x0c01).u16le(16).u32le(0x00080004).u32le(requestedProtocols).u32le(0);
+  const serverEarlyFlags = clientEarlyFlags & RNS_UD_CS_SUPPORT_SKIP_CHANNELJOIN ? RNS_UD_SC_SKIP_CHANNELJOIN_SUPPORTED : 0;
+  const core = new ByteWriter().u16le(0x0c01).u16le(16).u32le(0x00080004).u32le(requestedProtocols).u32le(serverEarlyFlags);
   const security = new ByteWriter().u16le(0x0c02).u16le(12).u32le(0).u32le(0);
   const padded = ids.length % 2 === 1;
   const net = new ByteWriter()

@@ -305,7 +305,7 @@ export class DesktopSession {
     const clip = ci.channels.findIndex((c) => c.name.toLowerCase() === CLIPRDR_CHANNEL);
     this.cliprdrId = clip >= 0 ? this.staticChannels[clip] : null;
     this.userId = IO_CHANNEL + ci.channels.length + 1;
-    this.write(x224Data(connectResponse(requested, ci.channels)));
+    this.write(x224Data(connectResponse(requested, ci.channels, ci.earlyCapabilityFlags)));
     this.view = this.desktop.attach(ci.width, ci.height);
     this.sent = new Uint32Array(this.view.versions.length);
     this.phase = 'mcs-domain';

@@ -139,6 +139,22 @@ describe('demo desktop server (refresh, suppress output, slow-path input)', () =
   });
   after(() => server.close());
 
+  it('lets a client that offers it skip the channel joins, and serves one that joins as before', async () => {
+    const skipping = await connectMiniClient(server.port, { width: 640, height: 480 }, undefined, { skipJoins: true });
+    const joining = await connectMiniClient(server.port, { width: 640, height: 480 });
+    try {
+      assert.equal(skipping.serverEarlyFlags & 0x0008, 0x0008, 'the server agrees to skip the joins');
+      assert.equal(skipping.joinsSent, 0);
+      assert.equal(joining.serverEarlyFlags & 0x0008, 0, 'not offered to a client that did not ask');
+      assert.equal(joining.joinsSent, 2);
+      // Both sessions went active (the mini client returns after the server's Font Map) and get the desktop.
+      for (const c of [skipping, joining]) await c.waitFor((f) => bitmapRects(f).length > 0);
+    } finally {
+      skipping.close();
+      joining.close();
+    }
+  });
+
   it('re-sends exactly the tiles of a Refresh Rect, holds output while suppressed and repaints after', async () => {
     const client = await connectMiniClient(server.port, { width: 640, height: 480 });
     try {

@@ -50,7 +50,8 @@ export function preconnectionPdu(id: string): Buffer {
   return Buffer.concat([head, str]);
 }
 
-export function connectInitial(width: number, height: number): Buffer {
+/** Client core data's early capability flags: error info PDUs, and with `skipJoins` the offer to skip channel joins. */
+export function connectInitial(width: number, height: number, skipJoins = false): Buffer {
   const core = Buffer.alloc(216);
   core.writeUInt16LE(0xc001, 0);
   core.writeUInt16LE(216, 2);
@@ -65,7 +66,7 @@ export function connectInitial(width: number, height: number): Buffer {
   core.writeUInt16LE(0xca01, 132);
   core.writeUInt16LE(32, 140);
   core.writeUInt16LE(0x000f, 142);
-  core.writeUInt16LE(0x0001, 144);
+  core.writeUInt16LE(0x0001 | (skipJoins ? 0x0800 : 0), 144);
   core.writeUInt32LE(1, 212);
   const blocks = core;
   const ccr = Buffer.concat([Buffer.from([0x00, 0x08, 0x00, 0x10, 0x00, 0x01, 0xc0, 0x00]), Buffer.from('Duca'), perLen(blocks.length), blocks]);
@@ -128,6 +129,10 @@ export interface MiniClient {
   raw: Socket;
   /** Every whole frame received after TLS. */
   frames: Buffer[];
+  /** The early capability flags of the server's core data (in its Connect-Response). */
+  serverEarlyFlags: number;
+  /** How many Channel Join requests the client sent (none when the server agreed to skip them). */
+  joinsSent: number;
   waitFor(pred: (f: Buffer) => boolean, timeoutMs?: number): Promise<Buffer>;
   /** Sends a slow-path share data PDU (pduType2 and its payload) on the I/O channel. */
   sendShareData(type2: number, payload: Buffer): void;
@@ -140,6 +145,8 @@ export async function connectMiniClient(
   size = { width: 640, height: 480 },
   /** Connect like a Hyper-V console client: pre-connection PDU with this VM id, TLS, then straight MCS. */
   vmconnect?: string,
+  /** Offer to skip channel joins, and skip them if the server agrees. */
+  opts: { skipJoins?: boolean } = {},
 ): Promise<MiniClient> {
   const raw = netConnect(port, '127.0.0.1');
   await new Promise<void>((res, rej) => raw.once('connect', res).once('error', rej));
@@ -177,13 +184,20 @@ export async function connectMiniClient(
       });
     }
   };
-  socket.write(connectInitial(size.width, size.height));
-  await waitFor((f) => f[7] === 0x7f && f[8] === 0x66);
+  socket.write(connectInitial(size.width, size.height, opts.skipJoins));
+  const response = await waitFor((f) => f[7] === 0x7f && f[8] === 0x66);
+  // TS_UD_SC_CORE: type 0x0c01, length 16; its early capability flags are its last four bytes.
+  const core = response.indexOf(Buffer.from([0x01, 0x0c, 0x10, 0x00]));
+  if (core < 0) throw new Error('no server core data in the Connect-Response');
+  const serverEarlyFlags = response.readUInt32LE(core + 12);
+  const skip = Boolean(opts.skipJoins) && (serverEarlyFlags & 0x0008) !== 0;
+  let joinsSent = 0;
   socket.write(dataTpdu(Buffer.from([1 << 2, 1, 0, 1, 0])));
   socket.write(dataTpdu(Buffer.from([10 << 2])));
   const auc = await waitFor((f) => f[0] === 3 && f[7] >> 2 === 11);
   const userId = auc.readUInt16BE(9) + 1001;
-  for (const ch of [userId, 1003]) {
+  for (const ch of skip ? [] : [userId, 1003]) {
+    joinsSent++;
     const j = Buffer.from([14 << 2, 0, 0, 0, 0]);
     j.writeUInt16BE(userId - 1001, 1);
     j.writeUInt16BE(ch, 3);
@@ -201,7 +215,7 @@ export async function connectMiniClient(
   socket.write(sendData(1003, shareData(39, Buffer.concat([u16le(0), u16le(0), u16le(3), u16le(0x32)])), userId));
   await waitFor((f) => f[0] === 3 && f.includes(Buffer.from([40, 0])));
   const sendShareData = (type2: number, payload: Buffer) => socket.write(sendData(1003, shareData(type2, payload), userId));
-  return { socket, raw, frames, waitFor, sendShareData, close: () => socket.destroy() };
+  return { socket, raw, frames, serverEarlyFlags, joinsSent, waitFor, sendShareData, close: () => socket.destroy() };
 }
 
 /** Fast-path input PDU with one Unicode key press per character. */
