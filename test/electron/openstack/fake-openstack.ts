@@ -324,10 +324,14 @@ export async function startFakeCloud(opts: FakeOptions = {}): Promise<FakeCloud>
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
+    req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
-      await opts.hold?.(req.method ?? '', req.url ?? '');
+      const held = opts.hold?.(req.method ?? '', req.url ?? '');
+      if (held) void held.then(() => answer(body));
+      else answer(body);
+    });
+    const answer = (body: string) => {
       let reply: FakeReply;
       try {
         reply = handle(req, body);
@@ -337,7 +341,7 @@ export async function startFakeCloud(opts: FakeOptions = {}): Promise<FakeCloud>
       const text = typeof reply.body === 'string' ? reply.body : reply.body === undefined ? '' : JSON.stringify(reply.body);
       res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers });
       res.end(text);
-    });
+    };
   };
   const server: Server = opts.tls ? createHttps({ key: opts.tls.key, cert: opts.tls.cert }, listener) : createHttp(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
