@@ -10,6 +10,10 @@ const api = connectApi((reason) => store?.getState().setFatal(`Lost the connecti
 store = createAppStore(api);
 subscribeEvents(store);
 const backends = createConsoleBackends();
+// Start the RDP worker and its module's download and compilation now, beside the first render and the first API
+// calls (they take the page's main thread; the worker takes none of it), so the first click does not wait for them.
+// A failure here is not lost: the first connect loads the module again and shows the same error in its tab.
+void backends.rdp.warmUp?.().catch(() => undefined);
 
 createRoot(document.getElementById('root')!).render(
   <StoreContext.Provider value={store}>
@@ -19,6 +23,3 @@ createRoot(document.getElementById('root')!).render(
   </StoreContext.Provider>,
 );
 void bootstrap(store);
-// Load the RDP module once the window shows, so the first click does not pay for it. A failure here is not lost: the
-// first connect loads the module again and shows the same error in its tab.
-setTimeout(() => void backends.rdp.warmUp?.().catch(() => undefined), 0);
