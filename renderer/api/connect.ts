@@ -20,13 +20,15 @@ export function connectApi(onDisconnect: (reason: string) => void): ConsoleApi {
   if (window.novaConsole) return consoleApiOver(window.novaConsole);
   const params = new URLSearchParams(location.search);
   const fromUrl = params.get('secret');
+  // The socket is opened first: a page's first use of sessionStorage waits on the browser process (8–10 ms in a fresh
+  // page here, more while Chromium is still starting), and the connection can be under way meanwhile.
+  const secret = fromUrl || (sessionStorage.getItem(SECRET_KEY) ?? '');
+  const api = consoleApiOver(createWsClient(`ws://${location.host}/api?secret=${encodeURIComponent(secret)}`, { onDisconnect }));
   if (fromUrl) {
     sessionStorage.setItem(SECRET_KEY, fromUrl);
     params.delete('secret');
     const rest = params.toString();
     history.replaceState(null, '', location.pathname + (rest ? `?${rest}` : '') + location.hash);
   }
-  const secret = sessionStorage.getItem(SECRET_KEY) ?? '';
-  const wsUrl = `ws://${location.host}/api?secret=${encodeURIComponent(secret)}`;
-  return consoleApiOver(createWsClient(wsUrl, { onDisconnect }));
+  return api;
 }
