@@ -10,7 +10,7 @@ export interface EndpointSession {
   terminate(reason: string): void;
 }
 
-export interface EndpointSettings {
+export interface EndpointSettings<G = unknown> {
   /** The endpoint's path; on a shared HTTP server, upgrades to other paths belong to someone else. */
   path: string;
   /** Names the endpoint in the errors of its own misuse ("the gateway is not listening"). */
@@ -19,6 +19,8 @@ export interface EndpointSettings {
   grantTtlMs: number;
   /** What every running session is told when the endpoint closes. */
   stopReason: string;
+  /** Told of each grant that went unused (expired, revoked, cleared), to free what it holds. */
+  onGrantDropped?: (grant: G) => void;
   /** Limits of the page's WebSocket (message size, subprotocol); never compressed. */
   websocket: Pick<ServerOptions, 'maxPayload' | 'handleProtocols'>;
 }
@@ -38,8 +40,8 @@ export abstract class WebSocketEndpoint<G extends { sessionId: string }, S exten
   private ownServer = false;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.route(req, socket, head);
 
-  constructor(private readonly settings: EndpointSettings) {
-    this.grants = new GrantTable(settings.grantTtlMs);
+  constructor(private readonly settings: EndpointSettings<G>) {
+    this.grants = new GrantTable(settings.grantTtlMs, settings.onGrantDropped);
     this.wss = new WebSocketServer({ ...settings.websocket, noServer: true, perMessageDeflate: false });
   }
 

@@ -7,6 +7,7 @@ import type { CertificateVerifier } from '../rdp/relay-session.ts';
 import { RelayCloseCode } from '../common/relay-close-codes.ts';
 import { formatEndpoint } from '../net/address.ts';
 import { refuseUpgrade, WebSocketEndpoint } from '../net/endpoint.ts';
+import { EarlyTcpConnection } from './early-tcp.ts';
 import {
   DEFAULT_TIMEOUTS,
   RelayedSession,
@@ -60,6 +61,8 @@ interface PendingGrant {
   sessionId: string;
   destination: ResolvedDestination;
   endpoint: string;
+  /** A vnc:// address's connection, opened at once (see early-tcp.ts). */
+  early?: EarlyTcpConnection;
 }
 
 /** Page→relay messages are VNC input and clipboard, or typed and pasted text: small. This bounds a hostile page. */
@@ -74,6 +77,7 @@ export class ConsoleRelay extends WebSocketEndpoint<PendingGrant, RelayedSession
       path: opts.path ?? RELAY_PATH,
       grantTtlMs: opts.grantTtlMs ?? 60_000,
       stopReason: 'the relay stopped',
+      onGrantDropped: (grant) => grant.early?.drop(),
       websocket: {
         maxPayload: MAX_PAGE_FRAME,
         // noVNC offers `binary` when asked to (or nothing), the serial tab offers it; the relay carries binary frames only.
@@ -88,7 +92,10 @@ export class ConsoleRelay extends WebSocketEndpoint<PendingGrant, RelayedSession
     const resolved = resolveDestination(destination);
     const endpoint = formatEndpoint(resolved.host, resolved.port);
     const sessionId = opts.sessionId ?? randomUUID();
-    const token = this.grants.issue({ sessionId, destination: resolved, endpoint });
+    // A console proxy is not contacted before its page comes: its certificate may need the user's word, and its
+    // upgrade request carries the console token.
+    const early = resolved.kind === 'tcp' ? new EarlyTcpConnection(resolved.host, resolved.port, 'the VNC server', this.timeouts.connectMs) : undefined;
+    const token = this.grants.issue({ sessionId, destination: resolved, endpoint, ...(early ? { early } : {}) });
     return { sessionId, relayUrl: `${this.url}?grant=${token}`, endpoint };
   }
 
@@ -107,6 +114,7 @@ export class ConsoleRelay extends WebSocketEndpoint<PendingGrant, RelayedSession
     if (this.opts.allowOrigin && !this.opts.allowOrigin(req.headers.origin)) {
       // A grant presented from a foreign origin has leaked: it is burnt, and its tab learns why.
       this.log('refused a relay connection from a page of another origin');
+      grant?.early?.drop();
       if (grant) this.opts.onStatus?.({ sessionId: grant.sessionId, state: 'closed', reason: 'the relay refused a page of another origin', cause: 'refused' });
       refuseUpgrade(socket, 403);
       return;
@@ -124,7 +132,7 @@ export class ConsoleRelay extends WebSocketEndpoint<PendingGrant, RelayedSession
   }
 
   private startSession(ws: WebSocket, grant: PendingGrant): void {
-    const session = new RelayedSession(ws, { sessionId: grant.sessionId, destination: grant.destination, endpoint: grant.endpoint }, {
+    const session = new RelayedSession(ws, { sessionId: grant.sessionId, destination: grant.destination, endpoint: grant.endpoint, early: grant.early }, {
       verifyCertificate: this.opts.verifyCertificate,
       timeouts: this.timeouts,
       extraCa: this.opts.extraCa,

@@ -7,6 +7,7 @@ import { relayEndCause } from '../common/session-end.ts';
 import { BinarySender, toBuffer } from '../net/websocket.ts';
 import { closeReason, PageGone, printable, RelayFailure, type Subject } from './failure.ts';
 import { checkGreeting } from './rfb.ts';
+import type { EarlyTcpConnection } from './early-tcp.ts';
 import { connectUpstream, proxyTls, TcpUpstream, upgradeProxy, type TlsResult, type Upstream, type UpstreamEnd } from './upstream.ts';
 
 /**
@@ -77,6 +78,8 @@ export interface SessionRecord {
   destination: ResolvedDestination;
   /** host:port, for the log and the trust store. Never the token. */
   endpoint: string;
+  /** The TCP connection a vnc:// grant opened when it was minted. */
+  early?: EarlyTcpConnection;
 }
 
 export interface SessionHooks {
@@ -214,7 +217,10 @@ export class RelayedSession {
     const d = this.record.destination;
     const t = this.hooks.timeouts;
     const signal = this.abort.signal;
-    if (d.kind === 'tcp') return new TcpUpstream(await connectUpstream(d.host, d.port, this.subject, t.connectMs, signal));
+    if (d.kind === 'tcp') {
+      const early = this.record.early;
+      return new TcpUpstream(await (early ? early.take(signal) : connectUpstream(d.host, d.port, this.subject, t.connectMs, signal)));
+    }
     const socket = await connectUpstream(d.host, d.port, this.subject, t.connectMs, signal);
     let carrier: Socket = socket;
     try {

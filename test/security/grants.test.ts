@@ -1,5 +1,6 @@
 // Grants: the RDP gateway and the console relay connect only where a grant the main process issued allows, once,
-// and before it expires. Every relay kind (a vnc:// address over TCP, VNC through a Nova-style noVNC proxy, a serial
+// and before it expires. (A vnc:// grant connects to its server when it is minted, see electron/relay/early-tcp.ts:
+// a refused page adds nothing to that, no byte reaches the server, and an unused grant's connection closes.) Every relay kind (a vnc:// address over TCP, VNC through a Nova-style noVNC proxy, a serial
 // console through a Nova-style serial proxy) and the gateway meet every refusal: a token never issued here (random,
 // or issued by another endpoint for the same destination), a token already used (while its session still runs, and
 // after it ended) and an expired one, judged by the clock (before the table's cleanup timer ran) and after that timer
@@ -36,6 +37,10 @@ interface CountingServer {
   port: number;
   /** Connections accepted so far. */
   connections: number;
+  /** Connections still open. */
+  readonly open: number;
+  /** Bytes received, over all connections. */
+  received: number;
   close(): Promise<void>;
 }
 
@@ -50,12 +55,19 @@ async function startEchoServer(greeting?: Buffer): Promise<CountingServer> {
     sockets.add(s);
     s.on('error', () => {});
     s.once('close', () => sockets.delete(s));
-    s.on('data', (d) => s.write(d));
+    s.on('data', (d) => {
+      double.received += d.length;
+      s.write(d);
+    });
     if (greeting) s.write(greeting);
   });
   const double: CountingServer = {
     port: 0,
     connections: 0,
+    get open() {
+      return sockets.size;
+    },
+    received: 0,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -142,18 +154,21 @@ describe('the relay and the gateway on their own ports', () => {
   }
 
   /** `contacts`: what one working session adds to contacts() (a proxied one: the upgrade, then the proxy's connection). */
-  const KINDS: Array<{ name: string; destination: () => RelayDestination; start: (page: PageSocket) => Promise<void>; contacts: number }> = [
+  /** `early`: what minting its grant reaches by itself (a vnc:// grant's own connection; none for a proxy). */
+  const KINDS: Array<{ name: string; destination: () => RelayDestination; start: (page: PageSocket) => Promise<void>; contacts: number; early: number }> = [
     {
       name: 'vnc:// over TCP',
       destination: () => ({ kind: 'tcp', host: '127.0.0.1', port: vnc.port }),
       start: async (page) => assert.deepEqual(await page.read(GREETING.length), GREETING),
       contacts: 1,
+      early: 1,
     },
     {
       name: 'VNC through the noVNC proxy',
       destination: () => proxied(vnc),
       start: async (page) => assert.deepEqual(await page.read(GREETING.length), GREETING),
       contacts: 2,
+      early: 0,
     },
     {
       name: 'serial through the serial proxy',
@@ -161,8 +176,17 @@ describe('the relay and the gateway on their own ports', () => {
       // A serial port says nothing first: the echo below is the proof.
       start: async () => {},
       contacts: 2,
+      early: 0,
     },
   ];
+
+  /** Mints a grant on `r` and waits for what minting reaches by itself (`early`), so a count taken next is settled. */
+  async function minted(r: ConsoleRelay, kind: (typeof KINDS)[number]) {
+    const before = contacts();
+    const g = r.grant(kind.destination());
+    await waitFor(() => contacts() === before + kind.early, "the grant's own connection");
+    return g;
+  }
 
   /** Opens a grant that must work and shows it does. */
   async function working(relayUrl: string, kind: (typeof KINDS)[number]): Promise<PageSocket> {
@@ -174,9 +198,9 @@ describe('the relay and the gateway on their own ports', () => {
 
   for (const kind of KINDS) {
     test(`${kind.name}: a grant never issued by this relay is refused, a random one or one another relay issued for the same destination`, async () => {
+      const elsewhere = await minted(other, kind);
       const before = contacts();
       await refusedByRelay(`${relay.url}?grant=${forgedGrant()}`, 'a random grant');
-      const elsewhere = other.grant(kind.destination());
       await refusedByRelay(`${relay.url}?grant=${grantOf(elsewhere.relayUrl)}`, "another relay's grant");
       assert.equal(contacts(), before, 'no server and no proxy saw a connection');
       // The twin: that grant was a real one, good on the relay that issued it.
@@ -199,8 +223,8 @@ describe('the relay and the gateway on their own ports', () => {
     });
 
     test(`${kind.name}: one grant presented by two pages at once opens one session`, async () => {
-      const g = relay.grant(kind.destination());
-      const before = contacts();
+      const g = await minted(relay, kind);
+      const before = contacts() - kind.early;
       const pages = await Promise.all([openPage(g.relayUrl), openPage(g.relayUrl)]);
       // The loser is closed at once with 4001; the winner stays open. Which one wins is not known in advance.
       const loser = await within(
@@ -230,8 +254,8 @@ describe('the relay and the gateway on their own ports', () => {
         // sockets keep their real timers, and the grant table's cleanup timer (ttl, real) cannot have fired, so only
         // the table's own reading of the clock can refuse the late grant.
         t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
-        const twin = timed.grant(kind.destination());
-        const late = timed.grant(kind.destination());
+        const twin = await minted(timed, kind);
+        const late = await minted(timed, kind);
         t.mock.timers.tick(ttl - 1);
         early = await openPage(twin.relayUrl);
         t.mock.timers.tick(2);
@@ -240,7 +264,8 @@ describe('the relay and the gateway on their own ports', () => {
         assert.equal(statesOf(late.sessionId).length, 0, 'no session started for the expired grant');
         await kind.start(early);
         await echoes(early);
-        assert.equal(contacts() - before, kind.contacts, 'only the twin reached the far side');
+        // The late grant's own connection (vnc://) is the only other contact: refused, it closed unused.
+        assert.equal(contacts() - before, kind.contacts + kind.early, 'only the twin reached the far side');
       } finally {
         t.mock.timers.reset();
         await early?.close();
@@ -505,13 +530,21 @@ describe("browser mode: grants from the session service, on the page's port", ()
     const foreign = ['http://evil.example', `http://localhost:${host.port}`, `http://127.0.0.1:${host.port + 1}`, 'null'];
     const vncTarget: ConsoleTarget = { kind: 'address', protocol: 'vnc', host: '127.0.0.1', port: vnc.port };
     const before = vnc.connections;
+    const receivedBefore = vnc.received;
+    const openBefore = vnc.open;
+    let grants = 0;
     for (const origin of [...foreign, undefined]) {
       const g = relayGrant(await open(vncTarget));
+      grants++;
+      await waitFor(() => vnc.connections === before + grants, "the grant's own connection");
       assert.equal(await upgradeStatus(g.relayUrl, { origin }), 403, `relay, Origin ${origin ?? '(none)'}`);
       // The grant was shown to a page that is not the app's: it is burnt, the app's own page cannot use it now.
       await refusedByRelay(g.relayUrl, `relay grant after Origin ${origin ?? '(none)'}`, host.origin);
     }
-    assert.equal(vnc.connections, before, 'no refused grant reached the VNC server');
+    // Each grant's own connection (opened when minted) closed unused: nothing more reached the VNC server.
+    assert.equal(vnc.connections, before + grants, 'one connection per grant, from its minting');
+    await waitFor(() => vnc.open <= openBefore, "the burnt grants' connections to close");
+    assert.equal(vnc.received, receivedBefore, 'no byte reached the VNC server');
     const rdp = rdpGrant(await open({ kind: 'server', cloud: 'demo', server: serverId('win2022-web-01'), protocol: 'rdp' }));
     for (const origin of [...foreign, undefined]) {
       assert.equal(await upgradeStatus(rdp.gatewayUrl, { origin }), 403, `gateway, Origin ${origin ?? '(none)'}`);

@@ -1,4 +1,5 @@
-// The console relay against small in-process servers: grants and Origin (nothing reaches a server without both),
+// The console relay against small in-process servers: grants and Origin (no page byte reaches a server without both;
+// a vnc:// grant connects when it is minted, and drops that connection unused if no valid page comes),
 // what goes over the wire (binary only, no Origin toward the proxy, backpressure), and how each failure is named.
 // The same paths against real VNC servers and proxies are in real-servers.test.ts.
 import { test, before, after } from 'node:test';
@@ -22,6 +23,8 @@ interface VncDouble {
   connections: number;
   /** Bytes each connection received. */
   received: Buffer[][];
+  /** Whether each connection is still open. */
+  open: boolean[];
   sockets: Set<Socket>;
   close(): Promise<void>;
 }
@@ -29,14 +32,18 @@ interface VncDouble {
 /** A TCP server that greets as an RFB 3.8 server would and records (and, with `echo`, returns) what it receives. */
 async function startVncDouble(opts: { greeting?: Buffer | null; echo?: boolean; onConnection?: (s: Socket) => void } = {}): Promise<VncDouble> {
   const sockets = new Set<Socket>();
-  const double: VncDouble = { port: 0, connections: 0, received: [], sockets, close: async () => {} };
+  const double: VncDouble = { port: 0, connections: 0, received: [], open: [], sockets, close: async () => {} };
   const server: NetServer = createNetServer((s) => {
     double.connections++;
     sockets.add(s);
     const mine: Buffer[] = [];
     double.received.push(mine);
+    const index = double.open.push(true) - 1;
     s.on('error', () => {});
-    s.once('close', () => sockets.delete(s));
+    s.once('close', () => {
+      sockets.delete(s);
+      double.open[index] = false;
+    });
     if (opts.onConnection) return opts.onConnection(s);
     s.on('data', (d) => {
       mine.push(d);
@@ -88,6 +95,14 @@ after(async () => {
 });
 
 const statusOf = (id: string) => statuses.filter((s) => s.sessionId === id);
+/**
+ * The connections a server saw since the `from`-th were only those of grants that went unused (a vnc:// grant
+ * connects when minted, see electron/relay/early-tcp.ts): each has closed, and none received a byte.
+ */
+async function onlyUnusedConnectionsSince(d: VncDouble, from: number): Promise<void> {
+  await waitFor(() => d.open.slice(from).every((open) => !open), "the unused grants' connections to close");
+  assert.equal(Buffer.concat(d.received.slice(from).flat()).length, 0, 'no byte reached the server');
+}
 async function waitFor(cond: () => boolean, what: string) {
   for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(cond(), `timed out waiting for ${what}`);
@@ -135,7 +150,7 @@ test('a tcp grant: the greeting reaches the page, bytes flow both ways as binary
   await waitFor(() => relay.activeSessions === 0, 'the session to be forgotten');
 });
 
-test('the page may offer no subprotocol (noVNC by default) or binary; one that offers neither is refused before anything opens', async () => {
+test('the page may offer no subprotocol (noVNC by default) or binary; one that offers neither is refused before the upgrade, and nothing reaches the server', async () => {
   const g1 = tcpGrant(echo.port);
   const none = await openPage(g1.relayUrl, { protocols: [] });
   assert.equal(none.protocol, '');
@@ -144,23 +159,47 @@ test('the page may offer no subprotocol (noVNC by default) or binary; one that o
   const before = echo.connections;
   const g2 = tcpGrant(echo.port);
   await assert.rejects(openPage(g2.relayUrl, { protocols: ['base64'] }), /400/);
-  assert.equal(echo.connections, before);
+  // Refused before the grant was looked at: the grant stays unused until it is revoked (the tab closes).
+  relay.revoke(g2.sessionId);
+  await onlyUnusedConnectionsSince(echo, before);
 });
 
-test('grants never issued, already used, expired, revoked or missing are refused with 4001, and nothing reaches any server', async () => {
+test('a vnc:// grant connects when it is minted: the greeting waits for the page; unused, the connection closes', async () => {
+  const before = echo.connections;
+  const g = tcpGrant(echo.port);
+  await waitFor(() => echo.connections === before + 1, 'the connection opened with the grant');
+  await new Promise((r) => setTimeout(r, 30)); // the greeting has arrived, and waits in the relay's socket
+  assert.equal(statusOf(g.sessionId).length, 0, 'no status before the page comes');
+  const page = await openPage(g.relayUrl);
+  assert.deepEqual(await page.read(12), GREETING, 'the greeting sent before the page came');
+  page.send(Buffer.from('client bytes'));
+  assert.equal((await page.read(12)).toString(), 'client bytes');
+  assert.equal(echo.connections, before + 1, 'the page used the connection the grant opened');
+  await page.close();
+
+  const unused = tcpGrant(echo.port);
+  await waitFor(() => echo.connections === before + 2, 'the second grant connected');
+  relay.revoke(unused.sessionId);
+  await onlyUnusedConnectionsSince(echo, before + 1);
+  assert.equal(statusOf(unused.sessionId).length, 0);
+});
+
+test('grants never issued, already used, expired, revoked or missing are refused with 4001, and nothing reaches any server from them', async () => {
   const short = new ConsoleRelay({ verifyCertificate: async () => false, grantTtlMs: 30, onStatus: (s) => statuses.push(s) });
   await short.listen();
   try {
     const token = consoleToken();
     proxy.addToken(token, '127.0.0.1', echo.port);
-    const count = () => echo.connections + proxy.requests.length;
+    const proxyRequests = () => proxy.requests.length;
     // One grant used once, through the proxy: the second use must not reach it again.
     const used = relay.grant({ kind: 'websocket', url: proxy.url(token) });
     grantToken(used.relayUrl);
     const first = await openPage(used.relayUrl);
     assert.deepEqual(await first.read(12), GREETING);
     await first.close();
-    const before = count();
+    await waitFor(() => echo.open.every((open) => !open), 'the used session to end');
+    const before = echo.connections;
+    const proxyBefore = proxyRequests();
     const expired = tcpGrant(echo.port, short);
     await new Promise((r) => setTimeout(r, 80));
     const revoked = tcpGrant(echo.port);
@@ -173,7 +212,8 @@ test('grants never issued, already used, expired, revoked or missing are refused
       assert.match(c.reason, /grant is unknown, used or expired/);
       assert.equal(page.received(), 0);
     }
-    assert.equal(count(), before, 'no server saw a connection');
+    assert.equal(proxyRequests(), proxyBefore, 'the proxy saw no request');
+    await onlyUnusedConnectionsSince(echo, before);
     assert.equal(statusOf(expired.sessionId).length, 0);
   } finally {
     await short.close();
@@ -194,7 +234,7 @@ test('with allowOrigin, a page of another origin (or none) is refused before the
       const again = await openPage(g.relayUrl, { origin: own });
       assert.equal((await closedWith(again)).code, RelayCloseCode.grantRefused);
     }
-    assert.equal(echo.connections, before);
+    await onlyUnusedConnectionsSince(echo, before);
     const ok = tcpGrant(echo.port, strict);
     const page = await openPage(ok.relayUrl, { origin: own });
     assert.deepEqual(await page.read(12), GREETING);
