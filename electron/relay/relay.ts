@@ -7,10 +7,11 @@ import type { CertificateVerifier } from '../rdp/relay-session.ts';
 import { RelayCloseCode } from '../common/relay-close-codes.ts';
 import { formatEndpoint } from '../net/address.ts';
 import { refuseUpgrade, WebSocketEndpoint } from '../net/endpoint.ts';
-import { EarlyTcpConnection } from './early-tcp.ts';
+import { EarlyUpstream } from './early-upstream.ts';
 import {
   DEFAULT_TIMEOUTS,
   RelayedSession,
+  subjectOf,
   type RelayDestination,
   type RelayStatus,
   type RelayTimeouts,
@@ -61,8 +62,8 @@ interface PendingGrant {
   sessionId: string;
   destination: ResolvedDestination;
   endpoint: string;
-  /** A vnc:// address's connection, opened at once (see early-tcp.ts). */
-  early?: EarlyTcpConnection;
+  /** The way to a VNC console, started at once (early-upstream.ts). */
+  early?: EarlyUpstream;
 }
 
 /** Page→relay messages are VNC input and clipboard, or typed and pasted text: small. This bounds a hostile page. */
@@ -92,9 +93,9 @@ export class ConsoleRelay extends WebSocketEndpoint<PendingGrant, RelayedSession
     const resolved = resolveDestination(destination);
     const endpoint = formatEndpoint(resolved.host, resolved.port);
     const sessionId = opts.sessionId ?? randomUUID();
-    // A console proxy is not contacted before its page comes: its certificate may need the user's word, and its
-    // upgrade request carries the console token.
-    const early = resolved.kind === 'tcp' ? new EarlyTcpConnection(resolved.host, resolved.port, 'the VNC server', this.timeouts.connectMs) : undefined;
+    // VNC only: a serial proxy's refusal of a token is told by a close soon after the upgrade (see early-upstream.ts).
+    const vnc = resolved.kind === 'tcp' || resolved.console === 'vnc';
+    const early = vnc ? new EarlyUpstream(resolved, subjectOf(resolved), this.timeouts, this.opts.extraCa) : undefined;
     const token = this.grants.issue({ sessionId, destination: resolved, endpoint, ...(early ? { early } : {}) });
     return { sessionId, relayUrl: `${this.url}?grant=${token}`, endpoint };
   }

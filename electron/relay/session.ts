@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { ConsoleEvents } from '../common/contract.ts';
 import type { CertificateVerifier } from '../rdp/relay-session.ts';
@@ -7,8 +6,9 @@ import { relayEndCause } from '../common/session-end.ts';
 import { BinarySender, toBuffer } from '../net/websocket.ts';
 import { closeReason, PageGone, printable, RelayFailure, type Subject } from './failure.ts';
 import { checkGreeting } from './rfb.ts';
-import type { EarlyTcpConnection } from './early-tcp.ts';
-import { connectUpstream, proxyTls, TcpUpstream, upgradeProxy, type TlsResult, type Upstream, type UpstreamEnd } from './upstream.ts';
+import type { EarlyUpstream } from './early-upstream.ts';
+import type { TlsResult, Upstream, UpstreamEnd } from './upstream.ts';
+import { abandon, reach, upgradeToProxy } from './reach.ts';
 
 /**
  * One relayed session, after the page's WebSocket presented a valid grant: open the outside connection (TCP to a
@@ -73,13 +73,18 @@ export const DEFAULT_TIMEOUTS: RelayTimeouts = {
   silenceMs: 40_000,
 };
 
+/** How sentences name the far side of a destination. */
+export function subjectOf(d: ResolvedDestination): Subject {
+  return d.kind === 'tcp' ? 'the VNC server' : d.console === 'serial' ? 'the serial console proxy' : 'the console proxy';
+}
+
 export interface SessionRecord {
   sessionId: string;
   destination: ResolvedDestination;
   /** host:port, for the log and the trust store. Never the token. */
   endpoint: string;
-  /** The TCP connection a vnc:// grant opened when it was minted. */
-  early?: EarlyTcpConnection;
+  /** The way to a VNC console, started when its grant was minted (early-upstream.ts). */
+  early?: EarlyUpstream;
 }
 
 export interface SessionHooks {
@@ -93,8 +98,6 @@ export interface SessionHooks {
 
 /** Page bytes held until the server has shown itself a VNC server (or the serial proxy's WebSocket is open). */
 const MAX_HELD_PAGE_BYTES = 1 << 20;
-/** Largest frame taken from a console proxy. */
-const MAX_PROXY_FRAME = 16 << 20;
 
 type Phase = 'opening' | 'greeting' | 'relay' | 'closed';
 
@@ -121,7 +124,7 @@ export class RelayedSession {
     private readonly hooks: SessionHooks,
   ) {
     const d = record.destination;
-    this.subject = d.kind === 'tcp' ? 'the VNC server' : d.console === 'serial' ? 'the serial console proxy' : 'the console proxy';
+    this.subject = subjectOf(d);
     if (d.kind === 'websocket') {
       // Long values only: a short one (`shared=true`) is no secret, and scrubbing it would garble sentences.
       for (const value of d.url.searchParams.values()) if (value.length >= 8) this.secrets.push(value);
@@ -214,34 +217,20 @@ export class RelayedSession {
   }
 
   private async open(): Promise<Upstream> {
-    const d = this.record.destination;
     const t = this.hooks.timeouts;
     const signal = this.abort.signal;
-    if (d.kind === 'tcp') {
-      const early = this.record.early;
-      return new TcpUpstream(await (early ? early.take(signal) : connectUpstream(d.host, d.port, this.subject, t.connectMs, signal)));
-    }
-    const socket = await connectUpstream(d.host, d.port, this.subject, t.connectMs, signal);
-    let carrier: Socket = socket;
+    const d = this.record.destination;
+    const reached = await (this.record.early ? this.record.early.take(signal) : reach(d, this.subject, t, signal, this.hooks.extraCa));
+    if ('upstream' in reached) return reached.upstream;
+    // A wss proxy whose certificate the CA store does not verify: the upgrade request carries the console token, so
+    // it is sent only once the certificate is trusted.
     try {
-      if (d.secure) {
-        const tls = await proxyTls(socket, d.host, this.subject, t.tlsMs, signal, this.hooks.extraCa);
-        carrier = tls.tls;
-        // The upgrade request carries the console token: it is sent only to a proxy whose certificate is trusted.
-        if (!tls.authorized) await this.checkCertificate(tls);
-      }
+      await this.checkCertificate(reached.unverified);
     } catch (err) {
-      carrier.destroy();
-      socket.destroy();
+      abandon(reached);
       throw err;
     }
-    return upgradeProxy(d.url, carrier, {
-      subject: this.subject,
-      timeoutMs: t.upgradeMs,
-      signal,
-      maxPayload: MAX_PROXY_FRAME,
-      keepalive: { intervalMs: t.keepaliveMs, silenceMs: t.silenceMs },
-    });
+    return upgradeToProxy(reached.url, reached.unverified.tls, this.subject, t, signal);
   }
 
   private async checkCertificate({ tls, chain, authorizationError }: TlsResult): Promise<void> {

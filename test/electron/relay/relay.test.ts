@@ -184,6 +184,31 @@ test('a vnc:// grant connects when it is minted: the greeting waits for the page
   assert.equal(statusOf(unused.sessionId).length, 0);
 });
 
+test('a VNC grant through a console proxy upgrades when it is minted; the page takes that WebSocket; unused, it closes', async () => {
+  const token = consoleToken();
+  proxy.addToken(token, '127.0.0.1', echo.port);
+  const requests = proxy.requests.length;
+  const connections = echo.connections;
+  const g = relay.grant({ kind: 'websocket', url: proxy.url(token) });
+  grantToken(g.relayUrl);
+  await waitFor(() => proxy.requests.length === requests + 1 && echo.connections === connections + 1, 'the upgrade and the VNC connection behind the proxy');
+  const page = await openPage(g.relayUrl);
+  assert.deepEqual(await page.read(12), GREETING, 'the greeting that waited in the proxy WebSocket');
+  page.send(Buffer.from('through proxy'));
+  assert.equal((await page.read(13)).toString(), 'through proxy');
+  assert.equal(proxy.requests.length, requests + 1, 'the page used the upgrade made with the grant');
+  await page.close();
+
+  const other = consoleToken();
+  proxy.addToken(other, '127.0.0.1', echo.port);
+  const before = echo.connections;
+  const unused = relay.grant({ kind: 'websocket', url: proxy.url(other) });
+  grantToken(unused.relayUrl);
+  await waitFor(() => echo.connections === before + 1, 'the unused grant reached the VNC server through the proxy');
+  relay.revoke(unused.sessionId);
+  await onlyUnusedConnectionsSince(echo, before);
+});
+
 test('grants never issued, already used, expired, revoked or missing are refused with 4001, and nothing reaches any server from them', async () => {
   const short = new ConsoleRelay({ verifyCertificate: async () => false, grantTtlMs: 30, onStatus: (s) => statuses.push(s) });
   await short.listen();
