@@ -210,6 +210,11 @@ test('wss websockify with a self-signed certificate: the trust question comes be
   try {
     // First use: the session waits for the user.
     const first = viaWebsockify(wss, '127.0.0.1', xvnc.port, tlsRelay, 'wss');
+    // The grant starts its way out at once (electron/relay/early-upstream.ts), but it stops at this certificate: no
+    // question before the page comes, and no token.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(prompts.length, 0, 'no question before the page presents the grant');
+    assert.ok(!wss.output().includes(first.token), 'the console token has not been sent');
     const page = await openPage(first.url);
     await waitFor(() => prompts.length === 1, 'the trust question');
     const [p1] = prompts;
