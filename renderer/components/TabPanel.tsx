@@ -11,6 +11,9 @@ import { panelDomId, tabDomId } from './TabStrip.tsx';
 
 export const displayAreaId = (tabId: string) => `${tabId}-display`;
 
+/** How long a display engine's report of an end waits for the gateway's or relay's (see the connect effect). */
+const ENGINE_END_GRACE_MS = 250;
+
 /** Re-renders every second while subscribed (the countdown to the next reconnect try). */
 function subscribeSeconds(onChange: () => void): () => void {
   const timer = setInterval(onChange, 1000);
@@ -62,10 +65,18 @@ export function TabPanel({ tab, active }: { tab: ConsoleTab; active: boolean }) 
     const container = areaRef.current;
     if (!grant || !backend || !container) return;
     const known = tab.credentials ?? (grant.protocol === 'rdp' ? grant.credentials : undefined);
+    // The gateway or relay saw the far side of an end and names its cause; the display engine sees a closed socket
+    // and can only guess (IronRDP takes a server that ends a live session for a failed login). Their reports travel
+    // on different sockets, so the engine's waits a moment: when both come, the tab shows the other's alone
+    // (REASON_RANK in store/tabs.ts), instead of the guess and then the cause.
+    let engineEnd: ReturnType<typeof setTimeout> | undefined;
     const session = backend.connect({ container, label: `Remote display: ${tab.title}` }, grant, known, {
       onConnected: () => setTabState(tab.id, attempt, 'connected'),
       onProblem: (message) => reportProblem(tab.id, message),
-      onDisconnected: (reason) => setTabState(tab.id, attempt, 'disconnected', reason, 'engine'),
+      onDisconnected: (reason) => {
+        clearTimeout(engineEnd);
+        engineEnd = setTimeout(() => setTabState(tab.id, attempt, 'disconnected', reason, 'engine'), ENGINE_END_GRACE_MS);
+      },
       onCredentialsNeeded: (reason) => {
         setTabState(tab.id, attempt, 'disconnected', reason, 'login');
         openDialog({ kind: 'credentials', tabId: tab.id });
@@ -75,6 +86,7 @@ export function TabPanel({ tab, active }: { tab: ConsoleTab; active: boolean }) 
     session.setInputMode(inputMode);
     sessionRef.current = session;
     return () => {
+      clearTimeout(engineEnd);
       sessionRef.current = null;
       session.close();
     };

@@ -12,9 +12,6 @@ import type { RdpGrant } from '../../../electron/common/contract.ts';
  * other key goes to the remote machine while the display has focus.
  */
 
-/** How long the engine's word on a session that ended waits for the gateway's (see the 'closed' handler). */
-const ENGINE_END_GRACE_MS = 250;
-
 /** The lock keys themselves: their own press toggles the remote state, so their events are not a sync point. */
 const LOCK_CODES = new Set(['CapsLock', 'NumLock', 'ScrollLock']);
 
@@ -168,7 +165,6 @@ export function rdpBackend(engine: RdpEngine): ConsoleBackend<RdpGrant> {
       );
 
       let resizeTimer: ReturnType<typeof setTimeout> | undefined;
-      let engineEnd: ReturnType<typeof setTimeout> | undefined;
       const ro = new ResizeObserver(() => {
         if (scale !== 'dynamic' || !session) return;
         clearTimeout(resizeTimer);
@@ -197,14 +193,7 @@ export function rdpBackend(engine: RdpEngine): ConsoleBackend<RdpGrant> {
           s.on('clipboard', (text) => clipboard.received(text));
           s.on('error', (err) => callbacks.onProblem(err.message));
           s.on('closed', ({ byUser, reason }) => {
-            if (byUser) return;
-            // The gateway saw the server's side of the end and names its cause; the engine sees a closed socket and
-            // can only guess (a server that ends a session mid-login and one that ends it later look alike to it).
-            // The gateway's session.status and this socket's close travel on different sockets, so the engine's word
-            // waits a moment: when both come, the tab shows the gateway's alone (REASON_RANK in store/tabs.ts).
-            engineEnd = setTimeout(() => {
-              if (!closed) callbacks.onDisconnected(reason);
-            }, ENGINE_END_GRACE_MS);
+            if (!byUser) callbacks.onDisconnected(reason);
           });
           // connect() resolves once the session is up and frames flow.
           callbacks.onConnected();
@@ -241,7 +230,6 @@ export function rdpBackend(engine: RdpEngine): ConsoleBackend<RdpGrant> {
         },
         close() {
           closed = true;
-          clearTimeout(engineEnd);
           offs.forEach((off) => off());
           session?.shutdown();
           canvas.remove();
