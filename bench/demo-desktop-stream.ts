@@ -2,7 +2,7 @@
 // configured rate, a real client (xfreerdp under Xvfb when installed, else a small in-process client) receives it,
 // and the figures are printed. Not a test: nothing here asserts on time.
 //
-//   npm run -s bench:stream -- [--fps 30] [--seconds 10] [--encoding planar|raw] [--client xfreerdp|mini] [--no-pin]
+//   npm run -s bench:stream -- [--fps 30] [--seconds 10] [--encoding rle24|planar|raw] [--client xfreerdp|mini] [--no-pin]
 // Where taskset is installed the bench runs itself again under `taskset -c 0`, so the server has one core (xfreerdp,
 // a separate process, may use the other); --no-pin leaves scheduling alone. Prints one JSON object.
 import { spawnSync } from 'node:child_process';
@@ -26,7 +26,7 @@ const { values } = parseArgs({
     'no-pin': { type: 'boolean', default: false },
     fps: { type: 'string', default: '30' },
     seconds: { type: 'string', default: '10' },
-    encoding: { type: 'string', default: 'planar' },
+    encoding: { type: 'string', default: 'rle24' },
     client: { type: 'string' },
     width: { type: 'string', default: '1024' },
     height: { type: 'string', default: '768' },
@@ -36,7 +36,8 @@ const fps = Number(values.fps);
 const seconds = Number(values.seconds);
 const width = Number(values.width);
 const height = Number(values.height);
-const encoding = values.encoding === 'raw' ? 'raw' : 'planar';
+if (!['rle24', 'planar', 'raw'].includes(values.encoding)) throw new Error(`--encoding must be rle24, planar or raw, not ${values.encoding}`);
+const encoding = values.encoding as 'rle24' | 'planar' | 'raw';
 const clientKind = values.client ?? (missingTools() ? 'mini' : 'xfreerdp');
 
 const dataDir = mkdtempSync(join(tmpdir(), 'demo-bench-'));

@@ -22,15 +22,16 @@
 // one at a time (two cores: they never compete with each other). Reported per row: the median over runs.
 // --no-vsync starts Chromium with its frame-rate limit off (--disable-frame-rate-limit --disable-gpu-vsync): not how
 // the app runs, but it shows what the page could draw if the display did not cap it.
-// --profile adds one uncounted app run per row with V8's CPU profiler on the page (bench/stream/profile.ts): the
-// .cpuprofile goes to the system's temporary folder, and where the page's time went is printed and kept in the JSON.
+// --profile adds one uncounted app run per row with V8's CPU profiler on the page and, for RDP rows, on its RDP worker
+// (bench/stream/profile.ts): the .cpuprofile files go to the system's temporary folder, and where each thread's time
+// went is printed and kept in the JSON.
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { emitResult, type Figure } from './result.ts';
 import { stats } from './stats.ts';
 import { appGroups, cpuPercent, readCpu } from './stream/cpu.ts';
-import { startProfile, stopProfile, type ProfileSummary } from './stream/profile.ts';
+import { pageTarget, startProfile, stopProfile, workerTarget, type ProfileSummary, type ProfileTarget } from './stream/profile.ts';
 import { closeConsole, fitDisplayArea, mainThreadMs, openConsole, startCounting, startStreamApp, stopCounting, streamOnScreen, takeCounts, type StreamApp } from './stream/app.ts';
 import { startClientScreen, startViewer, startXfreerdp, VIEWER, XFREERDP, type ClientScreen, type NativeClient } from './stream/native.ts';
 import { startDemoSource, startStripesSource, type SourceProcess } from './stream/source-process.ts';
@@ -281,18 +282,23 @@ interface RowResult {
   row: Row;
   app: Sample[];
   native: Sample[];
-  profile?: ProfileSummary;
+  profile?: { page: ProfileSummary; worker?: ProfileSummary };
 }
 
-/** One more app connection, not counted: the page's CPU profile over a measuring window. */
-async function profileRun(app: StreamApp, row: Row, stream: Stream): Promise<ProfileSummary> {
+/** One more app connection, not counted: CPU profiles of the page and (RDP) its worker over a measuring window. */
+async function profileRun(app: StreamApp, row: Row, stream: Stream): Promise<NonNullable<RowResult['profile']>> {
   await openConsole(app, stream.address, stream.title);
+  const targets: Array<[name: 'page' | 'worker', target: ProfileTarget]> = [['page', pageTarget(app.cdp)]];
   try {
+    if (!stream.address.startsWith('vnc://')) targets.push(['worker', await workerTarget(app.browser, 'rdp-worker')]);
     await sleep(WARMUP * 1000 + 1000);
-    await startProfile(app.cdp);
+    for (const [, t] of targets) await startProfile(t);
     await sleep(SECONDS * 1000);
-    return await stopProfile(app.cdp, join(tmpdir(), `stream-fps-${row.id}-${process.pid}.cpuprofile`));
+    const out: Partial<NonNullable<RowResult['profile']>> = {};
+    for (const [name, t] of targets) out[name] = await stopProfile(t, join(tmpdir(), `stream-fps-${row.id}-${name}-${process.pid}.cpuprofile`));
+    return out as NonNullable<RowResult['profile']>;
   } finally {
+    for (const [, t] of targets) await t.detach();
     await closeConsole(app, stream.title);
   }
 }
@@ -317,7 +323,9 @@ async function alternate(row: Row, app: StreamApp, stream: Stream, screen: Clien
   if (PROFILE) {
     out.profile = await profileRun(app, row, stream);
     const list = (o: Array<[string, number]>) => o.map(([k, v]) => `${k} ${v}%`).join(', ');
-    console.log(`  app page CPU profile (${out.profile.file}):\n    ${list(Object.entries(out.profile.groups))}\n    busiest: ${list(out.profile.top)}`);
+    for (const [name, p] of Object.entries(out.profile)) {
+      console.log(`  app ${name} CPU profile (${p.file}):\n    ${list(Object.entries(p.groups))}\n    busiest: ${list(p.top)}`);
+    }
   }
   return out;
 }
@@ -467,7 +475,9 @@ async function main(): Promise<void> {
       },
       server_cpu_percent: { app: Math.round(median(a.map((s) => s.serverCpu))), [row.native]: Math.round(median(n.map((s) => s.serverCpu))) },
       client_cpu_percent: { app: medianCpu(a), [row.native]: medianCpu(n) },
-      ...(profile ? { app_profile_percent: profile.groups, app_profile_file: profile.file } : {}),
+      ...(profile
+        ? Object.fromEntries(Object.entries(profile).map(([name, p]) => [`app_${name}_profile`, { percent: p.groups, busiest: p.top, file: p.file }]))
+        : {}),
     };
   }
   const loadEnd = loadavg().map((l) => l.toFixed(1)).join(' ');

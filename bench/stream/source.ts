@@ -36,7 +36,7 @@ const everySession: DesktopSession[] = [];
 
 const send = (m: SourceReply) => process.send?.(m);
 
-/** DEMO_ENCODING (temporary, for comparing encodings): planar when unset; anything unknown is an error, not a default. */
+/** DEMO_ENCODING (for comparing encodings): the demo desktop's default (rle24) when unset; anything unknown is an error. */
 function demoEncoding(): TileEncoding | undefined {
   const e = process.env.DEMO_ENCODING;
   if (!e) return undefined;

@@ -3,7 +3,7 @@ import { TLSSocket } from 'node:tls';
 import { ProtocolError } from '../demo-desktop/bytes.ts';
 import { loadOrCreateCertificate } from '../demo-desktop/certificate.ts';
 import type { DemoDesktop } from '../demo-desktop/desktop.ts';
-import { handleRdpConnection, type DesktopSession } from '../demo-desktop/session.ts';
+import { handleRdpConnection, type DesktopSession, type TileEncoding } from '../demo-desktop/session.ts';
 import { HYBRID_REQUIRED_BY_SERVER, connectionConfirmFailure, isConnectionRequest } from '../demo-desktop/x224.ts';
 import { acceptCredssp, subjectPublicKey } from './credssp-server.ts';
 import { LogonFailure } from './ntlm-server.ts';
@@ -24,7 +24,8 @@ export interface ConsoleHostOptions {
   credentials: { username: string; password: string };
   /** Folder for the host's TLS certificate and key. */
   dataDir: string;
-  encoding?: 'planar' | 'raw';
+  /** How the desktops' tiles are sent (DesktopSessionOptions.encoding). */
+  encoding?: TileEncoding;
   log?: (line: string) => void;
 }
 

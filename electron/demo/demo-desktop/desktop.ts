@@ -30,6 +30,12 @@ function returnScratch(fb: Framebuffer): void {
  * change, so each session sends exactly the tiles that differ from what it last sent (dirty rectangles), and a
  * slow session simply skips intermediate versions.
  */
+/** One tile as a session sends it, and the tile version it shows. */
+export interface EncodedTile {
+  version: number;
+  data: Buffer;
+}
+
 export class DesktopView {
   readonly fb: Framebuffer;
   readonly cols: number;
@@ -40,8 +46,8 @@ export class DesktopView {
   users = 0;
   /** Where the animated band is in the current picture (null when none is drawn). */
   band: BandRect | null = null;
-  /** Encoded tiles cached per version, so several sessions of one size encode each change once. */
-  readonly encoded = new Map<number, { version: number; data: Buffer }>();
+  /** Encoded tiles cached per encoding and version, so several sessions of one size encode each change once. */
+  readonly encoded = { planar: new Map<number, EncodedTile>(), rle24: new Map<number, EncodedTile>() };
 
   constructor(
     readonly width: number,

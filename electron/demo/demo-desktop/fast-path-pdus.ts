@@ -4,6 +4,8 @@ import { ByteReader, ByteWriter, ProtocolError } from './bytes.ts';
 
 const FASTPATH_UPDATETYPE_BITMAP = 0x1;
 const FASTPATH_UPDATETYPE_PTR_DEFAULT = 0x6;
+const FASTPATH_UPDATETYPE_SURFCMDS = 0x4;
+const CMDTYPE_FRAME_MARKER = 0x0004;
 
 /** Keep each fast-path PDU under the 15-bit length limit without fragmentation. */
 export const MAX_FASTPATH_PDU = 32767;
@@ -56,6 +58,16 @@ export function bitmapData(r: BitmapRect): Buffer {
 export function bitmapUpdatePdu(rects: Buffer[]): Buffer {
   const body = Buffer.concat([new ByteWriter().u16le(1).u16le(rects.length).toBuffer(), ...rects]);
   return fastPathPdu(update(FASTPATH_UPDATETYPE_BITMAP, body));
+}
+
+/**
+ * A frame marker (TS_FRAME_MARKER, a surface command, 2.2.9.2.3): updates between a begin and an end with the same
+ * id make one frame, and a client that acknowledges frames sends a Frame Acknowledge PDU with that id once it has
+ * processed the end.
+ */
+export function frameMarkerPdu(action: 'begin' | 'end', frameId: number): Buffer {
+  const marker = new ByteWriter().u16le(CMDTYPE_FRAME_MARKER).u16le(action === 'begin' ? 0 : 1).u32le(frameId >>> 0).toBuffer();
+  return fastPathPdu(update(FASTPATH_UPDATETYPE_SURFCMDS, marker));
 }
 
 /** Room for rectangles in one PDU: the limit minus PDU, update and bitmap-update headers. */

@@ -19,6 +19,7 @@ export const PDUTYPE2_SUPPRESS_OUTPUT = 35;
 export const PDUTYPE2_SHUTDOWN_REQUEST = 36;
 export const PDUTYPE2_FONTLIST = 39;
 export const PDUTYPE2_FONTMAP = 40;
+export const PDUTYPE2_FRAME_ACKNOWLEDGE = 56;
 
 const SEC_INFO_PKT = 0x0040;
 const SEC_LICENSE_PKT = 0x0080;
@@ -186,4 +187,49 @@ export function parseRefreshRect(payload: Buffer): Rect[] {
 /** Suppress Output: true when the client allows display updates again. */
 export function parseSuppressOutput(payload: Buffer): boolean {
   return new ByteReader(payload).u8('allow display updates') !== 0;
+}
+
+const CAPSTYPE_SURFACE_COMMANDS = 0x1c;
+const CAPSETTYPE_FRAME_ACKNOWLEDGE = 0x1e;
+const SURFCMDS_FRAME_MARKER = 0x10;
+
+/** The capability sets of a Confirm Active PDU's body (after the share control header), by type; the last of a type wins. */
+export function confirmActiveCapabilities(confirmActive: Buffer): Map<number, Buffer> {
+  const r = new ByteReader(confirmActive);
+  r.skip(4 + 2, 'share id and originator');
+  const sourceLength = r.u16le('source descriptor length');
+  r.skip(2, 'combined capabilities length');
+  r.skip(sourceLength, 'source descriptor');
+  const count = r.u16le('capability count');
+  r.skip(2, 'pad');
+  const caps = new Map<number, Buffer>();
+  for (let i = 0; i < count; i++) {
+    const type = r.u16le('capability type');
+    const length = r.u16le('capability length');
+    if (length < 4) throw new ProtocolError('capability set shorter than its header');
+    caps.set(type, r.take(length - 4, 'capability set'));
+  }
+  return caps;
+}
+
+/**
+ * What a client said about frames: whether it takes frame markers (surface commands capability set, MS-RDPBCGR
+ * 2.2.7.2.9) and how many frames may be unacknowledged (frame acknowledge capability set, MS-RDPRFX 2.2.1.3;
+ * 0 when absent: the client does not acknowledge, or sets no limit).
+ */
+export function clientFrameCapabilities(caps: Map<number, Buffer>): { frameMarkers: boolean; maxUnacknowledged: number } {
+  const surface = caps.get(CAPSTYPE_SURFACE_COMMANDS);
+  const ack = caps.get(CAPSETTYPE_FRAME_ACKNOWLEDGE);
+  return {
+    frameMarkers: surface !== undefined && surface.length >= 4 && (surface.readUInt32LE(0) & SURFCMDS_FRAME_MARKER) !== 0,
+    maxUnacknowledged: ack !== undefined && ack.length >= 4 ? ack.readUInt32LE(0) : 0,
+  };
+}
+
+/** A Frame Acknowledge whose id is this asks the server to stop waiting for acknowledgements (MS-RDPRFX 2.2.2.3). */
+export const SUSPEND_FRAME_ACKNOWLEDGEMENT = 0xffffffff;
+
+/** Frame Acknowledge PDU (MS-RDPRFX 2.2.2.3): the id of the last frame the client has drawn. */
+export function parseFrameAcknowledge(payload: Buffer): number {
+  return new ByteReader(payload).u32le('frame id');
 }

@@ -7,6 +7,7 @@ import {
   BITMAP_PDU_BUDGET,
   bitmapData,
   bitmapUpdatePdu,
+  frameMarkerPdu,
   defaultPointerUpdate,
   parseFastPathInput,
   parseSlowPathInput,
@@ -48,6 +49,7 @@ import { encodePlanar } from './planar.ts';
 import {
   PDUTYPE2_CONTROL,
   PDUTYPE2_FONTLIST,
+  PDUTYPE2_FRAME_ACKNOWLEDGE,
   PDUTYPE2_INPUT,
   PDUTYPE2_REFRESH_RECT,
   PDUTYPE2_SHUTDOWN_REQUEST,
@@ -61,6 +63,10 @@ import {
   demandActive,
   fontMap,
   licenseValidClient,
+  clientFrameCapabilities,
+  confirmActiveCapabilities,
+  parseFrameAcknowledge,
+  SUSPEND_FRAME_ACKNOWLEDGEMENT,
   parseRefreshRect,
   parseShareMessages,
   parseSuppressOutput,
@@ -98,8 +104,8 @@ export interface DesktopSessionOptions {
   /** Bytes already read from the stream that belong to this session. */
   initialBytes?: Buffer;
   /**
-   * How tiles are sent: 'planar' (32 bpp RDP 6.0 planar, the default), 'raw' (32 bpp uncompressed) or 'rle24'
-   * (24 bpp interleaved RLE, see interleaved.ts).
+   * How tiles are sent: 'rle24' (24 bpp interleaved RLE, see interleaved.ts; the default), 'planar' (32 bpp RDP 6.0
+   * planar) or 'raw' (32 bpp uncompressed).
    */
   encoding?: TileEncoding;
   log?: (line: string) => void;
@@ -115,6 +121,13 @@ type Phase = 'x224' | 'mcs-connect' | 'mcs-domain' | 'confirm-active' | 'active'
 
 /** Output stops while this many bytes wait in the socket: a slow client skips frames instead of queueing them. */
 const HIGH_WATER = 512 * 1024;
+/**
+ * With a client that acknowledges frames, at most this many go unacknowledged (fewer if the client asks for fewer):
+ * one being drawn, the next ready behind it. Each one more only waits in a buffer and shows the user a screen that
+ * much older. Bytes waiting in this process say little about that: the kernel's socket buffers, the console host and
+ * the app's gateway sit between it and the client, and hold many frames of a cheap encoding.
+ */
+const FRAMES_IN_FLIGHT = 2;
 
 /**
  * One RDP connection to a demo desktop, from X.224 negotiation to the active session. Every protocol error ends
@@ -142,6 +155,17 @@ export class DesktopSession {
   private suppressed = false;
   private keyboard = new KeyboardState();
   private gotClientInfo = false;
+  /** The client takes frame markers: each flush is one frame, begun and ended by a marker. */
+  private frameMarkers = false;
+  /** Frames allowed unacknowledged; 0 when the client does not acknowledge frames. */
+  private framesInFlight = 0;
+  /** Frame ids are 1, 2, 3 …: a session would need years at 60 frames a second to reach 0xFFFFFFFF. */
+  private framesSent = 0;
+  /**
+   * The last frame the client acknowledged. The limit applies only once one came: a client that offers
+   * acknowledgements and never sends one gets the byte limit alone, not a stalled screen.
+   */
+  private framesAcked: number | undefined;
   private everActive = false;
   private handshakeTimer: NodeJS.Timeout | null;
   private startTimer: NodeJS.Timeout | null = null;
@@ -150,7 +174,8 @@ export class DesktopSession {
   /** The VM was stopped or suspended: like a Hyper-V console of a VM that turns off, the connection ends. */
   private readonly onPowerOff = (): void => this.end('the VM was turned off');
   /** Counters for benchmarks and tests. */
-  readonly stats = { bytesOut: 0, tilesSent: 0, flushes: 0 };
+  /** frames: flushes sent between frame markers; frameAcks: Frame Acknowledge PDUs received. */
+  readonly stats = { bytesOut: 0, tilesSent: 0, flushes: 0, frames: 0, frameAcks: 0 };
 
   constructor(
     private socket: Duplex,
@@ -348,6 +373,9 @@ export class DesktopSession {
     }
     for (const msg of parseShareMessages(data)) {
       if (msg.pduType === PDUTYPE_CONFIRM_ACTIVE) {
+        const frames = clientFrameCapabilities(confirmActiveCapabilities(msg.payload));
+        this.frameMarkers = frames.frameMarkers;
+        this.framesInFlight = frames.frameMarkers && frames.maxUnacknowledged > 0 ? Math.min(frames.maxUnacknowledged, FRAMES_IN_FLIGHT) : 0;
         this.phase = 'active';
         this.everActive = true;
         if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
@@ -389,8 +417,15 @@ export class DesktopSession {
         return;
       case PDUTYPE2_SHUTDOWN_REQUEST:
         return this.end(null);
+      case PDUTYPE2_FRAME_ACKNOWLEDGE: {
+        const id = parseFrameAcknowledge(payload);
+        this.stats.frameAcks++;
+        // SUSPEND_FRAME_ACKNOWLEDGEMENT: the client stops acknowledging until further notice; the byte limit stays.
+        this.framesAcked = id === SUSPEND_FRAME_ACKNOWLEDGEMENT ? undefined : id;
+        return this.flush();
+      }
       default:
-        return; // other data PDUs (persistent key lists, frame acknowledgements …) need no answer
+        return; // other data PDUs (persistent key lists …) need no answer
     }
   }
 
@@ -512,6 +547,7 @@ export class DesktopSession {
     const sent = this.sent;
     if (!view || !sent || !this.outputEnabled || this.suppressed || this.phase !== 'active') return;
     if (this.io.writableLength > HIGH_WATER) return; // 'drain' calls again
+    if (this.framesInFlight && this.framesAcked !== undefined && this.framesSent - this.framesAcked >= this.framesInFlight) return; // an acknowledgement calls again
     this.stats.flushes++;
     const pdus: Buffer[] = [];
     let batch: Buffer[] = [];
@@ -531,12 +567,19 @@ export class DesktopSession {
       this.stats.tilesSent++;
     }
     if (batch.length) pdus.push(bitmapUpdatePdu(batch));
-    if (pdus.length) this.write(Buffer.concat(pdus));
+    if (!pdus.length) return;
+    if (this.frameMarkers) {
+      const id = ++this.framesSent;
+      this.stats.frames++;
+      pdus.unshift(frameMarkerPdu('begin', id));
+      pdus.push(frameMarkerPdu('end', id));
+    }
+    this.write(Buffer.concat(pdus));
   }
 
   private encodeTile(view: DesktopView, index: number, version: number): Buffer {
-    const encoding = this.opts.encoding ?? 'planar';
-    const cache = encoding === 'raw' ? null : tileCache(view, encoding);
+    const encoding = this.opts.encoding ?? 'rle24';
+    const cache = encoding === 'raw' ? null : view.encoded[encoding];
     const cached = cache?.get(index);
     if (cached && cached.version === version) return cached.data;
     const { x, y, w, h } = view.tileRect(index);
@@ -558,20 +601,6 @@ export class DesktopSession {
     cache?.set(index, { version, data: rect });
     return rect;
   }
-}
-
-type TileCache = DesktopView['encoded'];
-/** Interleaved tiles, cached apart from the view's planar ones: sessions of either encoding may share a view. */
-const rle24Tiles = new WeakMap<DesktopView, TileCache>();
-
-function tileCache(view: DesktopView, encoding: Exclude<TileEncoding, 'raw'>): TileCache {
-  if (encoding === 'planar') return view.encoded;
-  let cache = rle24Tiles.get(view);
-  if (!cache) {
-    cache = new Map<number, { version: number; data: Buffer }>();
-    rle24Tiles.set(view, cache);
-  }
-  return cache;
 }
 
 /**

@@ -78,19 +78,16 @@ describe('demo desktop in IronRDP (Chromium, through the gateway)', { skip: chro
   };
   const near = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]) <= 8);
 
-  it('draws the desktop exactly as the server has it', async () => {
-    const g = gateway.grant({ host: '127.0.0.1', port: server.port, vmconnect: false });
-    const grant = { sessionId: g.sessionId, title: 'WASM-VIEW', gatewayUrl: g.gatewayUrl, token: g.token, destination: g.destination };
-    const result = await call<{ ok: boolean; message?: string }>('connect', grant);
-    assert.ok(result.ok, result.message);
-    let png = await canvas();
+  /** Waits for the desktop's background on a page's canvas, then compares the title's first letter with `srv`'s framebuffer. */
+  async function assertDrawsDesktop(p: Page, srv: DemoDesktopServer): Promise<void> {
+    const shot = async () => PNG.sync.read(await p.locator('#screen').screenshot());
+    let png = await shot();
     for (let i = 0; i < 60 && !near(at(png, 512, 500), BG); i++) {
       await new Promise((r) => setTimeout(r, 250));
-      png = await canvas();
+      png = await shot();
     }
     assert.ok(near(at(png, 512, 500), BG), `background ${at(png, 512, 500).join()}`);
-    // The title's first letter: compare a block of pixels with the server's own framebuffer.
-    const view = server.desktop.attach(1024, 768);
+    const view = srv.desktop.attach(1024, 768);
     try {
       let same = 0;
       for (let y = 32; y < 96; y++)
@@ -100,7 +97,41 @@ describe('demo desktop in IronRDP (Chromium, through the gateway)', { skip: chro
         }
       assert.ok(same > 64 * 64 * 0.98, `${same} of ${64 * 64} title pixels match`);
     } finally {
-      server.desktop.detach(view);
+      srv.desktop.detach(view);
+    }
+  }
+
+  it('draws the desktop exactly as the server has it, and acknowledges its frames', async () => {
+    const g = gateway.grant({ host: '127.0.0.1', port: server.port, vmconnect: false });
+    const grant = { sessionId: g.sessionId, title: 'WASM-VIEW', gatewayUrl: g.gatewayUrl, token: g.token, destination: g.destination };
+    const result = await call<{ ok: boolean; message?: string }>('connect', grant);
+    assert.ok(result.ok, result.message);
+    await assertDrawsDesktop(page, server);
+    // IronRDP answers the frame markers the desktop sends it (so the desktop keeps at most two frames in flight).
+    const [session] = server.sessions;
+    for (let i = 0; i < 100 && session.stats.frameAcks === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(session.stats.frames > 0 && session.stats.frameAcks > 0, `frames ${session.stats.frames}, acknowledged ${session.stats.frameAcks}`);
+  });
+
+  it('draws planar tiles exactly too (the encoding that is not the default)', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1100, height: 850 } });
+    const planar = await startDemoDesktop({ dataDir, vm: { id: 'vm-planar', name: 'PLANAR' }, fps: 0, encoding: 'planar', log: () => {} });
+    try {
+      const p2 = await ctx.newPage();
+      await p2.goto(page.url());
+      await p2.evaluate(() => (window as unknown as { demoTest: { init(): Promise<boolean> } }).demoTest.init());
+      const g = gateway.grant({ host: '127.0.0.1', port: planar.port, vmconnect: false });
+      const grant = { sessionId: g.sessionId, title: 'PLANAR', gatewayUrl: g.gatewayUrl, token: g.token, destination: g.destination };
+      const result = await p2.evaluate(
+        ([gr]) => (window as unknown as { demoTest: { connect(g: unknown): Promise<{ ok: boolean; message?: string }> } }).demoTest.connect(gr),
+        [grant] as const,
+      );
+      assert.ok(result.ok, result.message);
+      await assertDrawsDesktop(p2, planar);
+      await p2.evaluate(() => (window as unknown as { demoTest: { shutdown(): void } }).demoTest.shutdown());
+    } finally {
+      await ctx.close();
+      await planar.close();
     }
   });
 

@@ -95,6 +95,24 @@ export function sendData(channel: number, data: Buffer, userId = 1004): Buffer {
 function shareControl(type: number, body: Buffer): Buffer {
   return Buffer.concat([u16le(body.length + 6), u16le(type | 0x10), u16le(1004), body]);
 }
+/**
+ * Confirm Active (MS-RDPBCGR 2.2.1.13.2.1). With `frameAcks`, it offers frame markers (surface commands capability set,
+ * 2.2.7.2.9) and acknowledgements of up to that many frames (frame acknowledge capability set, MS-RDPRFX 2.2.1.3);
+ * without, no capability set at all.
+ */
+export function confirmActive(frameAcks?: number): Buffer {
+  const caps =
+    frameAcks === undefined
+      ? []
+      : [
+          Buffer.concat([u16le(0x1c), u16le(12), u32le(0x10), u32le(0)]), // SURFCMDS_FRAMEMARKER
+          Buffer.concat([u16le(0x1e), u16le(8), u32le(frameAcks)]),
+        ];
+  const combined = Buffer.concat(caps);
+  const source = Buffer.from('TEST');
+  return shareControl(3, Buffer.concat([u32le(0x103ea), u16le(1002), u16le(source.length), u16le(combined.length + 4), source, u16le(caps.length), u16le(0), combined]));
+}
+
 function shareData(type2: number, payload: Buffer): Buffer {
   const h = Buffer.concat([u32le(0x103ea), Buffer.from([0, 1]), u16le(payload.length + 4), Buffer.from([type2, 0]), u16le(0)]);
   return shareControl(7, Buffer.concat([h, payload]));
@@ -145,8 +163,11 @@ export async function connectMiniClient(
   size = { width: 640, height: 480 },
   /** Connect like a Hyper-V console client: pre-connection PDU with this VM id, TLS, then straight MCS. */
   vmconnect?: string,
-  /** Offer to skip channel joins, and skip them if the server agrees. */
-  opts: { skipJoins?: boolean } = {},
+  /**
+   * skipJoins: offer to skip channel joins, and skip them if the server agrees. frameAcks: offer frame markers and
+   * acknowledgements of up to this many frames (the client still acknowledges only when a test says so).
+   */
+  opts: { skipJoins?: boolean; frameAcks?: number } = {},
 ): Promise<MiniClient> {
   const raw = netConnect(port, '127.0.0.1');
   await new Promise<void>((res, rej) => raw.once('connect', res).once('error', rej));
@@ -208,7 +229,7 @@ export async function connectMiniClient(
   socket.write(sendData(1003, Buffer.concat([u16le(0x0040), u16le(0), Buffer.alloc(18 + 10)]), userId));
   await waitFor((f) => f.includes(Buffer.from([0xff, 0x03, 0x10, 0x00, 0x07, 0, 0, 0])));
   await waitFor((f) => f.includes(Buffer.from('RDP\0', 'latin1')));
-  socket.write(sendData(1003, shareControl(3, Buffer.concat([u32le(0x103ea), u16le(1002), u16le(4), Buffer.from('TEST'), u16le(0), u16le(0)])), userId));
+  socket.write(sendData(1003, confirmActive(opts.frameAcks), userId));
   socket.write(sendData(1003, shareData(31, Buffer.concat([u16le(1), u16le(1002)])), userId));
   socket.write(sendData(1003, shareData(20, Buffer.concat([u16le(4), u16le(0), u32le(0)])), userId));
   socket.write(sendData(1003, shareData(20, Buffer.concat([u16le(1), u16le(0), u32le(0)])), userId));
@@ -246,6 +267,32 @@ export interface DecodedRect {
   bpp: number;
   flags: number;
   data: Buffer;
+}
+
+/** Frame markers (TS_FRAME_MARKER surface commands) in a fast-path output frame, in order. */
+export function frameMarkers(frame: Buffer): Array<{ action: 'begin' | 'end'; id: number }> {
+  if (frame[0] === 3) return [];
+  let off = frame[1] & 0x80 ? 3 : 2;
+  const markers: Array<{ action: 'begin' | 'end'; id: number }> = [];
+  while (off < frame.length) {
+    const code = frame[off] & 0x0f;
+    const size = frame.readUInt16LE(off + 1);
+    const body = frame.subarray(off + 3, off + 3 + size);
+    off += 3 + size;
+    if (code !== 4) continue;
+    for (let p = 0; p + 2 <= body.length; ) {
+      const cmdType = body.readUInt16LE(p);
+      if (cmdType !== 0x0004) throw new Error(`surface command 0x${cmdType.toString(16)} is not a frame marker`);
+      markers.push({ action: body.readUInt16LE(p + 2) === 0 ? 'begin' : 'end', id: body.readUInt32LE(p + 4) });
+      p += 8;
+    }
+  }
+  return markers;
+}
+
+/** Frame Acknowledge PDU payload (MS-RDPRFX 2.2.2.3), for sendShareData(56, …). */
+export function frameAcknowledge(id: number): Buffer {
+  return u32le(id);
 }
 
 /** Bitmap rectangles in a fast-path output frame (unfragmented bitmap updates only). */
