@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { BrowserHost } from '../electron/browser-host.ts';
 import type { MockCloudServer } from '../electron/demo/cloud/index.ts';
+import type { DesktopView } from '../electron/demo/demo-desktop/desktop.ts';
 import { runBench, startBenchApp, startBenchHost, type Stoppable } from './common/app.ts';
 import { launchBareChromium, type CdpPage } from './common/cdp.ts';
 import { collectGarbage, memorySnapshot, mib, type MemorySnapshot } from './common/memory.ts';
@@ -194,10 +195,10 @@ function demoPictures(host: BrowserHost): { bytes: number; sizes: string[] } {
   const sizes: string[] = [];
   const scratchSizes = new Set<string>();
   for (const desktop of host.app.demo?.consoleHost.desktops.values() ?? []) {
-    const views = (desktop as unknown as { views?: Map<string, { width: number; height: number; encoded: Map<number, { data: Buffer }> }> }).views;
+    const views = (desktop as unknown as { views?: Map<string, DesktopView> }).views;
     for (const view of views?.values() ?? []) {
       bytes += view.width * view.height * 4;
-      for (const tile of view.encoded.values()) bytes += tile.data.length;
+      for (const cache of Object.values(view.encoded)) for (const tile of cache.values()) bytes += tile.data.length;
       sizes.push(`${desktop.name} ${view.width}×${view.height}`);
       scratchSizes.add(`${view.width}x${view.height}`);
     }

@@ -269,22 +269,27 @@ export interface DecodedRect {
   data: Buffer;
 }
 
-/** Frame markers (TS_FRAME_MARKER surface commands) in a fast-path output frame, in order. */
-export function frameMarkers(frame: Buffer): Array<{ action: 'begin' | 'end'; id: number }> {
-  if (frame[0] === 3) return [];
+/** The updates of a fast-path output frame (unfragmented, uncompressed): update code and body. */
+function* fastPathUpdates(frame: Buffer): Generator<{ code: number; body: Buffer }> {
+  if (frame[0] === 3) return;
   let off = frame[1] & 0x80 ? 3 : 2;
-  const markers: Array<{ action: 'begin' | 'end'; id: number }> = [];
   while (off < frame.length) {
     const code = frame[off] & 0x0f;
     const size = frame.readUInt16LE(off + 1);
-    const body = frame.subarray(off + 3, off + 3 + size);
+    yield { code, body: frame.subarray(off + 3, off + 3 + size) };
     off += 3 + size;
+  }
+}
+
+/** Frame markers (TS_FRAME_MARKER surface commands) in a fast-path output frame, in order. */
+export function frameMarkers(frame: Buffer): Array<{ action: 'begin' | 'end'; id: number }> {
+  const markers: Array<{ action: 'begin' | 'end'; id: number }> = [];
+  for (const { code, body } of fastPathUpdates(frame)) {
     if (code !== 4) continue;
-    for (let p = 0; p + 2 <= body.length; ) {
+    for (let p = 0; p + 2 <= body.length; p += 8) {
       const cmdType = body.readUInt16LE(p);
       if (cmdType !== 0x0004) throw new Error(`surface command 0x${cmdType.toString(16)} is not a frame marker`);
       markers.push({ action: body.readUInt16LE(p + 2) === 0 ? 'begin' : 'end', id: body.readUInt32LE(p + 4) });
-      p += 8;
     }
   }
   return markers;
@@ -297,14 +302,8 @@ export function frameAcknowledge(id: number): Buffer {
 
 /** Bitmap rectangles in a fast-path output frame (unfragmented bitmap updates only). */
 export function bitmapRects(frame: Buffer): DecodedRect[] {
-  if (frame[0] === 3) return [];
-  let off = frame[1] & 0x80 ? 3 : 2;
   const rects: DecodedRect[] = [];
-  while (off < frame.length) {
-    const code = frame[off] & 0x0f;
-    const size = frame.readUInt16LE(off + 1);
-    const body = frame.subarray(off + 3, off + 3 + size);
-    off += 3 + size;
+  for (const { code, body } of fastPathUpdates(frame)) {
     if (code !== 1) continue;
     const n = body.readUInt16LE(2);
     let p = 4;
