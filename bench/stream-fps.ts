@@ -6,7 +6,7 @@
 //   npx tsx bench/stream-fps.ts [--only 1024|1080|shadow|vnc] [--runs 3] [--seconds 5] [--warmup 2] [--no-vsync] [--profile]
 //
 // Streams (every one shows 16-pixel vertical stripes shifting one stripe per frame; bench/stream/stripes.ts):
-// - 1024, 1080: the demo desktop's RDP server (electron/demo/demo-desktop, planar, TLS) with its full-screen animation
+// - 1024, 1080: the demo desktop's RDP server (electron/demo/demo-desktop, its default 24 bpp RLE, TLS) with its full-screen animation
 //   (every pixel changes each frame) at 75 fps for 1024×768 and 60 fps for 1920×1080 — set above the goals, so the
 //   client and not the source is the limit — in a process of its own. Against xfreerdp.
 // - shadow: FreeRDP's shadow server sharing an Xvfb desktop (root colour and an xterm, test/support/rdp-servers.ts)
@@ -485,7 +485,7 @@ async function main(): Promise<void> {
   notes.push(
     'Frames are counted the same way on both sides: six sample points decoded into the stripes\' frame number; a frame counts when all agree on a new number (half-painted frames and paints that change nothing do not count).',
     "The app is read once per animation frame, so the page's frame rate caps app_fps (app_raf_hz: 60 Hz while the page keeps up, less while its main thread is saturated); the native client is read by X11 polls every 2 ms (native_polls_per_s), which bounds what can be seen there (a frame replaced within one poll is missed).",
-    'The demo desktop is set to 75 fps at 1024×768 (76.9: a 13 ms timer) and 60 fps at 1920×1080 (58.8: 17 ms), in a process of its own; server_sent_screens_per_s is what it actually sent to each client (it skips frames while a client does not keep up).',
+    'The demo desktop is set to 75 fps at 1024×768 (76.9: a 13 ms timer) and 60 fps at 1920×1080 (58.8: 17 ms), in a process of its own; server_sent_screens_per_s is what it actually sent to each client (it skips frames while a client does not keep up: the app, whose IronRDP acknowledges frames, gets at most two unacknowledged; xfreerdp sends no acknowledgements and is held back by the bytes waiting in its socket).',
     'The server runs on the same two cores as the client: source_fps per side shows when a client\'s own CPU use slowed the stream it was given.',
     `Load average ${loadStart} at the start, ${loadEnd} at the end, on ${cpus().length} CPUs: other work on the machine shows in these figures.`,
   );
