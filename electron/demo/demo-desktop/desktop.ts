@@ -25,17 +25,17 @@ function returnScratch(fb: Framebuffer): void {
   if (s?.fb === fb && --s.users <= 0) scratches.delete(key);
 }
 
-/**
- * The current picture of a desktop at one size. Tiles carry version numbers that change only when their pixels
- * change, so each session sends exactly the tiles that differ from what it last sent (dirty rectangles), and a
- * slow session simply skips intermediate versions.
- */
 /** One tile as a session sends it, and the tile version it shows. */
 export interface EncodedTile {
   version: number;
   data: Buffer;
 }
 
+/**
+ * The current picture of a desktop at one size. Tiles carry version numbers that change only when their pixels
+ * change, so each session sends exactly the tiles that differ from what it last sent (dirty rectangles), and a
+ * slow session simply skips intermediate versions.
+ */
 export class DesktopView {
   readonly fb: Framebuffer;
   readonly cols: number;

@@ -173,8 +173,7 @@ export class DesktopSession {
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
   /** The VM was stopped or suspended: like a Hyper-V console of a VM that turns off, the connection ends. */
   private readonly onPowerOff = (): void => this.end('the VM was turned off');
-  /** Counters for benchmarks and tests. */
-  /** frames: flushes sent between frame markers; frameAcks: Frame Acknowledge PDUs received. */
+  /** Counters for benchmarks and tests (frames: flushes sent between frame markers; frameAcks: acknowledgements received). */
   readonly stats = { bytesOut: 0, tilesSent: 0, flushes: 0, frames: 0, frameAcks: 0 };
 
   constructor(
