@@ -41,6 +41,14 @@ export class Framebuffer {
     for (let yy = y0 + 1; yy < y1; yy++) d.copy(d, yy * this.stride + x0 * 4, first, first + rowBytes);
   }
 
+  /** Copies row `y` into the `count` rows below it (clipped to the picture): a picture made of columns in one pass. */
+  repeatRowDown(y: number, count: number): void {
+    if (y < 0 || y >= this.height) return;
+    const from = y * this.stride;
+    const last = Math.min(this.height - 1, y + count);
+    for (let yy = y + 1; yy <= last; yy++) this.data.copy(this.data, yy * this.stride, from, from + this.stride);
+  }
+
   setPixel(x: number, y: number, color: Rgb): void {
     if (x < 0 || y < 0 || x >= this.width || y >= this.height) return;
     const i = y * this.stride + x * 4;
