@@ -292,17 +292,26 @@ function installWorkerProbe(r: Region): void {
       probe.armed = false;
       return probe.echo!;
     },
-    /** A WebSocket send: the first one after arming is the key's input going out; that socket's messages are then timed. */
+    /**
+     * A WebSocket send: the first fast-path input PDU after arming is the key's input going out; that socket's
+     * messages are then timed. IronRDP also sends a Frame Acknowledge for every frame the desktop draws (a slow-path
+     * PDU, at least 20 bytes with its TPKT, X.224, MCS and share headers), which is not the key: one key's fast-path
+     * input is a few bytes. Sizes, not bytes, tell them apart: reading a Blob here would delay the key itself.
+     */
     sending(ws: WebSocket, data: unknown) {
       const e = probe.echo;
       if (!probe.armed || !e || e.sentAt !== undefined) return;
+      const size = data instanceof Blob ? data.size : data instanceof ArrayBuffer || ArrayBuffer.isView(data) ? data.byteLength : Infinity;
+      if (size >= 20) return;
       e.sentAt = performance.now();
       e.sentKind = Object.prototype.toString.call(data).slice(8, -1);
       if (probe.watched.has(ws)) return;
       probe.watched.add(ws);
-      // The event's own time stamp (taken as it was created): IronRDP's listener, added first, runs before this one.
+      // The event's own time stamp (taken as it was created): IronRDP's listener, added first, runs before this one,
+      // and may already have drawn and shipped the echo from this very message.
       ws.addEventListener('message', (m) => {
-        if (probe.armed && probe.echo?.sentAt !== undefined && probe.echo.echoAt === undefined) probe.echo.arrivals.push(m.timeStamp);
+        const echo = probe.echo;
+        if (probe.armed && echo?.sentAt !== undefined && (echo.echoAt === undefined || m.timeStamp <= echo.echoAt)) echo.arrivals.push(m.timeStamp);
       });
     },
     /** Regions about to go to the page (before their buffers are transferred): copied into the line where they cover it. */
@@ -413,7 +422,8 @@ function instrument(desktop: DemoDesktop, current: () => ServerTiming | undefine
   const relayOriginal = onClientMessage.value as RelaySession['onClientMessage'];
   relay.onClientMessage = function onClientMessageTimed(this: RelaySession, data: Buffer) {
     const t = current();
-    if (t && t.gatewayAt === undefined) t.gatewayAt = performance.now();
+    // The key's input is a fast-path PDU (action bits 0); a slow-path one (TPKT, 0x03) is a frame acknowledgement.
+    if (t && t.gatewayAt === undefined && (data[0] & 0x3) === 0) t.gatewayAt = performance.now();
     return relayOriginal.call(this, data);
   };
   // On the instance, over the class's method (which the instance's own property shadows until it is deleted again).

@@ -31,7 +31,10 @@ const blobReader = ReaderSync ? new ReaderSync() : undefined;
 const NativeWebSocket = WebSocket;
 installSocketHandover(scope as unknown as { WebSocket: typeof WebSocket });
 const nativeSend = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'send')!.value as WebSocket['send'];
+/** Every live session's shipper: what they have drawn goes to the page before IronRDP sends anything. */
+const shippers = new Set<FrameShipper>();
 WebSocket.prototype.send = function send(this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+  for (const shipper of shippers) shipper.shipNow();
   nativeSend.call(this, blobReader && data instanceof Blob ? blobReader.readAsArrayBuffer(data) : data);
 };
 
@@ -47,6 +50,7 @@ let logLevel = 'warn';
 
 async function connect(m: Extract<ToWorker, { op: 'connect' }>): Promise<void> {
   const shipper = new FrameShipper(m.width, m.height, (frame, transfer) => scope.postMessage({ op: 'frame', id: m.id, ...frame }, transfer));
+  shippers.add(shipper);
   let dropSocket = () => {};
   try {
     // The socket opens while the module loads (if it still does); IronRDP then takes it already open.
@@ -70,11 +74,13 @@ async function connect(m: Extract<ToWorker, { op: 'connect' }>): Promise<void> {
     session.on('closed', (reason) => {
       sessions.delete(m.id);
       shipper.close();
+      shippers.delete(shipper);
       emit(m.id, { event: 'closed', payload: reason });
     });
     post({ op: 'connected', id: m.id, ...session.desktopSize() });
   } catch (err) {
     shipper.close();
+    shippers.delete(shipper);
     post({ op: 'connect-failed', id: m.id, error: wire(err) });
   } finally {
     // Taken by IronRDP by now, unless it failed before asking for it.
