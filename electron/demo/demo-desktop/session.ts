@@ -159,8 +159,6 @@ export class DesktopSession {
   private frameMarkers = false;
   /** Frames allowed unacknowledged; 0 when the client does not acknowledge frames. */
   private framesInFlight = 0;
-  /** Frame ids are 1, 2, 3 …: a session would need years at 60 frames a second to reach 0xFFFFFFFF. */
-  private framesSent = 0;
   /**
    * The last frame the client acknowledged. The limit applies only once one came: a client that offers
    * acknowledgements and never sends one gets the byte limit alone, not a stalled screen.
@@ -173,7 +171,11 @@ export class DesktopSession {
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
   /** The VM was stopped or suspended: like a Hyper-V console of a VM that turns off, the connection ends. */
   private readonly onPowerOff = (): void => this.end('the VM was turned off');
-  /** Counters for benchmarks and tests (frames: flushes sent between frame markers; frameAcks: acknowledgements received). */
+  /**
+   * Counters for benchmarks and tests. frames: flushes sent between frame markers, which is also the last frame's id
+   * (1, 2, 3 …: a session would need years at 60 frames a second to reach 0xFFFFFFFF); frameAcks: acknowledgements
+   * received.
+   */
   readonly stats = { bytesOut: 0, tilesSent: 0, flushes: 0, frames: 0, frameAcks: 0 };
 
   constructor(
@@ -546,7 +548,7 @@ export class DesktopSession {
     const sent = this.sent;
     if (!view || !sent || !this.outputEnabled || this.suppressed || this.phase !== 'active') return;
     if (this.io.writableLength > HIGH_WATER) return; // 'drain' calls again
-    if (this.framesInFlight && this.framesAcked !== undefined && this.framesSent - this.framesAcked >= this.framesInFlight) return; // an acknowledgement calls again
+    if (this.framesInFlight && this.framesAcked !== undefined && this.stats.frames - this.framesAcked >= this.framesInFlight) return; // an acknowledgement calls again
     this.stats.flushes++;
     const pdus: Buffer[] = [];
     let batch: Buffer[] = [];
@@ -568,8 +570,7 @@ export class DesktopSession {
     if (batch.length) pdus.push(bitmapUpdatePdu(batch));
     if (!pdus.length) return;
     if (this.frameMarkers) {
-      const id = ++this.framesSent;
-      this.stats.frames++;
+      const id = ++this.stats.frames;
       pdus.unshift(frameMarkerPdu('begin', id));
       pdus.push(frameMarkerPdu('end', id));
     }
