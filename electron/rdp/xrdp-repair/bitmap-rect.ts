@@ -1,9 +1,9 @@
 // One TS_BITMAP_DATA rectangle (MS-RDPBCGR 2.2.9.1.1.3.1.2.2): parse it, and, when the bitmap is larger than the
 // rectangle it is drawn into, rebuild it cropped to exactly that rectangle.
-import { bytesPerPixel, readPixel, writePixel } from './pixel-format.ts';
-import { decodeInterleavedRle } from './interleaved-rle-decode.ts';
+import { bytesPerPixel, readPixel, writePixel } from '../../common/rdp-codecs/pixel-format.ts';
+import { decodeInterleavedRle } from '../../common/rdp-codecs/interleaved-rle-decode.ts';
 import { encodeInterleavedRle } from './interleaved-rle-encode.ts';
-import { decodePlanar } from './planar-decode.ts';
+import { decodePlanar } from '../../common/rdp-codecs/planar-decode.ts';
 
 export const BITMAP_COMPRESSION = 0x0001;
 export const NO_BITMAP_COMPRESSION_HDR = 0x0400;

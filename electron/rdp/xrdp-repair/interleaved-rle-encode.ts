@@ -2,7 +2,7 @@
 // decoded the same way by every client: background runs (copy the row above), colour runs and colour images. It
 // never starts a background run on the first row and never emits two background runs back to back, so no decoder
 // quirk around those cases (black first row, inserted foreground pixel) comes into play.
-import { bytesPerPixel, writePixel } from './pixel-format.ts';
+import { bytesPerPixel, writePixel } from '../../common/rdp-codecs/pixel-format.ts';
 
 const BG_RUN = 0x0;
 const COLOR_RUN = 0x3;

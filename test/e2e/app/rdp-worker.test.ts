@@ -49,6 +49,18 @@ test('RDP tabs are decoded and drawn in one worker; their pictures still reach t
     const first = await displayFrame(page, name);
     await pollUntil(page, `a new frame in ${name}`, async () => !(await displayFrame(page, name)).equals(first), 50, 100);
   }
+
+  // The worker draws the demo desktops' bitmap updates itself (direct-bitmaps/); IronRDP keeps the rest and never
+  // has to take drawing back.
+  type Stats = { updatesDrawn: number; updatesPassed: number; handedBack?: string };
+  const stats = await worker.evaluate(() => (globalThis as unknown as { directBitmapStats(): Record<string, Stats> }).directBitmapStats());
+  const sessions = Object.values(stats);
+  assert.equal(sessions.length, 2, `one direct path per session: ${JSON.stringify(stats)}`);
+  for (const s of sessions) {
+    assert.ok(s.updatesDrawn > 0, `bitmap updates drawn in the worker: ${JSON.stringify(s)}`);
+    assert.equal(s.updatesPassed, 0);
+    assert.equal(s.handedBack, undefined);
+  }
 });
 
 test('an RDP engine that cannot start is explained in its tab; VNC tabs still open', { skip: chromiumMissing }, async () => {

@@ -76,6 +76,11 @@ export class FrameShipper {
     this.canvas = { width: Math.max(1, width), height: Math.max(1, height), getContext: (kind) => (kind === '2d' ? context : null) };
   }
 
+  /** Regions drawn without IronRDP (the direct bitmap path): they go to the page in order with IronRDP's. */
+  drawRegions(regions: Region[]): void {
+    for (const r of regions) this.drawn(r);
+  }
+
   private drawn(r: Region): void {
     if (this.closed) return;
     this.pending.push(r);

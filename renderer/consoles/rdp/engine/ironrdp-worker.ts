@@ -2,6 +2,8 @@ import { FrameShipper, RegionContext } from './frame-shipper.ts';
 import { describeIronError } from './iron-errors.ts';
 import { loadIronRdp, openIronRdpSession, type IronRdpSession } from './ironrdp.ts';
 import { installSocketHandover, openAhead } from './socket-ahead.ts';
+import type { DirectBitmapPath, DirectPathStats } from './direct-bitmaps/direct-bitmap-path.ts';
+import { tapServerMessages } from './direct-bitmaps/socket-tap.ts';
 import { EngineError } from './types.ts';
 import type { FromWorker, SessionEventMessage, ToWorker, WireError } from './worker-protocol.ts';
 
@@ -33,10 +35,18 @@ installSocketHandover(scope as unknown as { WebSocket: typeof WebSocket });
 const nativeSend = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'send')!.value as WebSocket['send'];
 /** Every live session's shipper: what they have drawn goes to the page before IronRDP sends anything. */
 const shippers = new Set<FrameShipper>();
+/** Each session's direct bitmap path (direct-bitmaps/), by its socket: it reads the ids it needs from what IronRDP sends. */
+const directPaths = new WeakMap<WebSocket, DirectBitmapPath>();
 WebSocket.prototype.send = function send(this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
   for (const shipper of shippers) shipper.shipNow();
-  nativeSend.call(this, blobReader && data instanceof Blob ? blobReader.readAsArrayBuffer(data) : data);
+  const bytes = blobReader && data instanceof Blob ? blobReader.readAsArrayBuffer(data) : data;
+  const path = directPaths.get(this);
+  if (path && bytes instanceof ArrayBuffer) path.fromClient(new Uint8Array(bytes));
+  nativeSend.call(this, bytes);
 };
+/** The direct paths' figures by session id, for tests and benchmarks that look into the worker. */
+const directStats = new Map<number, DirectPathStats>();
+scope.directBitmapStats = () => Object.fromEntries(directStats);
 
 const sessions = new Map<number, IronRdpSession>();
 const post = (m: FromWorker) => scope.postMessage(m);
@@ -54,7 +64,16 @@ async function connect(m: Extract<ToWorker, { op: 'connect' }>): Promise<void> {
   let dropSocket = () => {};
   try {
     // The socket opens while the module loads (if it still does); IronRDP then takes it already open.
-    const [mod, drop] = await Promise.all([loadIronRdp(logLevel), openAhead(NativeWebSocket, m.grant.gatewayUrl)]);
+    const tap = (ws: WebSocket) => {
+      const path = tapServerMessages(ws, {
+        draw: (regions) => shipper.drawRegions(regions),
+        desktop: () => ({ width: shipper.canvas.width, height: shipper.canvas.height }),
+        send: (bytes) => nativeSend.call(ws, bytes),
+      });
+      directPaths.set(ws, path);
+      directStats.set(m.id, path.stats);
+    };
+    const [mod, drop] = await Promise.all([loadIronRdp(logLevel), openAhead(NativeWebSocket, m.grant.gatewayUrl, tap)]);
     dropSocket = drop;
     const session = await openIronRdpSession(mod, {
       grant: m.grant,
@@ -73,12 +92,14 @@ async function connect(m: Extract<ToWorker, { op: 'connect' }>): Promise<void> {
     session.on('error', (err) => emit(m.id, { event: 'error', payload: { kind: err.kind, message: err.message } }));
     session.on('closed', (reason) => {
       sessions.delete(m.id);
+      directStats.delete(m.id);
       shipper.close();
       shippers.delete(shipper);
       emit(m.id, { event: 'closed', payload: reason });
     });
     post({ op: 'connected', id: m.id, ...session.desktopSize() });
   } catch (err) {
+    directStats.delete(m.id);
     shipper.close();
     shippers.delete(shipper);
     post({ op: 'connect-failed', id: m.id, error: wire(err) });

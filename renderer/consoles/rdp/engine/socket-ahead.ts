@@ -32,9 +32,10 @@ export function installSocketHandover(scope: { WebSocket: typeof WebSocket }): v
 
 /**
  * Opens a socket to `url` and keeps it for the next constructor call with that URL. Resolves once it is open (or has
- * failed, or the wait ran out); never rejects. Returns what drops the socket if nobody took it.
+ * failed, or the wait ran out); never rejects. Returns what drops the socket if nobody took it. `prepare` sees the
+ * open socket before it is handed over.
  */
-export async function openAhead(NativeWebSocket: typeof WebSocket, url: string): Promise<() => void> {
+export async function openAhead(NativeWebSocket: typeof WebSocket, url: string, prepare?: (ws: WebSocket) => void): Promise<() => void> {
   const ws = new NativeWebSocket(url);
   const opened = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), OPEN_WAIT_MS);
@@ -52,6 +53,7 @@ export async function openAhead(NativeWebSocket: typeof WebSocket, url: string):
     ws.close();
     return () => {};
   }
+  prepare?.(ws);
   const list = ready.get(url) ?? [];
   list.push(ws);
   ready.set(url, list);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeInterleavedRle, RleDecodeError } from '../../../../electron/rdp/xrdp-repair/interleaved-rle-decode.ts';
+import { decodeInterleavedRle, RleDecodeError } from '../../../../electron/common/rdp-codecs/interleaved-rle-decode.ts';
 import { encodeInterleavedRle } from '../../../../electron/rdp/xrdp-repair/interleaved-rle-encode.ts';
-import { decodePlanar, PlanarDecodeError } from '../../../../electron/rdp/xrdp-repair/planar-decode.ts';
+import { decodePlanar, PlanarDecodeError } from '../../../../electron/common/rdp-codecs/planar-decode.ts';
 import { planarBody } from './pdu-builders.ts';
 import { prng } from '../../../support/prng.ts';
 

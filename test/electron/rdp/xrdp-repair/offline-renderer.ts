@@ -2,8 +2,8 @@
 // onto a framebuffer, and can imitate IronRDP 0.7.0's defect (rows stepped by the destination width instead of the
 // bitmap's own width). It frames the stream with its own code; only the pixel decoders are shared with the module
 // under test, and the reference PNG, made elsewhere, is the arbiter.
-import { decodeInterleavedRle } from '../../../../electron/rdp/xrdp-repair/interleaved-rle-decode.ts';
-import { decodePlanar } from '../../../../electron/rdp/xrdp-repair/planar-decode.ts';
+import { decodeInterleavedRle } from '../../../../electron/common/rdp-codecs/interleaved-rle-decode.ts';
+import { decodePlanar } from '../../../../electron/common/rdp-codecs/planar-decode.ts';
 
 export interface Framebuffer {
   width: number;

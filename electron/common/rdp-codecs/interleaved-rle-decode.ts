@@ -1,5 +1,8 @@
 // Decoder for the interleaved run-length encoding of compressed bitmaps (MS-RDPBCGR 2.2.9.1.1.3.1.2.4) at 8, 15, 16
 // and 24 bpp. Pixels come out as numbers in stream order: the first row of the result is the bitmap's BOTTOM row.
+// At 24 bpp they can come out as RGBA instead, ready for an ImageData: the orders only copy, fill and XOR pixels,
+// which works the same on any arrangement of the colour bits, and the opaque alpha is set wherever a pixel is made
+// from scratch (an XOR with the row above keeps the alpha that row has).
 import { readPixel, whitePixel, bytesPerPixel } from './pixel-format.ts';
 
 /** Why a stream could not be decoded; the caller then forwards the rectangle untouched. */
@@ -10,17 +13,23 @@ const fail = (why: string): never => {
 };
 
 /**
- * Decodes `src` into width × height pixels. Throws RleDecodeError on a truncated or overlong stream or an unknown
- * order, so a damaged rectangle is never half-rewritten.
+ * Decodes `src` into width × height pixels: values of the colour depth, or with `rgba` (24 bpp only) RGBA words as a
+ * little-endian Uint32Array over ImageData bytes holds them. Throws RleDecodeError on a truncated or overlong stream
+ * or an unknown order, so a damaged rectangle is never half-rewritten.
  */
-export function decodeInterleavedRle(src: Uint8Array, width: number, height: number, bpp: number): Uint32Array {
+export function decodeInterleavedRle(src: Uint8Array, width: number, height: number, bpp: number, rgba = false): Uint32Array {
   const size = bytesPerPixel(bpp);
   if (size === null || size > 3) fail(`interleaved RLE does not exist at ${bpp} bpp`);
+  if (rgba && bpp !== 24) fail('RGBA output is for 24 bpp only');
   const px = size as number;
   const total = width * height;
-  const out = new Uint32Array(total);
-  const white = whitePixel(bpp);
-  let fg = white;
+  // Int32 storage: RGBA words with their alpha set exceed int32, and V8 handles Uint32Array elements of that size
+  // as doubles, several times slower per pixel. The caller gets the same memory as a Uint32Array.
+  const out = new Int32Array(total);
+  // What a pixel made from scratch gets: opaque alpha, or nothing for plain values.
+  const alpha = rgba ? 0xff000000 | 0 : 0;
+  const white = whitePixel(bpp) | alpha;
+  let fg = whitePixel(bpp); // without alpha: it is XORed onto pixels that have theirs
   let pos = 0;
   let p = 0;
   let firstLine = true;
@@ -31,7 +40,8 @@ export function decodeInterleavedRle(src: Uint8Array, width: number, height: num
   const byte = (): number => (pos < src.length ? src[pos++] : fail('stream ends inside an order'));
   const pixel = (): number => {
     if (pos + px > src.length) fail('stream ends inside a pixel');
-    const v = readPixel(src, pos, px);
+    // B, G, R in the stream; as RGBA, red goes to the low byte.
+    const v = rgba ? src[pos + 2] | (src[pos + 1] << 8) | (src[pos] << 16) : readPixel(src, pos, px);
     pos += px;
     return v;
   };
@@ -43,7 +53,7 @@ export function decodeInterleavedRle(src: Uint8Array, width: number, height: num
     // One bit per pixel, least significant first: set = foreground (XORed onto the row above), clear = background.
     for (let bit = 0; bit < count; bit++) {
       const on = (mask >> bit) & 1;
-      if (firstLine) out[p] = on ? fg : 0;
+      if (firstLine) out[p] = on ? fg | alpha : alpha;
       else out[p] = on ? above() ^ fg : above();
       p++;
     }
@@ -85,11 +95,23 @@ export function decodeInterleavedRle(src: Uint8Array, width: number, height: num
         room(length);
         let n = length;
         if (insertFg && n > 0) {
-          out[p] = firstLine ? fg : above() ^ fg;
+          out[p] = firstLine ? fg | alpha : above() ^ fg;
           p++;
           n--;
         }
-        for (; n > 0; n--, p++) out[p] = firstLine ? 0 : above();
+        if (firstLine) {
+          out.fill(alpha, p, p + n);
+          p += n;
+        } else {
+          // A copy of the row above, in pieces of at most a row, so no piece reads what it writes (copyWithin
+          // moves memory as a whole, unlike the pixel-by-pixel copy the order describes).
+          while (n > 0) {
+            const k = Math.min(n, width);
+            out.copyWithin(p, p - width, p - width + k);
+            p += k;
+            n -= k;
+          }
+        }
         insertFg = true;
         continue;
       }
@@ -99,7 +121,7 @@ export function decodeInterleavedRle(src: Uint8Array, width: number, height: num
       case 0xf6: {
         if (code === 0xc || code === 0xf6) fg = pixel();
         room(length);
-        for (let n = length; n > 0; n--, p++) out[p] = firstLine ? fg : above() ^ fg;
+        for (let n = length; n > 0; n--, p++) out[p] = firstLine ? fg | alpha : above() ^ fg;
         break;
       }
       case 0x2: // foreground/background image
@@ -113,7 +135,7 @@ export function decodeInterleavedRle(src: Uint8Array, width: number, height: num
         break;
       case 0x3: // colour run
       case 0xf3: {
-        const v = pixel();
+        const v = pixel() | alpha;
         room(length);
         out.fill(v, p, p + length);
         p += length;
@@ -122,12 +144,12 @@ export function decodeInterleavedRle(src: Uint8Array, width: number, height: num
       case 0x4: // colour image (literal pixels)
       case 0xf4:
         room(length);
-        for (let n = length; n > 0; n--) out[p++] = pixel();
+        for (let n = length; n > 0; n--) out[p++] = pixel() | alpha;
         break;
       case 0xe: // dithered run: two alternating pixels, length counts pairs
       case 0xf8: {
-        const a = pixel();
-        const b = pixel();
+        const a = pixel() | alpha;
+        const b = pixel() | alpha;
         room(length * 2);
         for (let n = length; n > 0; n--) {
           out[p++] = a;
@@ -149,7 +171,7 @@ export function decodeInterleavedRle(src: Uint8Array, width: number, height: num
         break;
       case 0xfe: // single black pixel
         room(1);
-        out[p++] = 0;
+        out[p++] = alpha;
         break;
       default:
         fail(`unknown RLE order 0x${header.toString(16)}`);
@@ -157,5 +179,5 @@ export function decodeInterleavedRle(src: Uint8Array, width: number, height: num
     insertFg = false;
   }
   if (p !== total) fail('stream ends before the bitmap is complete');
-  return out;
+  return new Uint32Array(out.buffer);
 }

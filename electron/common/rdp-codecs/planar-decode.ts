@@ -55,7 +55,8 @@ function decodeRlePlane(src: Uint8Array, pos: number, width: number, height: num
   return pos;
 }
 
-export function decodePlanar(src: Uint8Array, width: number, height: number): Uint32Array {
+/** `rgba`: the pixels as opaque RGBA words (a little-endian Uint32Array over ImageData bytes) instead of 0xRRGGBB. */
+export function decodePlanar(src: Uint8Array, width: number, height: number, rgba = false): Uint32Array {
   if (src.length < 1) fail('empty planar stream');
   const format = src[0];
   if (format & (FORMAT_COLOR_LOSS | FORMAT_CHROMA_SUBSAMPLING)) fail('lossy planar bitmaps are not handled');
@@ -77,6 +78,7 @@ export function decodePlanar(src: Uint8Array, width: number, height: number): Ui
   }
   const [r, g, b] = planes.slice(planeCount - 3);
   const out = new Uint32Array(total);
-  for (let i = 0; i < total; i++) out[i] = (r[i] << 16) | (g[i] << 8) | b[i];
+  if (rgba) for (let i = 0; i < total; i++) out[i] = 0xff000000 | (b[i] << 16) | (g[i] << 8) | r[i];
+  else for (let i = 0; i < total; i++) out[i] = (r[i] << 16) | (g[i] << 8) | b[i];
   return out;
 }

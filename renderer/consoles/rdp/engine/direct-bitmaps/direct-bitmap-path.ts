@@ -1,0 +1,133 @@
+/**
+ * The direct bitmap path: bitmap updates drawn by the worker itself, everything else left to IronRDP.
+ *
+ * Why: IronRDP 0.7.0 repacks every region it draws twice after decoding it (into the `softbuffer` crate's buffer and
+ * back), and that per-pixel work, not the decoding, is where a streaming session's time went: about 21 million
+ * pixels a second on a 2-core machine, 26 screens of 1024×768. Classic bitmap updates (interleaved RLE, planar,
+ * uncompressed: what xrdp, FreeRDP's servers and Windows without RemoteFX send) are simple to decode, so the worker
+ * decodes them here and hands the page the regions; IronRDP never sees them. It still does everything else:
+ * security, the connection sequence, input, channels, pointers, frame acknowledgements, RemoteFX.
+ *
+ * Rules that keep the picture right:
+ * - Order. The server's PDUs are handled in the order they came. IronRDP handles what it is given in the same task
+ *   (its futures run as microtasks), so before a bitmap that follows anything IronRDP draws or any slow-path PDU (a
+ *   reactivation may resize the desktop), the path waits for a later task.
+ * - One owner of the picture. IronRDP's own copy of the desktop lacks what this path drew, and it repaints whole rows
+ *   from that copy. So once this path has drawn and IronRDP is about to draw too (a server mixing RemoteFX and
+ *   bitmaps, a bitmap this path cannot decode), the path hands everything back to IronRDP for the rest of the session
+ *   and asks the server to send the whole desktop again (Refresh Rect), which fills IronRDP's copy.
+ * - Nothing lost. Bytes the path cannot follow (before the connection sequence ends, after framing fails) reach
+ *   IronRDP as they came.
+ */
+import type { Region } from '../frame-shipper.ts';
+import { regionsOf, Undrawable } from './rectangles.ts';
+import { confirmActiveIds, refreshRectPdu, type ShareIds } from './refresh-rect.ts';
+import { ServerStream } from './server-stream.ts';
+import { concat, UpdateSorter, type Item } from './updates.ts';
+
+export interface DirectPathHost {
+  /** Hands bytes to IronRDP as one WebSocket message from the server. */
+  deliver(bytes: Uint8Array): void;
+  /** Puts regions on the tab's canvas (through the frame shipper, in order with what IronRDP draws). */
+  draw(regions: Region[]): void;
+  /** The desktop's size now (IronRDP sizes the canvas, also when a reactivation changes it). */
+  desktop(): { width: number; height: number };
+  /** Sends bytes to the server beside IronRDP's own messages. */
+  send(bytes: Uint8Array): void;
+  /** Runs `fn` in a later task, once IronRDP has handled what it was given. */
+  later(fn: () => void): void;
+}
+
+export interface DirectPathStats {
+  /** Bitmap updates (PDUs or reassembled fragments) this path drew. */
+  updatesDrawn: number;
+  rectanglesDrawn: number;
+  /** Bitmap updates left to IronRDP (undecodable, or after handing back). */
+  updatesPassed: number;
+  /** Why drawing went back to IronRDP, if it did. */
+  handedBack?: string;
+}
+
+export class DirectBitmapPath {
+  readonly stats: DirectPathStats = { updatesDrawn: 0, rectanglesDrawn: 0, updatesPassed: 0 };
+  private readonly stream = new ServerStream();
+  private readonly sorter = new UpdateSorter(() => this.stream.ioChannel);
+  private queue: Item[] = [];
+  /** A bitmap waits for IronRDP to handle what came before it. */
+  private waiting = false;
+  private direct = true;
+  private drewAny = false;
+  private ids: ShareIds | undefined;
+
+  constructor(private readonly host: DirectPathHost) {}
+
+  /** A message from the gateway (the server's bytes). */
+  fromServer(message: Uint8Array): void {
+    const pieces = this.stream.push(message);
+    if (pieces.kind === 'as-is') {
+      if (!this.queue.length && !this.waiting) this.host.deliver(pieces.bytes);
+      else this.queue.push({ kind: 'pass', bytes: pieces.bytes, draws: true, barrier: true });
+      return;
+    }
+    for (const pdu of pieces.pdus) this.queue.push(...this.sorter.sort(pdu));
+    if (pieces.unframed) {
+      const held = this.sorter.drain();
+      if (held) this.queue.push({ kind: 'pass', bytes: held, draws: true, barrier: true });
+      this.queue.push({ kind: 'pass', bytes: pieces.unframed, draws: true, barrier: true });
+      if (this.drewAny) this.handBack('the server stream could not be followed');
+    }
+    if (!this.waiting) this.pump();
+  }
+
+  /** A message IronRDP sends: its Confirm Active names the ids a Refresh Rect needs. */
+  fromClient(message: Uint8Array): void {
+    this.ids = confirmActiveIds(message) ?? this.ids;
+  }
+
+  private pump(): void {
+    const batch: Uint8Array[] = [];
+    while (this.queue.length) {
+      const item = this.queue.shift()!;
+      if (item.kind === 'bitmaps' && this.direct) {
+        const { width, height } = this.host.desktop();
+        try {
+          const regions = regionsOf(item.rects, width, height);
+          this.host.draw(regions);
+          this.drewAny = true;
+          this.stats.updatesDrawn++;
+          this.stats.rectanglesDrawn += item.rects.length;
+          continue;
+        } catch (err) {
+          if (!(err instanceof Undrawable)) throw err;
+          if (this.drewAny) this.handBack(`a bitmap IronRDP must draw: ${err.message}`);
+        }
+      }
+      batch.push(item.bytes);
+      if (item.kind === 'bitmaps') this.stats.updatesPassed++;
+      const barrier = item.kind === 'bitmaps' || item.barrier;
+      if (this.direct && this.drewAny && (item.kind === 'bitmaps' || item.draws)) this.handBack('the server also sends what IronRDP draws');
+      if (barrier && this.direct && this.queue.some((i) => i.kind === 'bitmaps')) {
+        this.host.deliver(concat(batch));
+        this.waiting = true;
+        this.host.later(() => {
+          this.waiting = false;
+          this.pump();
+        });
+        return;
+      }
+    }
+    if (!this.direct) {
+      // From now on the stream goes to IronRDP as it comes: no more cutting, and what was held back goes now.
+      for (const held of [this.sorter.drain(), this.stream.giveUp()]) if (held) batch.push(held);
+    }
+    if (batch.length) this.host.deliver(concat(batch));
+  }
+
+  private handBack(why: string): void {
+    if (!this.direct) return;
+    this.direct = false;
+    this.stats.handedBack = why;
+    const { width, height } = this.host.desktop();
+    if (this.ids) this.host.send(refreshRectPdu(this.ids, { left: 0, top: 0, right: width - 1, bottom: height - 1 }));
+  }
+}

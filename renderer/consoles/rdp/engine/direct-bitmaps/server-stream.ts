@@ -1,0 +1,112 @@
+/**
+ * Cuts what the gateway sends a session (WebSocket messages, each any run of bytes) into whole RDP PDUs, once the
+ * connection sequence is over.
+ *
+ * Until then the stream holds RDCleanPath, CredSSP and the connection sequence, whose framing differs from phase to
+ * phase; those messages pass untouched. The gateway ends the message that carries the server's Font Map (the last PDU
+ * of the connection sequence) right after it (electron/rdp/handshake-end.ts), so the message after it starts at a
+ * PDU boundary: from there on every PDU is TPKT (slow path) or fast-path framed, and this cuts them out. If framing
+ * ever fails, the splitter gives up and everything passes untouched from then on.
+ */
+
+const TPKT_VERSION = 3;
+/** Share Data PDU type 2 of the Font Map (MS-RDPBCGR 2.2.1.22). */
+const PDUTYPE2_FONTMAP = 0x28;
+/** A Font Map PDU is 40 bytes with a one-byte MCS length; allow for longer encodings of the same headers. */
+const FONT_MAP_LENGTHS = [40, 41, 42];
+
+export type Pieces =
+  /** Before the active phase, or after framing failed: the message as it came. */
+  | { kind: 'as-is'; bytes: Uint8Array }
+  /** Whole PDUs; then, if framing failed inside this message, the rest of the bytes unframed. */
+  | { kind: 'pdus'; pdus: Uint8Array[]; unframed?: Uint8Array };
+
+export class ServerStream {
+  private phase: 'connecting' | 'active' | 'lost' = 'connecting';
+  /** The start of a PDU whose end has not arrived yet. */
+  private held: Uint8Array | null = null;
+  /** The MCS channel the Font Map came on: the session's I/O channel, which carries slow-path updates. */
+  ioChannel: number | undefined;
+
+  /** Whether PDUs are being cut out (the Font Map has gone by and framing never failed). */
+  get active(): boolean {
+    return this.phase === 'active';
+  }
+
+  push(message: Uint8Array): Pieces {
+    if (this.phase === 'connecting') {
+      this.ioChannel = fontMapChannel(message);
+      if (this.ioChannel !== undefined) this.phase = 'active';
+      return { kind: 'as-is', bytes: message };
+    }
+    if (this.phase === 'lost') return { kind: 'as-is', bytes: message };
+
+    let data = message;
+    if (this.held) {
+      data = new Uint8Array(this.held.length + message.length);
+      data.set(this.held);
+      data.set(message, this.held.length);
+      this.held = null;
+    }
+    const pdus: Uint8Array[] = [];
+    let at = 0;
+    while (at < data.length) {
+      const length = pduLength(data, at);
+      if (length === 'short') break;
+      if (length === 'unknown') {
+        this.phase = 'lost';
+        return { kind: 'pdus', pdus, unframed: data.subarray(at) };
+      }
+      if (at + length > data.length) break;
+      pdus.push(data.subarray(at, at + length));
+      at += length;
+    }
+    // A copy: the caller may hand the message's buffer on.
+    if (at < data.length) this.held = data.slice(at);
+    return { kind: 'pdus', pdus };
+  }
+
+  /** Stops cutting; returns the bytes held back (the start of an unfinished PDU), which the caller passes on. */
+  giveUp(): Uint8Array | null {
+    this.phase = 'lost';
+    const held = this.held;
+    this.held = null;
+    return held;
+  }
+}
+
+/** Length of the PDU starting at `at` (TPKT or fast-path framing), 'short' if its header is cut. */
+export function pduLength(b: Uint8Array, at: number): number | 'short' | 'unknown' {
+  if (b.length - at < 2) return 'short';
+  const first = b[at];
+  if (first === TPKT_VERSION) {
+    if (b.length - at < 4) return 'short';
+    const length = (b[at + 2] << 8) | b[at + 3];
+    return length >= 7 ? length : 'unknown';
+  }
+  if ((first & 0x3) === 0) {
+    const l1 = b[at + 1];
+    if (!(l1 & 0x80)) return l1 >= 2 ? l1 : 'unknown';
+    if (b.length - at < 3) return 'short';
+    const length = ((l1 & 0x7f) << 8) | b[at + 2];
+    return length >= 3 ? length : 'unknown';
+  }
+  return 'unknown';
+}
+
+/**
+ * If the message's last bytes are a whole Font Map PDU (TPKT, X.224 data, MCS Send Data Indication, share headers),
+ * the MCS channel it came on.
+ */
+function fontMapChannel(m: Uint8Array): number | undefined {
+  for (const length of FONT_MAP_LENGTHS) {
+    const at = m.length - length;
+    if (at < 0 || m[at] !== TPKT_VERSION || ((m[at + 2] << 8) | m[at + 3]) !== length) continue;
+    if (m[at + 5] !== 0xf0 || m[at + 7] >> 2 !== 26) continue;
+    const lengthAt = at + 13;
+    const share = lengthAt + (m[lengthAt] & 0x80 ? 2 : 1);
+    if (share + 15 > m.length) continue;
+    if ((m[share + 2] & 0xf) === 7 && m[share + 14] === PDUTYPE2_FONTMAP) return (m[at + 10] << 8) | m[at + 11];
+  }
+  return undefined;
+}
