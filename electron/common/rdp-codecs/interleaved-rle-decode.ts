@@ -3,7 +3,7 @@
 // At 24 bpp they can come out as RGBA instead, ready for an ImageData: the orders only copy, fill and XOR pixels,
 // which works the same on any arrangement of the colour bits, and the opaque alpha is set wherever a pixel is made
 // from scratch (an XOR with the row above keeps the alpha that row has).
-import { readPixel, whitePixel, bytesPerPixel } from './pixel-format.ts';
+import { readPixel, whitePixel, bytesPerPixel, type PixelTarget } from './pixel-format.ts';
 
 /** Why a stream could not be decoded; the caller then forwards the rectangle untouched. */
 export class RleDecodeError extends Error {}
@@ -14,29 +14,52 @@ const fail = (why: string): never => {
 
 /**
  * Decodes `src` into width × height pixels: values of the colour depth, or with `rgba` (24 bpp only) RGBA words as a
- * little-endian Uint32Array over ImageData bytes holds them. Throws RleDecodeError on a truncated or overlong stream
- * or an unknown order, so a damaged rectangle is never half-rewritten.
+ * little-endian Uint32Array over ImageData bytes holds them. Without a target they come out in a new array, stream
+ * order, `width` to a row. Throws RleDecodeError on a truncated or overlong stream or an unknown order, so a damaged
+ * rectangle is never half-rewritten (a target may be, so a caller gives one it can throw away).
  */
-export function decodeInterleavedRle(src: Uint8Array, width: number, height: number, bpp: number, rgba = false): Uint32Array {
+export function decodeInterleavedRle(src: Uint8Array, width: number, height: number, bpp: number, rgba = false, target?: PixelTarget): Uint32Array {
   const size = bytesPerPixel(bpp);
   if (size === null || size > 3) fail(`interleaved RLE does not exist at ${bpp} bpp`);
   if (rgba && bpp !== 24) fail('RGBA output is for 24 bpp only');
+  if (target && Math.abs(target.stride) < width) fail('target rows overlap');
   const px = size as number;
   const total = width * height;
   // Int32 storage: RGBA words with their alpha set exceed int32, and V8 handles Uint32Array elements of that size
   // as doubles, several times slower per pixel. The caller gets the same memory as a Uint32Array.
-  const out = new Int32Array(total);
+  const out = target?.out ?? new Int32Array(total);
+  const stride = target?.stride ?? width;
   // What a pixel made from scratch gets: opaque alpha, or nothing for plain values.
   const alpha = rgba ? 0xff000000 | 0 : 0;
   const white = whitePixel(bpp) | alpha;
   let fg = whitePixel(bpp); // without alpha: it is XORed onto pixels that have theirs
   let pos = 0;
+  // Pixels decoded so far; the current pixel's column, and its index in `out` (the row above it is at idx - stride).
   let p = 0;
+  let col = 0;
+  let rowStart = target?.offset ?? 0;
+  let idx = rowStart;
   let firstLine = true;
   // Two background runs in a row mean the second starts with one foreground pixel (the encoder could not have
   // emitted two adjacent runs otherwise).
   let insertFg = false;
 
+  /** Moves on by k pixels of the current row (k never passes its end). */
+  const advance = (k: number): void => {
+    p += k;
+    col += k;
+    idx += k;
+    if (col === width) {
+      col = 0;
+      rowStart += stride;
+      idx = rowStart;
+    }
+  };
+  /** Writes one pixel and moves on. */
+  const put = (v: number): void => {
+    out[idx] = v;
+    advance(1);
+  };
   const byte = (): number => (pos < src.length ? src[pos++] : fail('stream ends inside an order'));
   const pixel = (): number => {
     if (pos + px > src.length) fail('stream ends inside a pixel');
@@ -48,19 +71,27 @@ export function decodeInterleavedRle(src: Uint8Array, width: number, height: num
   const room = (n: number): void => {
     if (p + n > total) fail('order runs past the end of the bitmap');
   };
-  const above = (): number => out[p - width];
+  const above = (): number => out[idx - stride];
   const fgbg = (mask: number, count: number): void => {
     // One bit per pixel, least significant first: set = foreground (XORed onto the row above), clear = background.
     for (let bit = 0; bit < count; bit++) {
       const on = (mask >> bit) & 1;
-      if (firstLine) out[p] = on ? fg | alpha : alpha;
-      else out[p] = on ? above() ^ fg : above();
-      p++;
+      if (firstLine) put(on ? fg | alpha : alpha);
+      else put(on ? above() ^ fg : above());
     }
   };
   const fgbgImage = (length: number): void => {
     room(length);
     for (let done = 0; done < length; done += 8) fgbg(byte(), Math.min(8, length - done));
+  };
+  /** n pixels of one value, a row's piece at a time. */
+  const fill = (v: number, n: number): void => {
+    while (n > 0) {
+      const k = Math.min(n, width - col);
+      out.fill(v, idx, idx + k);
+      advance(k);
+      n -= k;
+    }
   };
 
   while (pos < src.length && p < total) {
@@ -95,20 +126,17 @@ export function decodeInterleavedRle(src: Uint8Array, width: number, height: num
         room(length);
         let n = length;
         if (insertFg && n > 0) {
-          out[p] = firstLine ? fg | alpha : above() ^ fg;
-          p++;
+          put(firstLine ? fg | alpha : above() ^ fg);
           n--;
         }
         if (firstLine) {
-          out.fill(alpha, p, p + n);
-          p += n;
+          fill(alpha, n);
         } else {
-          // A copy of the row above, in pieces of at most a row, so no piece reads what it writes (copyWithin
-          // moves memory as a whole, unlike the pixel-by-pixel copy the order describes).
+          // A copy of the row above, a row's piece at a time: rows do not overlap, so no piece reads what it writes.
           while (n > 0) {
-            const k = Math.min(n, width);
-            out.copyWithin(p, p - width, p - width + k);
-            p += k;
+            const k = Math.min(n, width - col);
+            out.copyWithin(idx, idx - stride, idx - stride + k);
+            advance(k);
             n -= k;
           }
         }
@@ -121,7 +149,8 @@ export function decodeInterleavedRle(src: Uint8Array, width: number, height: num
       case 0xf6: {
         if (code === 0xc || code === 0xf6) fg = pixel();
         room(length);
-        for (let n = length; n > 0; n--, p++) out[p] = firstLine ? fg | alpha : above() ^ fg;
+        if (firstLine) fill(fg | alpha, length);
+        else for (let n = length; n > 0; n--) put(above() ^ fg);
         break;
       }
       case 0x2: // foreground/background image
@@ -137,14 +166,13 @@ export function decodeInterleavedRle(src: Uint8Array, width: number, height: num
       case 0xf3: {
         const v = pixel() | alpha;
         room(length);
-        out.fill(v, p, p + length);
-        p += length;
+        fill(v, length);
         break;
       }
       case 0x4: // colour image (literal pixels)
       case 0xf4:
         room(length);
-        for (let n = length; n > 0; n--) out[p++] = pixel() | alpha;
+        for (let n = length; n > 0; n--) put(pixel() | alpha);
         break;
       case 0xe: // dithered run: two alternating pixels, length counts pairs
       case 0xf8: {
@@ -152,8 +180,8 @@ export function decodeInterleavedRle(src: Uint8Array, width: number, height: num
         const b = pixel() | alpha;
         room(length * 2);
         for (let n = length; n > 0; n--) {
-          out[p++] = a;
-          out[p++] = b;
+          put(a);
+          put(b);
         }
         break;
       }
@@ -167,11 +195,11 @@ export function decodeInterleavedRle(src: Uint8Array, width: number, height: num
         break;
       case 0xfd: // single white pixel
         room(1);
-        out[p++] = white;
+        put(white);
         break;
       case 0xfe: // single black pixel
         room(1);
-        out[p++] = alpha;
+        put(alpha);
         break;
       default:
         fail(`unknown RLE order 0x${header.toString(16)}`);

@@ -52,3 +52,14 @@ export function writePixel(dst: Uint8Array, at: number, size: number, value: num
   if (size > 2) dst[at + 2] = (value >>> 16) & 0xff;
   if (size > 3) dst[at + 3] = (value >>> 24) & 0xff;
 }
+
+/**
+ * Where a decoder puts a bitmap's rows: row r of the stream (r = 0 is the bitmap's bottom row) starts at
+ * `offset + r * stride` in `out`. A negative stride writes the bitmap upright into a larger picture, as a caller that
+ * draws it wants. Rows must not overlap (|stride| ≥ the bitmap's width).
+ */
+export interface PixelTarget {
+  out: Int32Array;
+  offset: number;
+  stride: number;
+}

@@ -3,6 +3,8 @@
 // the caller forwards the rectangle untouched. Output: 0xRRGGBB per pixel in stream order (first row = bottom row),
 // alpha dropped.
 
+import type { PixelTarget } from './pixel-format.ts';
+
 export class PlanarDecodeError extends Error {}
 
 const fail = (why: string): never => {
@@ -55,8 +57,11 @@ function decodeRlePlane(src: Uint8Array, pos: number, width: number, height: num
   return pos;
 }
 
-/** `rgba`: the pixels as opaque RGBA words (a little-endian Uint32Array over ImageData bytes) instead of 0xRRGGBB. */
-export function decodePlanar(src: Uint8Array, width: number, height: number, rgba = false): Uint32Array {
+/**
+ * `rgba`: the pixels as opaque RGBA words (a little-endian Uint32Array over ImageData bytes) instead of 0xRRGGBB.
+ * Without a target they come out in a new array, stream order (bottom row first), `width` to a row.
+ */
+export function decodePlanar(src: Uint8Array, width: number, height: number, rgba = false, target?: PixelTarget): Uint32Array {
   if (src.length < 1) fail('empty planar stream');
   const format = src[0];
   if (format & (FORMAT_COLOR_LOSS | FORMAT_CHROMA_SUBSAMPLING)) fail('lossy planar bitmaps are not handled');
@@ -77,8 +82,14 @@ export function decodePlanar(src: Uint8Array, width: number, height: number, rgb
     planes.push(plane);
   }
   const [r, g, b] = planes.slice(planeCount - 3);
-  const out = new Uint32Array(total);
-  if (rgba) for (let i = 0; i < total; i++) out[i] = 0xff000000 | (b[i] << 16) | (g[i] << 8) | r[i];
-  else for (let i = 0; i < total; i++) out[i] = (r[i] << 16) | (g[i] << 8) | b[i];
-  return out;
+  if (target && Math.abs(target.stride) < width) fail('target rows overlap');
+  // Int32 storage: opaque RGBA words exceed int32, which V8 moves as doubles in a Uint32Array.
+  const out = target?.out ?? new Int32Array(total);
+  const stride = target?.stride ?? width;
+  for (let row = 0, i = 0; row < height; row++) {
+    const at = (target?.offset ?? 0) + row * stride;
+    if (rgba) for (let x = 0; x < width; x++, i++) out[at + x] = 0xff000000 | (b[i] << 16) | (g[i] << 8) | r[i];
+    else for (let x = 0; x < width; x++, i++) out[at + x] = (r[i] << 16) | (g[i] << 8) | b[i];
+  }
+  return new Uint32Array(out.buffer);
 }

@@ -6,7 +6,7 @@
  */
 import { decodeInterleavedRle } from '../../../../../electron/common/rdp-codecs/interleaved-rle-decode.ts';
 import { decodePlanar } from '../../../../../electron/common/rdp-codecs/planar-decode.ts';
-import { bytesPerPixel, readPixel } from '../../../../../electron/common/rdp-codecs/pixel-format.ts';
+import { bytesPerPixel, readPixel, type PixelTarget } from '../../../../../electron/common/rdp-codecs/pixel-format.ts';
 import type { Region } from '../frame-shipper.ts';
 import type { BitmapRect } from './updates.ts';
 
@@ -16,38 +16,6 @@ export class Undrawable extends Error {}
 /** 5- and 6-bit channels scaled to 8 bits, rounded to nearest (as IronRDP converts them, so both draw alike). */
 const FIVE = Uint8Array.from({ length: 32 }, (_, v) => Math.round((v * 255) / 31));
 const SIX = Uint8Array.from({ length: 64 }, (_, v) => Math.round((v * 255) / 63));
-
-/**
- * The bitmap's pixels, bottom row first, `width` to a row: RGBA words where the codec can produce them directly (24
- * and 32 bpp), otherwise values of the colour depth (15 and 16 bpp), converted when they are put in place.
- */
-function decode(r: BitmapRect): { pixels: Uint32Array; rgba: boolean } {
-  const rgba = r.bpp >= 24;
-  if (r.compressed) {
-    try {
-      const pixels = r.bpp === 32 ? decodePlanar(r.data, r.width, r.height, true) : decodeInterleavedRle(r.data, r.width, r.height, r.bpp, rgba);
-      return { pixels, rgba };
-    } catch (err) {
-      throw new Undrawable((err as Error).message);
-    }
-  }
-  const size = bytesPerPixel(r.bpp)!;
-  const stride = (r.width * size + 3) & ~3;
-  if (r.data.length < stride * r.height) throw new Undrawable('uncompressed bitmap shorter than its size');
-  const out = new Uint32Array(r.width * r.height);
-  const d = r.data;
-  for (let row = 0; row < r.height; row++) {
-    let at = row * stride;
-    const to = row * r.width;
-    if (rgba) {
-      // B, G, R (and an unused byte at 32 bpp).
-      for (let x = 0; x < r.width; x++, at += size) out[to + x] = 0xff000000 | (d[at] << 16) | (d[at + 1] << 8) | d[at + 2];
-    } else {
-      for (let x = 0; x < r.width; x++, at += size) out[to + x] = readPixel(d, at, size);
-    }
-  }
-  return { pixels: out, rgba };
-}
 
 interface Placed {
   rect: BitmapRect;
@@ -60,7 +28,7 @@ interface Placed {
 /**
  * The update's rectangles as regions, clipped to the desktop: one region when they tile their bounding box exactly
  * (a full-screen update is then one putImageData in the page), otherwise one each. Throws Undrawable if any rectangle
- * cannot be decoded, before anything is drawn.
+ * cannot be decoded; the regions are then dropped, nothing having been drawn.
  */
 export function regionsOf(rects: BitmapRect[], desktopWidth: number, desktopHeight: number): Region[] {
   const placed: Placed[] = [];
@@ -70,37 +38,81 @@ export function regionsOf(rects: BitmapRect[], desktopWidth: number, desktopHeig
     if (w > 0 && h > 0) placed.push({ rect, x: rect.left, y: rect.top, w, h });
   }
   if (!placed.length) return [];
-  const decoded = placed.map((p) => decode(p.rect));
-
   const box = tiledBox(placed);
   if (box) {
-    const out = new Uint32Array(box.w * box.h);
-    placed.forEach((p, i) => put(p, decoded[i], out, box.w, p.x - box.x, p.y - box.y));
+    const out = new Int32Array(box.w * box.h);
+    for (const p of placed) draw(p, out, box.w, p.x - box.x, p.y - box.y);
     return [{ ...box, pixels: out.buffer }];
   }
-  return placed.map((p, i) => {
-    const out = new Uint32Array(p.w * p.h);
-    put(p, decoded[i], out, p.w, 0, 0);
+  return placed.map((p) => {
+    const out = new Int32Array(p.w * p.h);
+    draw(p, out, p.w, 0, 0);
     return { x: p.x, y: p.y, w: p.w, h: p.h, pixels: out.buffer };
   });
 }
 
 /**
- * Writes one decoded bitmap, flipped upright, into `out` (rows of `outWidth`) at (ox, oy): RGBA rows are copied as
- * they are; 15 and 16 bpp values are converted on the way, each loop written out, as this runs for every pixel.
+ * Decodes one rectangle into `out` (RGBA, rows of `outWidth`) at (ox, oy), upright. Where the bitmap is exactly its
+ * destination and the codec makes RGBA (24 and 32 bpp, the common case), the decoder writes there itself, bottom row
+ * first at a negative stride: no copy. Otherwise it decodes apart and the destination's part is copied, converted.
  */
-function put(p: Placed, bitmap: { pixels: Uint32Array; rgba: boolean }, into: Uint32Array, outWidth: number, ox: number, oy: number): void {
-  // Int32 views: RGBA words exceed int32, and V8 moves Uint32Array elements of that size as doubles, much slower.
-  const values = new Int32Array(bitmap.pixels.buffer, bitmap.pixels.byteOffset, bitmap.pixels.length);
-  const out = new Int32Array(into.buffer, into.byteOffset, into.length);
+function draw(p: Placed, out: Int32Array, outWidth: number, ox: number, oy: number): void {
+  const r = p.rect;
+  const rgba = r.bpp >= 24;
+  const fits = r.width === p.w && r.height === p.h;
+  const into = { out, offset: (oy + p.h - 1) * outWidth + ox, stride: -outWidth };
+  try {
+    if (!r.compressed) {
+      uncompressed(r, fits ? into : null, p, out, outWidth, ox, oy);
+      return;
+    }
+    if (rgba && fits) {
+      if (r.bpp === 32) decodePlanar(r.data, r.width, r.height, true, into);
+      else decodeInterleavedRle(r.data, r.width, r.height, r.bpp, true, into);
+      return;
+    }
+    const values = r.bpp === 32 ? decodePlanar(r.data, r.width, r.height, true) : decodeInterleavedRle(r.data, r.width, r.height, r.bpp, rgba);
+    put(p, new Int32Array(values.buffer), rgba, out, outWidth, ox, oy);
+  } catch (err) {
+    if (err instanceof Undrawable) throw err;
+    throw new Undrawable((err as Error).message);
+  }
+}
+
+/** An uncompressed bitmap (rows padded to 4 bytes, bottom row first). */
+function uncompressed(r: BitmapRect, into: PixelTarget | null, p: Placed, out: Int32Array, outWidth: number, ox: number, oy: number): void {
+  const size = bytesPerPixel(r.bpp)!;
+  const stride = (r.width * size + 3) & ~3;
+  if (r.data.length < stride * r.height) throw new Undrawable('uncompressed bitmap shorter than its size');
+  const d = r.data;
+  if (into && r.bpp >= 24) {
+    for (let row = 0; row < r.height; row++) {
+      const to = into.offset + row * into.stride;
+      // B, G, R (and an unused byte at 32 bpp).
+      for (let x = 0, at = row * stride; x < r.width; x++, at += size) out[to + x] = 0xff000000 | (d[at] << 16) | (d[at + 1] << 8) | d[at + 2];
+    }
+    return;
+  }
+  const values = new Int32Array(r.width * r.height);
+  for (let row = 0; row < r.height; row++) {
+    for (let x = 0, at = row * stride; x < r.width; x++, at += size) values[row * r.width + x] = readPixel(d, at, size);
+  }
+  if (r.bpp >= 24) for (let i = 0; i < values.length; i++) values[i] = 0xff000000 | ((values[i] & 0xff) << 16) | (values[i] & 0xff00) | ((values[i] >> 16) & 0xff);
+  put(p, values, r.bpp >= 24, out, outWidth, ox, oy);
+}
+
+/**
+ * Copies the destination's part of a bitmap decoded apart (bottom row first, `rect.width` to a row) into `out`,
+ * upright: RGBA words as they are, 15 and 16 bpp values converted, each loop written out, as it runs per pixel.
+ */
+function put(p: Placed, values: Int32Array, rgba: boolean, out: Int32Array, outWidth: number, ox: number, oy: number): void {
   const bw = p.rect.width;
   const bh = p.rect.height;
   const w = p.w;
   for (let row = 0; row < p.h; row++) {
     const from = (bh - 1 - row) * bw;
     const to = (oy + row) * outWidth + ox;
-    if (bitmap.rgba) {
-      // A loop, not set(subarray()): rows of a tile are short, and a subarray per row cost more than the copy.
+    if (rgba) {
       for (let x = 0; x < w; x++) out[to + x] = values[from + x];
     } else if (p.rect.bpp === 15) {
       for (let x = 0; x < w; x++) {

@@ -273,3 +273,30 @@ test('before the connection sequence ends, and for a stream it cannot follow, by
   assert.equal(path.stats.updatesDrawn, 1, 'the whole update before the junk was drawn');
   assert.ok(Buffer.concat(delivered).equals(Buffer.concat([bitmaps, fontMapPdu(), junk, bitmaps])));
 });
+
+test('a bitmap wider and taller than its destination (as xrdp pads them) is cropped to it', () => {
+  for (const encoding of ['rle24', 'raw'] as const) {
+    const { path, screen } = harness(64, 64);
+    path.fromServer(fontMapPdu());
+    // A 68×66 bitmap whose destination is the desktop's 60×60 at (2, 3).
+    const fb = pattern(68, 66);
+    const data =
+      encoding === 'rle24'
+        ? encodeInterleaved24(fb, 68 * 4, 0, 0, 68, 66)
+        : Buffer.concat(Array.from({ length: 66 }, (_, row) => fb.subarray((65 - row) * 68 * 4, (66 - row) * 68 * 4)));
+    const rect = Buffer.alloc(18);
+    [2, 3, 61, 62, 68, 66, encoding === 'rle24' ? 24 : 32, encoding === 'rle24' ? 0x0401 : 0, data.length].forEach((v, i) => rect.writeUInt16LE(v, i * 2));
+    const body = Buffer.concat([Buffer.from([1, 0, 1, 0]), rect, data]);
+    const update = Buffer.concat([Buffer.from([0x1, body.length & 0xff, body.length >> 8]), body]);
+    path.fromServer(new Uint8Array(Buffer.concat([Buffer.from([0, 0x80 | ((update.length + 3) >> 8), (update.length + 3) & 0xff]), update])));
+    assert.equal(path.stats.updatesDrawn, 1, encoding);
+    const want = rgbaOf(fb);
+    for (let y = 0; y < 64; y++)
+      for (let x = 0; x < 64; x++) {
+        const inside = x >= 2 && x <= 61 && y >= 3 && y <= 62;
+        const got = [...screen.subarray((y * 64 + x) * 4, (y * 64 + x) * 4 + 4)];
+        const expected = inside ? [...want.subarray(((y - 3) * 68 + (x - 2)) * 4, ((y - 3) * 68 + (x - 2)) * 4 + 4)] : [0, 0, 0, 0];
+        assert.deepEqual(got, expected, `${encoding} at ${x},${y}`);
+      }
+  }
+});
