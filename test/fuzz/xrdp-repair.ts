@@ -12,6 +12,8 @@ import { repairSlowPathPdu } from '../../electron/rdp/xrdp-repair/slow-path.ts';
 import { capture, splitPdus } from '../electron/rdp/xrdp-repair/capture.ts';
 import { bitmapUpdate, fastPathPdu, fastPathUpdate, planarBody, rect, slowPathUpdate, uncompressedBody } from '../electron/rdp/xrdp-repair/pdu-builders.ts';
 import { expectTyped, holds, type FuzzTarget } from './harness.ts';
+import { DirectBitmapPath } from '../../renderer/consoles/rdp/engine/direct-bitmaps/direct-bitmap-path.ts';
+import { fontMapPdu } from '../support/font-map-pdu.ts';
 import { chunked, mutatedBytes, randomBytes } from './mutate.ts';
 
 const CAPTURED_PDUS = splitPdus(capture);
@@ -91,6 +93,14 @@ export const xrdpCodecs: FuzzTarget<CodecInput> = {
       if (r.flags & 0x1 && r.bpp !== 32 && r.bpp !== 4) {
         const d = expectTyped(() => decodeInterleavedRle(data, r.width, r.height, r.bpp), (e) => e instanceof RleDecodeError);
         if ('value' in d) holds(d.value.length === r.width * r.height, 'RLE decodes to width × height pixels');
+        if ('value' in d && r.bpp === 24) {
+          // RGBA output, and RGBA written upright into a larger picture, are the same pixels.
+          const rgba = decodeInterleavedRle(data, r.width, r.height, 24, true);
+          holds(rgba.every((p, i) => p === asRgba(d.value[i])), 'RGBA output is the values, rearranged, opaque');
+          const out = new Int32Array((r.width + 3) * r.height);
+          decodeInterleavedRle(data, r.width, r.height, 24, true, { out, offset: (r.height - 1) * (r.width + 3) + 2, stride: -(r.width + 3) });
+          holds(uprightEquals(out, r.width + 3, 2, rgba, r.width, r.height), 'a target gets the same pixels, upright');
+        }
         if (!edits && 'value' in d) {
           const mask = r.bpp === 8 ? 0xff : r.bpp === 15 ? 0x7fff : r.bpp === 16 ? 0xffff : 0xffffff;
           const again = decodeInterleavedRle(encodeInterleavedRle(d.value, r.width, r.height, r.bpp), r.width, r.height, r.bpp);
@@ -100,6 +110,11 @@ export const xrdpCodecs: FuzzTarget<CodecInput> = {
       if (r.flags & 0x1 && r.bpp === 32) {
         const d = expectTyped(() => decodePlanar(data, r.width, r.height), (e) => e instanceof PlanarDecodeError);
         if ('value' in d) holds(d.value.length === r.width * r.height, 'planar decodes to width × height pixels');
+        if ('value' in d) {
+          const out = new Int32Array(r.width * r.height);
+          decodePlanar(data, r.width, r.height, true, { out, offset: (r.height - 1) * r.width, stride: -r.width });
+          holds(uprightEquals(out, r.width, 0, Uint32Array.from(d.value, asRgba), r.width, r.height), 'planar into a target is the pixels, RGBA, upright');
+        }
       }
     }
     const update = bitmapUpdate(rects.map(rectBytes));
@@ -121,6 +136,16 @@ export const xrdpCodecs: FuzzTarget<CodecInput> = {
     }
   },
 };
+
+/** 0xRRGGBB as the opaque RGBA word a little-endian Uint32Array over ImageData bytes holds. */
+const asRgba = (v: number) => (0xff000000 | ((v & 0xff) << 16) | (v & 0xff00) | ((v >> 16) & 0xff)) >>> 0;
+
+/** Whether `out` (rows of outWidth) holds `pixels` (bottom row first) upright at column x0. */
+function uprightEquals(out: Int32Array, outWidth: number, x0: number, pixels: Uint32Array, width: number, height: number): boolean {
+  for (let row = 0; row < height; row++)
+    for (let x = 0; x < width; x++) if (out[(height - 1 - row) * outWidth + x0 + x] >>> 0 !== pixels[row * width + x]) return false;
+  return true;
+}
 
 /** A run of consecutive PDUs of the capture, or synthetic ones, as one stream. */
 const streamArb = fc.oneof(
@@ -148,4 +173,42 @@ export const xrdpStream: FuzzTarget<{ bytes: Buffer; cuts: number[] }> = {
   },
 };
 
-export const targets = [xrdpStream, xrdpCodecs];
+/** The RDP worker's direct bitmap path, fed the same streams after a Font Map, cut anywhere. */
+export const directBitmapPath: FuzzTarget<{ bytes: Buffer; cuts: number[] }> = {
+  name: 'direct-bitmap-path',
+  arbitrary: fc.record({
+    bytes: fc.oneof({ weight: 4, arbitrary: mutatedBytes(streamArb, 4) }, { weight: 1, arbitrary: randomBytes([0x03, 0x00, 0x80], 300) }),
+    cuts: fc.array(fc.nat(), { maxLength: 8 }),
+  }),
+  check({ bytes, cuts }) {
+    const run = (pieces: Buffer[], failDrawing: boolean) => {
+      const delivered: Buffer[] = [];
+      const drawn: string[] = [];
+      const tasks: Array<() => void> = [];
+      const path = new DirectBitmapPath({
+        deliver: (b) => delivered.push(Buffer.from(b)),
+        draw: (regions) => {
+          if (failDrawing) throw new Error('drawing failed');
+          for (const r of regions) drawn.push(`${r.x},${r.y},${r.w},${r.h}:${Buffer.from(r.pixels).toString('base64')}`);
+        },
+        desktop: () => ({ width: 300, height: 200 }),
+        send: () => {},
+        later: (fn) => tasks.push(fn),
+      });
+      for (const p of [fontMapPdu(), ...pieces]) {
+        path.fromServer(new Uint8Array(p));
+        while (tasks.length) tasks.shift()!();
+      }
+      return { delivered: Buffer.concat(delivered), drawn: drawn.join('|'), stats: path.stats };
+    };
+    const whole = run([Buffer.from(bytes)], false);
+    const split = run(chunked(bytes, cuts), false);
+    holds(split.drawn === whole.drawn && split.delivered.equals(whole.delivered), 'what is drawn and passed on does not depend on how the stream was split');
+    // A PDU still incomplete at the end stays held back, as IronRDP would wait for its end too.
+    const failing = run(chunked(bytes, cuts), true);
+    holds(Buffer.concat([fontMapPdu(), bytes]).subarray(0, failing.delivered.length).equals(failing.delivered), 'when drawing fails, IronRDP gets the stream as it came');
+    holds(failing.stats.updatesDrawn === 0, 'nothing counts as drawn when drawing failed');
+  },
+};
+
+export const targets = [xrdpStream, xrdpCodecs, directBitmapPath];

@@ -53,6 +53,8 @@ export class DirectBitmapPath {
   private readonly stream = new ServerStream();
   private readonly sorter = new UpdateSorter(() => this.stream.ioChannel);
   private queue: Item[] = [];
+  /** What is gathered for IronRDP while the queue is handled, given to it as one message. */
+  private batch: Uint8Array[] = [];
   /** A bitmap waits for IronRDP to handle what came before it. */
   private waiting = false;
   private direct = true;
@@ -63,6 +65,15 @@ export class DirectBitmapPath {
 
   /** A message from the gateway (the server's bytes). */
   fromServer(message: Uint8Array): void {
+    try {
+      this.take(message);
+    } catch (err) {
+      // A defect here must not stall the session: IronRDP gets everything from now on, nothing held back is lost.
+      this.giveBack(`internal error: ${(err as Error).message}`, message);
+    }
+  }
+
+  private take(message: Uint8Array): void {
     const pieces = this.stream.push(message);
     if (pieces.kind === 'as-is') {
       if (!this.queue.length && !this.waiting) this.host.deliver(pieces.bytes);
@@ -73,10 +84,25 @@ export class DirectBitmapPath {
     if (pieces.unframed) {
       const held = this.sorter.drain();
       if (held) this.queue.push({ kind: 'pass', bytes: held, draws: true, barrier: true });
+      // In its turn, after the bitmaps before it, this hands drawing back (IronRDP may draw from it).
       this.queue.push({ kind: 'pass', bytes: pieces.unframed, draws: true, barrier: true });
-      if (this.drewAny) this.handBack('the server stream could not be followed');
     }
     if (!this.waiting) this.pump();
+  }
+
+  /**
+   * After a failure: hands drawing back, and gives IronRDP, in order, what was gathered for it, what was queued or
+   * held back, and the message being handled if the stream had not taken it yet.
+   */
+  private giveBack(why: string, message: Uint8Array): void {
+    this.handBack(why);
+    const taken = this.stream.taken;
+    const rest = [...this.batch, ...this.queue.map((i) => i.bytes), this.sorter.drain(), this.stream.giveUp(), taken ? null : message];
+    this.batch = [];
+    this.queue = [];
+    this.waiting = false;
+    const bytes = rest.filter((b): b is Uint8Array => b !== null);
+    if (bytes.length) this.host.deliver(concat(bytes));
   }
 
   /** A message IronRDP sends: its Confirm Active names the ids a Refresh Rect needs. */
@@ -85,7 +111,15 @@ export class DirectBitmapPath {
   }
 
   private pump(): void {
-    const batch: Uint8Array[] = [];
+    try {
+      this.drain();
+    } catch (err) {
+      this.giveBack(`internal error: ${(err as Error).message}`, new Uint8Array(0));
+    }
+  }
+
+  /** Handles the queue in order, until it is empty or a bitmap must wait for IronRDP. */
+  private drain(): void {
     while (this.queue.length) {
       const item = this.queue.shift()!;
       if (item.kind === 'bitmaps' && this.direct) {
@@ -98,16 +132,19 @@ export class DirectBitmapPath {
           this.stats.rectanglesDrawn += item.rects.length;
           continue;
         } catch (err) {
-          if (!(err instanceof Undrawable)) throw err;
+          if (!(err instanceof Undrawable)) {
+            this.batch.push(item.bytes); // for IronRDP, with the rest (giveBack)
+            throw err;
+          }
           if (this.drewAny) this.handBack(`a bitmap IronRDP must draw: ${err.message}`);
         }
       }
-      batch.push(item.bytes);
+      this.batch.push(item.bytes);
       if (item.kind === 'bitmaps') this.stats.updatesPassed++;
       const barrier = item.kind === 'bitmaps' || item.barrier;
       if (this.direct && this.drewAny && (item.kind === 'bitmaps' || item.draws)) this.handBack('the server also sends what IronRDP draws');
       if (barrier && this.direct && this.queue.some((i) => i.kind === 'bitmaps')) {
-        this.host.deliver(concat(batch));
+        this.flush();
         this.waiting = true;
         this.host.later(() => {
           this.waiting = false;
@@ -118,8 +155,15 @@ export class DirectBitmapPath {
     }
     if (!this.direct) {
       // From now on the stream goes to IronRDP as it comes: no more cutting, and what was held back goes now.
-      for (const held of [this.sorter.drain(), this.stream.giveUp()]) if (held) batch.push(held);
+      for (const held of [this.sorter.drain(), this.stream.giveUp()]) if (held) this.batch.push(held);
     }
+    this.flush();
+  }
+
+  /** Gives IronRDP what was gathered for it, as one message. */
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = [];
     if (batch.length) this.host.deliver(concat(batch));
   }
 

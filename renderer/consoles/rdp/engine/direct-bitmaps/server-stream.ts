@@ -33,7 +33,17 @@ export class ServerStream {
     return this.phase === 'active';
   }
 
+  /** Whether the last message pushed was taken in (it was, unless push threw before looking at it). */
+  taken = true;
+
   push(message: Uint8Array): Pieces {
+    this.taken = false;
+    const pieces = this.cut(message);
+    this.taken = true;
+    return pieces;
+  }
+
+  private cut(message: Uint8Array): Pieces {
     if (this.phase === 'connecting') {
       this.ioChannel = fontMapChannel(message);
       if (this.ioChannel !== undefined) this.phase = 'active';

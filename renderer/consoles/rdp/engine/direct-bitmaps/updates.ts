@@ -138,13 +138,16 @@ export class UpdateSorter {
       if (bitmap === 'held') continue;
       if (bitmap) {
         endRun();
-        items.push(bitmap);
+        // A PDU that holds this bitmap alone stays as it came, should IronRDP have to take it after all.
+        items.push(updates.length === 1 && u.fragmentation === FRAGMENT_SINGLE ? { ...bitmap, bytes: pdu } : bitmap);
         continue;
       }
       run.push(u);
       runDraws ||= draws(u);
     }
     endRun();
+    // A PDU without updates still reaches IronRDP as it came.
+    if (!updates.length) items.push({ kind: 'pass', bytes: pdu, draws: false, barrier: false });
     return items;
   }
 

@@ -8,6 +8,7 @@ import { encodeInterleaved24 } from '../../../../../electron/demo/demo-desktop/i
 import { encodePlanar } from '../../../../../electron/demo/demo-desktop/planar.ts';
 import { parseRefreshRect, parseShareMessages } from '../../../../../electron/demo/demo-desktop/rdp-pdus.ts';
 import { capture, reference } from '../../../../electron/rdp/xrdp-repair/capture.ts';
+import { fontMapPdu } from '../../../../support/font-map-pdu.ts';
 
 // The direct bitmap path (renderer/consoles/rdp/engine/direct-bitmaps/): the RDP worker draws bitmap updates itself
 // and passes everything else to IronRDP. Checked against a real server's bytes (xrdp's captured login screen, with
@@ -45,21 +46,6 @@ function paint(screen: Uint8Array, width: number, r: Region): void {
   const px = new Uint8Array(r.pixels);
   assert.equal(px.length, r.w * r.h * 4, 'a region holds w × h RGBA pixels');
   for (let row = 0; row < r.h; row++) screen.set(px.subarray(row * r.w * 4, (row + 1) * r.w * 4), ((r.y + row) * width + r.x) * 4);
-}
-
-/** A Font Map PDU as a server sends it on I/O channel 1003 (the last PDU of the connection sequence). */
-function fontMapPdu(): Buffer {
-  const share = Buffer.alloc(26);
-  share.writeUInt16LE(26, 0);
-  share.writeUInt16LE(0x17, 2); // data PDU
-  share.writeUInt16LE(1002, 4);
-  share.writeUInt32LE(0x103ea, 6); // shareId
-  share[11] = 1;
-  share.writeUInt16LE(8, 12);
-  share[14] = 0x28; // Font Map
-  share.writeUInt16LE(3, 22);
-  share.writeUInt16LE(4, 24);
-  return Buffer.concat([Buffer.from([3, 0, 0, 40, 2, 0xf0, 0x80, 26 << 2, 0, 1, 0x03, 0xeb, 0x70, 26]), share]);
 }
 
 /** A slow-path PDU on the I/O channel that is not an update (a Set Error Info PDU, type 2 = 47). */
@@ -299,4 +285,25 @@ test('a bitmap wider and taller than its destination (as xrdp pads them) is crop
         assert.deepEqual(got, expected, `${encoding} at ${x},${y}`);
       }
   }
+});
+
+test('a defect while drawing hands everything to IronRDP; no byte is lost', () => {
+  const delivered: Uint8Array[] = [];
+  const path = new DirectBitmapPath({
+    deliver: (b) => delivered.push(b.slice()),
+    draw: () => {
+      throw new Error('a defect');
+    },
+    desktop: () => ({ width: 64, height: 64 }),
+    send: () => {},
+    later: (fn) => fn(),
+  });
+  path.fromServer(fontMapPdu());
+  const begin = frameMarkerPdu('begin', 1);
+  const [bitmaps] = tiles(pattern(64, 64), 64, 64, 'rle24');
+  const end = frameMarkerPdu('end', 1);
+  path.fromServer(new Uint8Array(Buffer.concat([begin, bitmaps, end.subarray(0, 5)])));
+  assert.match(path.stats.handedBack ?? '', /internal error: a defect/);
+  path.fromServer(new Uint8Array(end.subarray(5)));
+  assert.ok(Buffer.concat(delivered).equals(Buffer.concat([fontMapPdu(), begin, bitmaps, end])));
 });
