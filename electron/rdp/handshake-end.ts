@@ -13,6 +13,8 @@
  * in two, never change, drop or reorder a byte.
  */
 
+import { pduLength } from '../common/rdp-framing.ts';
+
 /** Share Data PDU type 2 of the Font Map (MS-RDPBCGR 2.2.1.22). */
 const PDUTYPE2_FONTMAP = 0x28;
 const TPKT_VERSION = 3;
@@ -83,25 +85,6 @@ export class HandshakeEnd {
   }
 }
 
-/** Length of the PDU starting at `at`: TPKT (slow path) or fast-path framing. */
-function pduLength(b: Buffer, at: number): number | 'short' | 'unknown' {
-  if (b.length - at < 2) return 'short';
-  const first = b[at];
-  if (first === TPKT_VERSION) {
-    if (b.length - at < 4) return 'short';
-    const length = b.readUInt16BE(at + 2);
-    return length >= 7 ? length : 'unknown';
-  }
-  if ((first & 0x3) === 0) {
-    // Fast path: one length byte, or two when the first has its top bit set.
-    const l1 = b[at + 1];
-    if (!(l1 & 0x80)) return l1 >= 2 ? l1 : 'unknown';
-    if (b.length - at < 3) return 'short';
-    const length = ((l1 & 0x7f) << 8) | b[at + 2];
-    return length >= 3 ? length : 'unknown';
-  }
-  return 'unknown';
-}
 
 /**
  * Whether the TPKT PDU at `at` is a Share Data PDU carrying a Font Map: X.224 data, MCS Send Data Indication, then

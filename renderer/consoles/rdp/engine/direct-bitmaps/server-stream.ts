@@ -9,6 +9,8 @@
  * ever fails, the splitter gives up and everything passes untouched from then on.
  */
 
+import { pduLength } from '../../../../../electron/common/rdp-framing.ts';
+
 const TPKT_VERSION = 3;
 /** Share Data PDU type 2 of the Font Map (MS-RDPBCGR 2.2.1.22). */
 const PDUTYPE2_FONTMAP = 0x28;
@@ -85,24 +87,6 @@ export class ServerStream {
   }
 }
 
-/** Length of the PDU starting at `at` (TPKT or fast-path framing), 'short' if its header is cut. */
-export function pduLength(b: Uint8Array, at: number): number | 'short' | 'unknown' {
-  if (b.length - at < 2) return 'short';
-  const first = b[at];
-  if (first === TPKT_VERSION) {
-    if (b.length - at < 4) return 'short';
-    const length = (b[at + 2] << 8) | b[at + 3];
-    return length >= 7 ? length : 'unknown';
-  }
-  if ((first & 0x3) === 0) {
-    const l1 = b[at + 1];
-    if (!(l1 & 0x80)) return l1 >= 2 ? l1 : 'unknown';
-    if (b.length - at < 3) return 'short';
-    const length = ((l1 & 0x7f) << 8) | b[at + 2];
-    return length >= 3 ? length : 'unknown';
-  }
-  return 'unknown';
-}
 
 /**
  * If the message's last bytes are a whole Font Map PDU (TPKT, X.224 data, MCS Send Data Indication, share headers),
