@@ -2,6 +2,7 @@ import { FrameShipper, RegionContext } from './frame-shipper.ts';
 import { describeIronError } from './iron-errors.ts';
 import { loadIronRdp, openIronRdpSession, type IronRdpSession } from './ironrdp.ts';
 import { installSocketHandover, openAhead } from './socket-ahead.ts';
+import { installOutgoingBytes, OutgoingBytes } from './outgoing-bytes.ts';
 import type { DirectBitmapPath, DirectPathStats } from './direct-bitmaps/direct-bitmap-path.ts';
 import { tapServerMessages } from './direct-bitmaps/socket-tap.ts';
 import { EngineError } from './types.ts';
@@ -23,11 +24,12 @@ const scope = globalThis as unknown as Record<string, unknown> & { postMessage(m
 scope.CanvasRenderingContext2D = RegionContext;
 scope.Window ??= (globalThis as { constructor: unknown }).constructor;
 
-// IronRDP hands its WebSocket every message it sends (each key, each pointer move) as a Blob. Chromium reads a Blob
-// before sending it, asynchronously: the read finishes in a later task of this worker, behind whatever decoding is
-// queued, and cost about 3 ms per key when idle. FileReaderSync (workers only) reads it in place instead, so input
-// leaves at once; the order of messages holds because every Blob is read where it is sent.
+// IronRDP hands its WebSocket every message it sends (each key, each pointer move) as a Blob. Here those are
+// OutgoingBytes (outgoing-bytes.ts), sent as they are. A real Blob, should one come, would be read before sending,
+// which Chromium does asynchronously, in a later task behind whatever decoding is queued (about 3 ms per key when
+// idle): FileReaderSync (workers only) reads it in place instead, so the order of messages holds.
 // (The page's type library has no worker-only classes; this is the one method used.)
+installOutgoingBytes(scope as unknown as { Blob: typeof Blob });
 const ReaderSync = (globalThis as { FileReaderSync?: new () => { readAsArrayBuffer(blob: Blob): ArrayBuffer } }).FileReaderSync;
 const blobReader = ReaderSync ? new ReaderSync() : undefined;
 const NativeWebSocket = WebSocket;
@@ -39,7 +41,7 @@ const shippers = new Set<FrameShipper>();
 const directPaths = new WeakMap<WebSocket, DirectBitmapPath>();
 WebSocket.prototype.send = function send(this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
   for (const shipper of shippers) shipper.shipNow();
-  const bytes = blobReader && data instanceof Blob ? blobReader.readAsArrayBuffer(data) : data;
+  const bytes = data instanceof OutgoingBytes ? data.payload : blobReader && data instanceof Blob ? blobReader.readAsArrayBuffer(data) : data;
   const path = directPaths.get(this);
   if (path && bytes instanceof ArrayBuffer) path.fromClient(new Uint8Array(bytes));
   nativeSend.call(this, bytes);
