@@ -63,6 +63,11 @@ export class RegionContext {
 export class FrameShipper {
   /** What IronRDP is given as its canvas: it sets the size and asks for the 2D context, nothing more. */
   readonly canvas: { width: number; height: number; getContext(kind: string): RegionContext | null };
+  /**
+   * Whether what IronRDP draws is dropped: while the direct bitmap path owns the picture, IronRDP's own copy of the
+   * desktop is stale, and it still draws from it (IronRDP 0.7.0 repaints pixel (0, 0) for every frame marker).
+   */
+  ironRdpIgnored: () => boolean = () => false;
   private pending: Region[] = [];
   private flushQueued = false;
   private closed = false;
@@ -72,7 +77,9 @@ export class FrameShipper {
     height: number,
     private readonly ship: (frame: ShippedRegions, transfer: ArrayBuffer[]) => void,
   ) {
-    const context = new RegionContext((r) => this.drawn(r));
+    const context = new RegionContext((r) => {
+      if (!this.ironRdpIgnored()) this.drawn(r);
+    });
     this.canvas = { width: Math.max(1, width), height: Math.max(1, height), getContext: (kind) => (kind === '2d' ? context : null) };
   }
 

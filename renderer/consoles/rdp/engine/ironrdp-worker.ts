@@ -1,7 +1,7 @@
 import { FrameShipper, RegionContext } from './frame-shipper.ts';
 import { describeIronError } from './iron-errors.ts';
 import { loadIronRdp, openIronRdpSession, type IronRdpSession } from './ironrdp.ts';
-import { installSocketHandover, openAhead } from './socket-ahead.ts';
+import { installSocketHandover, openAhead, sessionSocketUrl } from './socket-ahead.ts';
 import { installOutgoingBytes, OutgoingBytes } from './outgoing-bytes.ts';
 import type { DirectBitmapPath, DirectPathStats } from './direct-bitmaps/direct-bitmap-path.ts';
 import { tapServerMessages } from './direct-bitmaps/socket-tap.ts';
@@ -72,13 +72,15 @@ async function connect(m: Extract<ToWorker, { op: 'connect' }>): Promise<void> {
         desktop: () => ({ width: shipper.canvas.width, height: shipper.canvas.height }),
         send: (bytes) => nativeSend.call(ws, bytes),
       });
+      shipper.ironRdpIgnored = () => path.ownsPicture;
       directPaths.set(ws, path);
       directStats.set(m.id, path.stats);
     };
-    const [mod, drop] = await Promise.all([loadIronRdp(logLevel), openAhead(NativeWebSocket, m.grant.gatewayUrl, tap)]);
+    const grant = { ...m.grant, gatewayUrl: sessionSocketUrl(m.grant.gatewayUrl, m.id) };
+    const [mod, drop] = await Promise.all([loadIronRdp(logLevel), openAhead(NativeWebSocket, grant.gatewayUrl, tap)]);
     dropSocket = drop;
     const session = await openIronRdpSession(mod, {
-      grant: m.grant,
+      grant,
       canvas: shipper.canvas,
       width: m.width,
       height: m.height,

@@ -66,3 +66,15 @@ export async function openAhead(NativeWebSocket: typeof WebSocket, url: string, 
     ws.close();
   };
 }
+
+/**
+ * The gateway URL one session's IronRDP is given, and its socket is opened ahead for: the grant's URL with the
+ * worker's session id as a query parameter (the gateway routes by path and reads the grant's token from RDCleanPath,
+ * so it ignores it). Sockets opened ahead are handed over by URL, and each is tied to its session (its direct bitmap
+ * path draws on that session's canvas): with one URL for all, two tabs connecting at once could swap sockets.
+ */
+export function sessionSocketUrl(gatewayUrl: string, sessionId: number): string {
+  const url = new URL(gatewayUrl);
+  url.searchParams.set('worker-session', String(sessionId));
+  return url.toString();
+}

@@ -63,6 +63,16 @@ export class DirectBitmapPath {
 
   constructor(private readonly host: DirectPathHost) {}
 
+  /**
+   * Whether the picture is this path's: it has drawn, and has not handed drawing back. Meanwhile IronRDP's own copy
+   * of the desktop is stale, and whatever IronRDP draws from it is dropped (it is given nothing that draws: such a
+   * PDU hands drawing back before IronRDP gets it). IronRDP 0.7.0 does draw one pixel, at (0, 0), for each frame
+   * marker: an empty region, which it still extracts from its copy.
+   */
+  get ownsPicture(): boolean {
+    return this.direct && this.drewAny;
+  }
+
   /** A message from the gateway (the server's bytes). */
   fromServer(message: Uint8Array): void {
     try {
@@ -80,7 +90,16 @@ export class DirectBitmapPath {
       else this.queue.push({ kind: 'pass', bytes: pieces.bytes, draws: true, barrier: true });
       return;
     }
-    for (const pdu of pieces.pdus) this.queue.push(...this.sorter.sort(pdu));
+    for (let i = 0; i < pieces.pdus.length; i++) {
+      try {
+        this.queue.push(...this.sorter.sort(pieces.pdus[i]));
+      } catch (err) {
+        // This PDU and the ones after it go to IronRDP as they came, with the rest (giveBack).
+        for (const pdu of pieces.pdus.slice(i)) this.queue.push({ kind: 'pass', bytes: pdu, draws: true, barrier: true });
+        if (pieces.unframed) this.queue.push({ kind: 'pass', bytes: pieces.unframed, draws: true, barrier: true });
+        throw err;
+      }
+    }
     if (pieces.unframed) {
       const held = this.sorter.drain();
       if (held) this.queue.push({ kind: 'pass', bytes: held, draws: true, barrier: true });

@@ -25,6 +25,8 @@ export type Pieces =
 
 export class ServerStream {
   private phase: 'connecting' | 'active' | 'lost' = 'connecting';
+  /** The last bytes seen while connecting (as many as a Font Map has). */
+  private tail = new Uint8Array(0);
   /** The start of a PDU whose end has not arrived yet. */
   private held: Uint8Array | null = null;
   /** The MCS channel the Font Map came on: the session's I/O channel, which carries slow-path updates. */
@@ -47,7 +49,13 @@ export class ServerStream {
 
   private cut(message: Uint8Array): Pieces {
     if (this.phase === 'connecting') {
-      this.ioChannel = fontMapChannel(message);
+      // The gateway ends a message right after the Font Map, but the Font Map itself may have begun in the message
+      // before: look at the end of both together.
+      const recent = new Uint8Array(this.tail.length + message.length);
+      recent.set(this.tail);
+      recent.set(message, this.tail.length);
+      this.tail = recent.slice(-FONT_MAP_LENGTHS[FONT_MAP_LENGTHS.length - 1]);
+      this.ioChannel = fontMapChannel(recent);
       if (this.ioChannel !== undefined) this.phase = 'active';
       return { kind: 'as-is', bytes: message };
     }

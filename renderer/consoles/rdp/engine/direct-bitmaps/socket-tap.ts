@@ -13,15 +13,20 @@ export interface TapOptions {
   send: (bytes: Uint8Array) => void;
 }
 
-/** A task after this one, sooner than setTimeout (which browsers clamp when nested). */
-function laterTask(): (fn: () => void) => void {
-  const channel = new MessageChannel();
-  const queued: Array<() => void> = [];
-  channel.port1.onmessage = () => queued.shift()?.();
-  return (fn) => {
-    queued.push(fn);
-    channel.port2.postMessage(null);
-  };
+/**
+ * Runs `fn` in a task after this one, sooner than setTimeout (which browsers clamp when nested). One channel serves
+ * every session of the worker.
+ */
+let laterChannel: { port: MessagePort; queued: Array<() => void> } | undefined;
+function later(fn: () => void): void {
+  if (!laterChannel) {
+    const channel = new MessageChannel();
+    const queued: Array<() => void> = [];
+    channel.port1.onmessage = () => queued.shift()?.();
+    laterChannel = { port: channel.port2, queued };
+  }
+  laterChannel.queued.push(fn);
+  laterChannel.port.postMessage(null);
 }
 
 const whole = (b: Uint8Array): ArrayBuffer =>
@@ -38,7 +43,7 @@ export function tapServerMessages(ws: WebSocket, o: TapOptions): DirectBitmapPat
     draw: o.draw,
     desktop: o.desktop,
     send: o.send,
-    later: laterTask(),
+    later,
   });
   ws.addEventListener = function addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions) {
     if (!listener) return;

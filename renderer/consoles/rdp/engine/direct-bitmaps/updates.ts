@@ -31,9 +31,7 @@ export type Item =
   /** Bitmaps to draw; `bytes` is the same as PDUs IronRDP would take, should the direct path not draw them. */
   | { kind: 'bitmaps'; rects: BitmapRect[]; bytes: Uint8Array };
 
-const FASTPATH_UPDATE_ORDERS = 0x0;
 const FASTPATH_UPDATE_BITMAP = 0x1;
-const FASTPATH_UPDATE_PALETTE = 0x2;
 const FASTPATH_UPDATE_SURFCMDS = 0x4;
 const FRAGMENT_SINGLE = 0;
 const FRAGMENT_LAST = 1;
@@ -90,7 +88,8 @@ export class UpdateSorter {
     if (pdu.length < share + 22 || (u16(pdu, share + 2) & 0xf) !== PDUTYPE_DATA || pdu[share + 14] !== PDUTYPE2_UPDATE) return pass;
     if (pdu[share + 15] & PACKET_COMPRESSED) return opaque(pdu);
     const rects = bitmapUpdate(pdu.subarray(share + 18));
-    if (rects === 'not-bitmap') return { ...pass, draws: true };
+    // Other updates (orders, palette, synchronize): IronRDP 0.7.0 draws none of them.
+    if (rects === 'not-bitmap') return pass;
     return rects ? { kind: 'bitmaps', rects, bytes: pdu } : opaque(pdu);
   }
 
@@ -174,12 +173,14 @@ export class UpdateSorter {
   }
 }
 
-/** Whether IronRDP's handling of this update changes the picture (pointer shapes and frame markers do not). */
+/**
+ * Whether IronRDP's handling of this update changes the picture. Pointer shapes and frame markers do not; nor do
+ * drawing orders and palettes, which IronRDP 0.7.0 ignores (it offers no orders; a palette only matters to 8 bpp
+ * bitmaps, which it draws itself, so they hand drawing back anyway).
+ */
 function draws(u: Update): boolean {
   switch (u.code) {
-    case FASTPATH_UPDATE_ORDERS:
     case FASTPATH_UPDATE_BITMAP:
-    case FASTPATH_UPDATE_PALETTE:
       return true;
     case FASTPATH_UPDATE_SURFCMDS:
       return u.fragmentation !== FRAGMENT_SINGLE || !onlyFrameMarkers(u.payload);

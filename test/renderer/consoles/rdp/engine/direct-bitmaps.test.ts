@@ -307,3 +307,26 @@ test('a defect while drawing hands everything to IronRDP; no byte is lost', () =
   path.fromServer(new Uint8Array(end.subarray(5)));
   assert.ok(Buffer.concat(delivered).equals(Buffer.concat([fontMapPdu(), begin, bitmaps, end])));
 });
+
+test("the picture is the path's once it has drawn, until it hands drawing back; updates IronRDP ignores keep it", () => {
+  const { path } = harness(64, 64);
+  path.fromClient(confirmActive(0x103ea));
+  // The Font Map split over two messages, as the gateway sends it when a read ended inside it.
+  const fontMap = fontMapPdu();
+  path.fromServer(new Uint8Array(fontMap.subarray(0, 20)));
+  path.fromServer(new Uint8Array(fontMap.subarray(20)));
+  assert.equal(path.ownsPicture, false, 'nothing drawn yet');
+  const [bitmaps] = tiles(pattern(64, 64), 64, 64, 'raw');
+  path.fromServer(new Uint8Array(bitmaps));
+  assert.equal(path.stats.updatesDrawn, 1, 'the stream was followed after a split Font Map');
+  assert.equal(path.ownsPicture, true, "IronRDP's drawing (its pixel at 0,0 per frame marker) is dropped now");
+  // A slow-path Synchronize update (Update PDU, updateType 3): IronRDP 0.7.0 ignores it; no reason to hand back.
+  const sync = Buffer.from(fontMapPdu());
+  sync[13 + 1 + 14] = 0x02; // pduType2: Update
+  sync.writeUInt16LE(3, 13 + 1 + 18); // updateType: Synchronize
+  path.fromServer(new Uint8Array(Buffer.concat([sync, frameMarkerPdu('end', 3)])));
+  assert.equal(path.ownsPicture, true);
+  assert.equal(path.stats.handedBack, undefined);
+  path.fromServer(new Uint8Array(surfaceBitsPdu()));
+  assert.equal(path.ownsPicture, false, 'handed back: what IronRDP draws shows again');
+});

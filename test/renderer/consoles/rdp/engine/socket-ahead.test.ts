@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
-import { installSocketHandover, openAhead } from '../../../../../renderer/consoles/rdp/engine/socket-ahead.ts';
+import { installSocketHandover, openAhead, sessionSocketUrl } from '../../../../../renderer/consoles/rdp/engine/socket-ahead.ts';
 
 // The `ws` package's client stands for the browser's WebSocket: same constructor, readyState, on* handlers and close().
 const Native = NodeWebSocket as unknown as typeof WebSocket;
@@ -79,6 +79,32 @@ test('a socket nobody took is closed by its drop; one that failed to open is nev
     own.onerror = () => {};
   } finally {
     for (const c of gw.wss.clients) c.terminate();
+    await gw.close();
+  }
+});
+
+test('two sessions connecting at once each get the socket opened for them, whichever opened first', async () => {
+  const gw = await gateway();
+  const scope = { WebSocket: Native };
+  installSocketHandover(scope);
+  try {
+    // One gateway URL for every grant; each session's socket is opened for its own URL, the later session's first.
+    const grantUrl = gw.url('/rdcleanpath');
+    const a = sessionSocketUrl(grantUrl, 1);
+    const b = sessionSocketUrl(grantUrl, 2);
+    assert.notEqual(a, b);
+    assert.equal(new URL(a).pathname, '/rdcleanpath', 'the gateway still routes it by its path');
+    const tagged = new Map<WebSocket, string>();
+    await openAhead(Native, b, (ws) => tagged.set(ws, 'b'));
+    await openAhead(Native, a, (ws) => tagged.set(ws, 'a'));
+    // Session a's IronRDP asks first.
+    const first = new scope.WebSocket(a);
+    const second = new scope.WebSocket(b);
+    assert.equal(tagged.get(first), 'a');
+    assert.equal(tagged.get(second), 'b');
+    first.close();
+    second.close();
+  } finally {
     await gw.close();
   }
 });
