@@ -13,11 +13,13 @@
  * in two, never change, drop or reorder a byte.
  */
 
-import { pduLength } from '../common/rdp-framing.ts';
+import { fontMapChannel, pduLength } from '../common/rdp-framing.ts';
 
-/** Share Data PDU type 2 of the Font Map (MS-RDPBCGR 2.2.1.22). */
-const PDUTYPE2_FONTMAP = 0x28;
-const TPKT_VERSION = 3;
+/** Whether the PDU at `at` is the Font Map ('short': its headers are cut). */
+const isFontMap = (b: Buffer, at: number): boolean | 'short' => {
+  const channel = fontMapChannel(b, at);
+  return channel === 'short' ? 'short' : channel !== false;
+};
 
 export class HandshakeEnd {
   private done = false;
@@ -83,22 +85,4 @@ export class HandshakeEnd {
     this.done = true;
     return [data];
   }
-}
-
-
-/**
- * Whether the TPKT PDU at `at` is a Share Data PDU carrying a Font Map: X.224 data, MCS Send Data Indication, then
- * the share control header (type 7: data PDU) and the share data header, whose pduType2 sits 14 bytes into it.
- */
-function isFontMap(b: Buffer, at: number): boolean | 'short' {
-  if (b[at] !== TPKT_VERSION) return false;
-  // TPKT (4) + X.224 data (3) + MCS: type (1), initiator (2), channel (2), flags (1), PER length (1 or 2).
-  const mcs = at + 7;
-  if (b.length < mcs + 7) return 'short';
-  if (b[at + 5] !== 0xf0 || b[mcs] >> 2 !== 26) return false; // X.224 data; MCS Send Data Indication (26)
-  const lengthAt = mcs + 6;
-  const share = lengthAt + (b[lengthAt] & 0x80 ? 2 : 1);
-  if (b.length < share + 15) return 'short';
-  const pduType = b.readUInt16LE(share + 2) & 0xf;
-  return pduType === 7 && b[share + 14] === PDUTYPE2_FONTMAP;
 }

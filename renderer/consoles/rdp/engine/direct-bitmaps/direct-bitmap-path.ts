@@ -23,7 +23,8 @@ import type { Region } from '../frame-shipper.ts';
 import { regionsOf, Undrawable } from './rectangles.ts';
 import { confirmActiveIds, refreshRectPdu, type ShareIds } from './refresh-rect.ts';
 import { ServerStream } from './server-stream.ts';
-import { concat, UpdateSorter, type Item } from './updates.ts';
+import { concat } from './bytes.ts';
+import { UpdateSorter, type Item } from './updates.ts';
 
 export interface DirectPathHost {
   /** Hands bytes to IronRDP as one WebSocket message from the server. */

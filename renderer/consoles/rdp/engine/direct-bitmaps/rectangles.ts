@@ -54,51 +54,49 @@ export function regionsOf(rects: BitmapRect[], desktopWidth: number, desktopHeig
 /**
  * Decodes one rectangle into `out` (RGBA, rows of `outWidth`) at (ox, oy), upright. Where the bitmap is exactly its
  * destination and the codec makes RGBA (24 and 32 bpp, the common case), the decoder writes there itself, bottom row
- * first at a negative stride: no copy. Otherwise it decodes apart and the destination's part is copied, converted.
+ * first at a negative stride: no copy. Otherwise it decodes apart, and the destination's part is copied (and, at 15
+ * and 16 bpp, converted).
  */
 function draw(p: Placed, out: Int32Array, outWidth: number, ox: number, oy: number): void {
   const r = p.rect;
   const rgba = r.bpp >= 24;
   const fits = r.width === p.w && r.height === p.h;
-  const into = { out, offset: (oy + p.h - 1) * outWidth + ox, stride: -outWidth };
+  const decodeInto = (target: PixelTarget) => {
+    if (!r.compressed) uncompressed(r, target);
+    else if (r.bpp === 32) decodePlanar(r.data, r.width, r.height, true, target);
+    else decodeInterleavedRle(r.data, r.width, r.height, r.bpp, rgba, target);
+  };
   try {
-    if (!r.compressed) {
-      uncompressed(r, fits ? into : null, p, out, outWidth, ox, oy);
-      return;
-    }
     if (rgba && fits) {
-      if (r.bpp === 32) decodePlanar(r.data, r.width, r.height, true, into);
-      else decodeInterleavedRle(r.data, r.width, r.height, r.bpp, true, into);
+      decodeInto({ out, offset: (oy + p.h - 1) * outWidth + ox, stride: -outWidth });
       return;
     }
-    const values = r.bpp === 32 ? decodePlanar(r.data, r.width, r.height, true) : decodeInterleavedRle(r.data, r.width, r.height, r.bpp, rgba);
-    put(p, new Int32Array(values.buffer), rgba, out, outWidth, ox, oy);
+    const values = new Int32Array(r.width * r.height);
+    decodeInto({ out: values, offset: 0, stride: r.width });
+    put(p, values, rgba, out, outWidth, ox, oy);
   } catch (err) {
     if (err instanceof Undrawable) throw err;
     throw new Undrawable((err as Error).message);
   }
 }
 
-/** An uncompressed bitmap (rows padded to 4 bytes, bottom row first). */
-function uncompressed(r: BitmapRect, into: PixelTarget | null, p: Placed, out: Int32Array, outWidth: number, ox: number, oy: number): void {
+/**
+ * An uncompressed bitmap (rows padded to 4 bytes, bottom row first) into a target, as the decoders write: RGBA at 24
+ * and 32 bpp, values of the colour depth at 15 and 16.
+ */
+function uncompressed(r: BitmapRect, target: PixelTarget): void {
   const size = bytesPerPixel(r.bpp)!;
   const stride = (r.width * size + 3) & ~3;
   if (r.data.length < stride * r.height) throw new Undrawable('uncompressed bitmap shorter than its size');
   const d = r.data;
-  if (into && r.bpp >= 24) {
-    for (let row = 0; row < r.height; row++) {
-      const to = into.offset + row * into.stride;
-      // B, G, R (and an unused byte at 32 bpp).
-      for (let x = 0, at = row * stride; x < r.width; x++, at += size) out[to + x] = 0xff000000 | (d[at] << 16) | (d[at + 1] << 8) | d[at + 2];
-    }
-    return;
-  }
-  const values = new Int32Array(r.width * r.height);
+  const out = target.out;
   for (let row = 0; row < r.height; row++) {
-    for (let x = 0, at = row * stride; x < r.width; x++, at += size) values[row * r.width + x] = readPixel(d, at, size);
+    const to = target.offset + row * target.stride;
+    let at = row * stride;
+    // B, G, R (and an unused byte at 32 bpp).
+    if (r.bpp >= 24) for (let x = 0; x < r.width; x++, at += size) out[to + x] = 0xff000000 | (d[at] << 16) | (d[at + 1] << 8) | d[at + 2];
+    else for (let x = 0; x < r.width; x++, at += size) out[to + x] = readPixel(d, at, size);
   }
-  if (r.bpp >= 24) for (let i = 0; i < values.length; i++) values[i] = 0xff000000 | ((values[i] & 0xff) << 16) | (values[i] & 0xff00) | ((values[i] >> 16) & 0xff);
-  put(p, values, r.bpp >= 24, out, outWidth, ox, oy);
 }
 
 /**

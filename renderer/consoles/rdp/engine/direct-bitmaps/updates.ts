@@ -6,6 +6,7 @@
  * a Share Data PDU of type Update on the I/O channel). A fast-path PDU may carry several updates; when bitmaps sit
  * among others, the others are passed on in fast-path PDUs of their own, in their order.
  */
+import { concat } from './bytes.ts';
 
 /** One TS_BITMAP_DATA: a destination rectangle (inclusive edges) and the bitmap that fills it from its top left. */
 export interface BitmapRect {
@@ -207,7 +208,15 @@ export function bitmapUpdate(p: Uint8Array): BitmapRect[] | 'not-bitmap' | null 
   let at = 4;
   for (let i = 0; i < count; i++) {
     if (at + 18 > p.length) return null;
-    const [left, top, right, bottom, width, height, bpp, flags, length] = [0, 2, 4, 6, 8, 10, 12, 14, 16].map((o) => u16(p, at + o));
+    const left = u16(p, at);
+    const top = u16(p, at + 2);
+    const right = u16(p, at + 4);
+    const bottom = u16(p, at + 6);
+    const width = u16(p, at + 8);
+    const height = u16(p, at + 10);
+    const bpp = u16(p, at + 12);
+    const flags = u16(p, at + 14);
+    const length = u16(p, at + 16);
     at += 18;
     if (at + length > p.length) return null;
     const compressed = (flags & BITMAP_COMPRESSION) !== 0;
@@ -231,17 +240,6 @@ export function fastPathPdu(updates: Uint8Array[]): Uint8Array {
   for (const u of updates) {
     out.set(u, at);
     at += u.length;
-  }
-  return out;
-}
-
-export function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
   }
   return out;
 }
